@@ -1,0 +1,121 @@
+namespace InCallMessaging.SemanticKernel;
+
+/// <summary>
+/// One configured in-call messaging action. Each action becomes one kernel function named <see cref="Name"/> whose
+/// <see cref="Description"/> tells the LLM when to call it.
+/// </summary>
+/// <remarks>Bound from the items of <c>InCallMessaging:Actions</c>, or built in code.</remarks>
+public sealed class InCallMessageAction
+{
+    /// <summary>The default wait for a reply.</summary>
+    public static readonly TimeSpan DefaultReplyTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The shortest allowed <see cref="ReplyTimeout"/>.</summary>
+    public static readonly TimeSpan MinReplyTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest allowed <see cref="ReplyTimeout"/>.</summary>
+    public static readonly TimeSpan MaxReplyTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>The sentence spoken when a wait times out and no <see cref="FallbackMessage"/> is set.</summary>
+    public const string DefaultFallbackMessage = "I haven't received your text yet. No problem, let's continue.";
+
+    /// <summary>The function name (letters, digits, <c>_</c> and <c>-</c>; plugin name + 1 + name at most 64 characters).</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>When the LLM should call this action. Required: it is what makes the model use it.</summary>
+    public string Description { get; set; } = "";
+
+    /// <summary>SMS or WhatsApp.</summary>
+    /// <value>The default value is <see cref="MessageChannel.Sms"/>.</value>
+    public MessageChannel Channel { get; set; } = MessageChannel.Sms;
+
+    /// <summary>The name of a configured sender (a key of <see cref="InCallMessagingOptions.Senders"/>).</summary>
+    /// <value>The default value is <c>default</c>.</value>
+    public string Sender { get; set; } = "default";
+
+    /// <summary>
+    /// The message template: <c>&lt;name&gt;</c> placeholders and Scriban <c>{{ ... }}</c> expressions. When empty (and no
+    /// WhatsApp <see cref="Template"/> is set) the function gets a required <c>message</c> parameter and the LLM writes the text.
+    /// </summary>
+    public string? Body { get; set; }
+
+    /// <summary>Parameters the LLM collects before calling, shaped like a JSON Schema object.</summary>
+    public ActionParameters? Parameters { get; set; }
+
+    /// <summary>
+    /// A template for the recipient. When unset the caller's number is used. The LLM can only choose a recipient
+    /// through a parameter this template uses.
+    /// </summary>
+    public string? ToPhoneNumber { get; set; }
+
+    /// <summary>A sentence spoken to the caller just before the message is sent, e.g. "I'm texting you the link now."</summary>
+    public string? MessageBeforeAction { get; set; }
+
+    /// <summary>Whether the function waits for the caller's text reply before returning.</summary>
+    public bool WaitForReply { get; set; }
+
+    /// <summary>How long to wait for a reply (1 second to 10 minutes).</summary>
+    /// <value>The default value is 60 seconds.</value>
+    public TimeSpan ReplyTimeout { get; set; } = DefaultReplyTimeout;
+
+    /// <summary>The sentence spoken when the wait times out.</summary>
+    /// <value>The default value is <see cref="DefaultFallbackMessage"/>.</value>
+    public string? FallbackMessage { get; set; }
+
+    /// <summary>The call variable the reply is stored in.</summary>
+    /// <value>The default value is <c>sms_reply</c> for SMS and <c>whatsapp_reply</c> for WhatsApp.</value>
+    public string? ReplyVariable { get; set; }
+
+    /// <summary>For WhatsApp: the approved Content template used outside the 24-hour window (or always, when there is no body).</summary>
+    public WhatsAppTemplate? Template { get; set; }
+
+    /// <summary>Media URL templates attached to the message (SMS/MMS and free-form WhatsApp).</summary>
+    public List<string> MediaUrls { get; set; } = [];
+
+    /// <summary>The reply variable in force: <see cref="ReplyVariable"/> or the channel's default.</summary>
+    public string EffectiveReplyVariable =>
+        string.IsNullOrWhiteSpace(ReplyVariable) ? CallVariables.DefaultReplyVariable(Channel) : ReplyVariable;
+}
+
+/// <summary>A WhatsApp Content template: an approved SID and the templates of its numbered variables.</summary>
+public sealed class WhatsAppTemplate
+{
+    /// <summary>The approved template's SID: <c>HX</c> followed by 32 hex digits.</summary>
+    public string ContentSid { get; set; } = "";
+
+    /// <summary>Variable templates keyed "1", "2", ...; each may use placeholders like the body.</summary>
+    public Dictionary<string, string> Variables { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// The parameters of an action, shaped like a JSON Schema object (<c>{"properties": {...}, "required": [...]}</c>) so
+/// they bind from configuration.
+/// </summary>
+public sealed class ActionParameters
+{
+    /// <summary>Always <c>object</c>; present so a JSON Schema object binds unchanged.</summary>
+    public string Type { get; set; } = "object";
+
+    /// <summary>The parameters by name.</summary>
+    public Dictionary<string, ActionParameter> Properties { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The names of the parameters the LLM must supply.</summary>
+    public List<string> Required { get; set; } = [];
+}
+
+/// <summary>One parameter of an action, as a JSON Schema property.</summary>
+public sealed class ActionParameter
+{
+    /// <summary>The JSON Schema type: <c>string</c>, <c>integer</c>, <c>number</c> or <c>boolean</c>.</summary>
+    /// <value>The default value is <c>string</c>.</value>
+    public string Type { get; set; } = "string";
+
+    /// <summary>What the value is and how to collect it; shown to the LLM.</summary>
+    public string? Description { get; set; }
+
+    /// <summary>Allowed values, if restricted.</summary>
+    public List<string> Enum { get; set; } = [];
+
+    /// <summary>A regular expression the value must match (sent to the LLM; strict mode drops it).</summary>
+    public string? Pattern { get; set; }
+}

@@ -1,0 +1,419 @@
+using System.Collections.Concurrent;
+using InCallMessaging.SemanticKernel.Replies;
+using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
+using AIChatMessage = Microsoft.Extensions.AI.ChatMessage;
+using AIChatRole = Microsoft.Extensions.AI.ChatRole;
+using AIFunctionCallContent = Microsoft.Extensions.AI.FunctionCallContent;
+using AIFunctionResultContent = Microsoft.Extensions.AI.FunctionResultContent;
+
+namespace InCallMessaging.SemanticKernel;
+
+/// <summary>
+/// One live call: who is on it, its variables, the messages it sent and received, and the replies waiting to be put
+/// into its chat history. Start one with <see cref="ICallSessionRegistry.StartCall"/> and bind it to the call's kernel
+/// with <see cref="CallSessionKernelExtensions.WithCallSession"/>.
+/// </summary>
+/// <remarks>Thread-safe: webhooks deliver replies on other threads while the agent's turn runs.</remarks>
+public sealed class CallSession
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
+    private readonly List<CallMessage> _messages = [];
+    private readonly List<PendingReply> _waits = [];
+    private readonly Dictionary<string, DateTimeOffset> _recentTexts = new(StringComparer.Ordinal);
+    private readonly Dictionary<(MessageChannel, string), string> _replyVariables = [];
+    private readonly ConcurrentQueue<string> _transcript = new();
+    private readonly CancellationTokenSource _ended = new();
+    private int _reservedSends;
+
+    internal CallSession(string callId, string callerNumber, string? agentNumber,
+        IReadOnlyDictionary<string, string> metadata, DateTimeOffset startedAt)
+    {
+        CallId = callId;
+        CallerNumber = callerNumber;
+        AgentNumber = agentNumber;
+        Metadata = metadata;
+        StartedAt = startedAt;
+        foreach (var (key, value) in metadata)
+        {
+            _variables[key] = value;
+        }
+
+        _variables[CallVariables.CallId] = callId;
+        _variables[CallVariables.UserPhoneNumber] = callerNumber;
+        if (agentNumber is not null)
+        {
+            _variables[CallVariables.AgentPhoneNumber] = agentNumber;
+        }
+    }
+
+    /// <summary>The call's id (Twilio CallSid).</summary>
+    public string CallId { get; }
+
+    /// <summary>The caller's number (E.164 when it could be normalized).</summary>
+    public string CallerNumber { get; }
+
+    /// <summary>The agent's (called) number.</summary>
+    public string? AgentNumber { get; }
+
+    /// <summary>Metadata supplied when the call started (templates may use the keys declared in <see cref="InCallMessagingOptions.MetadataKeys"/>).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>When the call started.</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>When the call ended, or <see langword="null"/> while it is live.</summary>
+    public DateTimeOffset? EndedAt { get; private set; }
+
+    /// <summary>Whether the call is live.</summary>
+    public bool IsActive => EndedAt is null;
+
+    /// <summary>Speaks into the call (message before action, fallback). Set by the host; without it nothing is spoken.</summary>
+    public ICallSpeech? Speech { get; set; }
+
+    /// <summary>Cancelled when the call ends.</summary>
+    public CancellationToken CallEnded => _ended.Token;
+
+    /// <summary>Whether an action is waiting for the caller's reply.</summary>
+    public bool IsWaitingForReply
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waits.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>Whether replies are queued for the chat history (see <see cref="ApplyPendingReplies(ChatHistory)"/>).</summary>
+    public bool HasPendingReplies => !_transcript.IsEmpty;
+
+    /// <summary>A snapshot of the call's variables: caller and agent numbers, call id, metadata and replies so far.</summary>
+    public IReadOnlyDictionary<string, string> Variables
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Dictionary<string, string>(_variables, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>A snapshot of the messages sent and received during the call, oldest first.</summary>
+    public IReadOnlyList<CallMessage> Messages
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _messages];
+            }
+        }
+    }
+
+    /// <summary>Reads one variable.</summary>
+    public string? GetVariable(string name)
+    {
+        lock (_gate)
+        {
+            return _variables.GetValueOrDefault(name);
+        }
+    }
+
+    /// <summary>Sets (or, with <see langword="null"/>, removes) a call variable that later templates can use.</summary>
+    public void SetVariable(string name, string? value)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        lock (_gate)
+        {
+            if (value is null)
+            {
+                _variables.Remove(name);
+            }
+            else
+            {
+                _variables[name] = value;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Builds <see cref="KernelArguments"/> holding the call's variables, so prompt templates can use <c>{{$sms_reply}}</c>.
+    /// </summary>
+    public KernelArguments CreateKernelArguments(PromptExecutionSettings? executionSettings = null)
+    {
+        var arguments = executionSettings is null ? new KernelArguments() : new KernelArguments(executionSettings);
+        lock (_gate)
+        {
+            foreach (var (key, value) in _variables)
+            {
+                arguments[key] = value;
+            }
+        }
+
+        return arguments;
+    }
+
+    /// <summary>
+    /// Adds the replies that arrived since the last call as <c>[SMS Reply]: ...</c> user messages. Call it at turn
+    /// boundaries, before each LLM request. When the history ends in a tool call whose results are not all there yet,
+    /// nothing is added (a message between a tool call and its result breaks the next request) and the replies stay queued.
+    /// </summary>
+    /// <returns>How many lines were added.</returns>
+    public int ApplyPendingReplies(ChatHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        if (_transcript.IsEmpty || !IsSafePoint(history))
+        {
+            return 0;
+        }
+
+        var added = 0;
+        while (_transcript.TryDequeue(out var line))
+        {
+            history.AddUserMessage(line);
+            added++;
+        }
+
+        return added;
+    }
+
+    /// <summary>The same as <see cref="ApplyPendingReplies(ChatHistory)"/> for a Microsoft.Extensions.AI message list.</summary>
+    public int ApplyPendingReplies(IList<AIChatMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        if (_transcript.IsEmpty || !IsSafePoint(messages))
+        {
+            return 0;
+        }
+
+        var added = 0;
+        while (_transcript.TryDequeue(out var line))
+        {
+            messages.Add(new AIChatMessage(AIChatRole.User, line));
+            added++;
+        }
+
+        return added;
+    }
+
+    /// <summary>
+    /// Ends the oldest pending wait with words the caller spoke instead of texting (speech or text, whichever comes
+    /// first, moves the conversation on). The action's result then says the caller answered by voice.
+    /// </summary>
+    /// <returns><see langword="true"/> when a wait was ended.</returns>
+    public bool TryAnswerByVoice(string words)
+    {
+        ArgumentNullException.ThrowIfNull(words);
+        PendingReply? wait;
+        lock (_gate)
+        {
+            wait = _waits.Count > 0 ? _waits[0] : null;
+        }
+
+        return wait is not null && wait.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.AnsweredByVoice, words));
+    }
+
+    internal void End(DateTimeOffset now)
+    {
+        PendingReply[] waits;
+        lock (_gate)
+        {
+            if (EndedAt is not null)
+            {
+                return;
+            }
+
+            EndedAt = now;
+            waits = [.. _waits];
+        }
+
+        foreach (var wait in waits)
+        {
+            wait.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.CallEnded));
+        }
+
+        _ended.Cancel();
+    }
+
+    internal PendingReply BeginWait(MessageChannel channel, string senderName, DateTimeOffset now)
+    {
+        var wait = new PendingReply(channel, senderName, now);
+        lock (_gate)
+        {
+            _waits.Add(wait);
+        }
+
+        return wait;
+    }
+
+    internal void EndWait(PendingReply wait)
+    {
+        lock (_gate)
+        {
+            _waits.Remove(wait);
+        }
+    }
+
+    /// <summary>Reserves one send against the per-call cap and the duplicate window; released again if the send fails.</summary>
+    internal SendReservation TryReserveSend(string duplicateKey, DateTimeOffset now, TimeSpan window, int maxMessages)
+    {
+        lock (_gate)
+        {
+            if (_recentTexts.TryGetValue(duplicateKey, out var sentAt) && now - sentAt < window)
+            {
+                return SendReservation.Duplicate;
+            }
+
+            if (_reservedSends >= maxMessages)
+            {
+                return SendReservation.LimitReached;
+            }
+
+            _reservedSends++;
+            _recentTexts[duplicateKey] = now;
+            return SendReservation.Reserved;
+        }
+    }
+
+    internal void ReleaseSend(string duplicateKey)
+    {
+        lock (_gate)
+        {
+            _reservedSends--;
+            _recentTexts.Remove(duplicateKey);
+        }
+    }
+
+    internal void RecordOutbound(CallMessage message, string replyVariable)
+    {
+        lock (_gate)
+        {
+            _messages.Add(message);
+            _replyVariables[(message.Channel, message.SenderName)] = replyVariable;
+        }
+    }
+
+    internal CallMessage? FindMessage(string messageId)
+    {
+        lock (_gate)
+        {
+            for (var i = _messages.Count - 1; i >= 0; i--)
+            {
+                if (_messages[i].MessageId == messageId)
+                {
+                    return _messages[i];
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Records a reply, sets its variable, queues its transcript line and resumes the waiting action, if any.</summary>
+    internal void AcceptReply(InboundMessage reply, string senderName, string text, string transcriptLine, DateTimeOffset now)
+    {
+        PendingReply? wait = null;
+        lock (_gate)
+        {
+            _messages.Add(new CallMessage(MessageDirection.Inbound, reply.Channel, reply.MessageId, senderName, reply.From,
+                text, now, actionName: null, status: "received"));
+            var variable = _replyVariables.GetValueOrDefault((reply.Channel, senderName))
+                ?? CallVariables.DefaultReplyVariable(reply.Channel);
+            _variables[variable] = text;
+            if (EndedAt is null)
+            {
+                wait = FindWait(reply, senderName);
+            }
+        }
+
+        if (EndedAt is null)
+        {
+            _transcript.Enqueue(transcriptLine);
+        }
+
+        wait?.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.Replied, text, reply));
+    }
+
+    /// <summary>Ends the wait on <paramref name="messageId"/> because the provider could not deliver it.</summary>
+    internal void FailWait(string messageId, string? errorCode)
+    {
+        PendingReply? wait;
+        lock (_gate)
+        {
+            wait = _waits.Find(w => w.MessageId == messageId);
+        }
+
+        wait?.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.DeliveryFailed, ErrorCode: errorCode));
+    }
+
+    private PendingReply? FindWait(InboundMessage reply, string senderName)
+    {
+        if (reply.InReplyToMessageId is { } repliedTo)
+        {
+            var exact = _waits.Find(w => w.MessageId == repliedTo);
+            if (exact is not null)
+            {
+                return exact;
+            }
+        }
+
+        return _waits.Find(w => w.Channel == reply.Channel && string.Equals(w.SenderName, senderName, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static bool IsSafePoint(ChatHistory history)
+    {
+        HashSet<string>? answered = null;
+        for (var i = history.Count - 1; i >= 0; i--)
+        {
+            var message = history[i];
+            var calls = message.Items.OfType<FunctionCallContent>();
+            if (message.Role == AuthorRole.Tool)
+            {
+                foreach (var result in message.Items.OfType<FunctionResultContent>())
+                {
+                    (answered ??= new(StringComparer.Ordinal)).Add(result.CallId ?? "");
+                }
+
+                continue;
+            }
+
+            return calls.All(call => answered?.Contains(call.Id ?? "") == true);
+        }
+
+        return true;
+    }
+
+    private static bool IsSafePoint(IList<AIChatMessage> messages)
+    {
+        HashSet<string>? answered = null;
+        for (var i = messages.Count - 1; i >= 0; i--)
+        {
+            var message = messages[i];
+            if (message.Role == AIChatRole.Tool)
+            {
+                foreach (var result in message.Contents.OfType<AIFunctionResultContent>())
+                {
+                    (answered ??= new(StringComparer.Ordinal)).Add(result.CallId);
+                }
+
+                continue;
+            }
+
+            return message.Contents.OfType<AIFunctionCallContent>().All(call => answered?.Contains(call.CallId) == true);
+        }
+
+        return true;
+    }
+}
+
+/// <summary>The answer to a send reservation.</summary>
+internal enum SendReservation
+{
+    Reserved,
+    Duplicate,
+    LimitReached,
+}

@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using InCallMessaging.SemanticKernel.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace InCallMessaging.SemanticKernel;
+
+/// <summary>The in-memory <see cref="ICallSessionRegistry"/>: lock-free look-ups by call id, conversation and message id.</summary>
+public sealed class CallSessionRegistry : ICallSessionRegistry
+{
+    private readonly ConcurrentDictionary<string, CallSession> _byCallId = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ConversationKey, CallSession> _byConversation = new();
+    private readonly ConcurrentDictionary<string, CallSession> _byCaller = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CallSession> _byMessageId = new(StringComparer.Ordinal);
+    private readonly InCallMessagingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private int _active;
+
+    /// <summary>Creates a registry.</summary>
+    public CallSessionRegistry(IOptions<InCallMessagingOptions> options, TimeProvider? timeProvider = null, ILogger<CallSessionRegistry>? logger = null)
+    {
+        _options = options.Value;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger<CallSessionRegistry>.Instance;
+    }
+
+    /// <inheritdoc />
+    public int ActiveCount => Volatile.Read(ref _active);
+
+    /// <inheritdoc />
+    public int Count => _byCallId.Count;
+
+    /// <inheritdoc />
+    public CallSession StartCall(string callId, string callerNumber, string? agentNumber = null, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(callId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(callerNumber);
+        var caller = PhoneNumbers.NormalizeOrKeep(callerNumber);
+        var agent = agentNumber is null ? null : PhoneNumbers.NormalizeOrKeep(agentNumber);
+        var fresh = new CallSession(callId, caller, agent, metadata ?? new Dictionary<string, string>(), _time.GetUtcNow());
+        var session = _byCallId.AddOrUpdate(callId, fresh, (_, existing) => existing.IsActive ? existing : fresh);
+        if (ReferenceEquals(session, fresh))
+        {
+            Interlocked.Increment(ref _active);
+            _byCaller[caller] = session;
+            _logger.LogInformation("Call {CallId} started (caller {Caller}).", callId, Mask(caller));
+        }
+
+        return session;
+    }
+
+    /// <inheritdoc />
+    public bool EndCall(string callId)
+    {
+        if (!_byCallId.TryGetValue(callId, out var session) || !session.IsActive)
+        {
+            return false;
+        }
+
+        session.End(_time.GetUtcNow());
+        Interlocked.Decrement(ref _active);
+        _byCaller.TryRemove(new KeyValuePair<string, CallSession>(session.CallerNumber, session));
+        _logger.LogInformation("Call {CallId} ended after {Messages} message(s).", callId, session.Messages.Count);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public CallSession? Find(string callId) => _byCallId.GetValueOrDefault(callId);
+
+    /// <inheritdoc />
+    public CallSession? FindByConversation(MessageChannel channel, string customer, string senderName)
+    {
+        var texted = _byConversation.GetValueOrDefault(new ConversationKey(channel, customer, senderName));
+        if (texted is { IsActive: true })
+        {
+            return texted;
+        }
+
+        return _byCaller.GetValueOrDefault(customer) ?? texted;
+    }
+
+    /// <inheritdoc />
+    public CallSession? FindByMessageId(string messageId) => _byMessageId.GetValueOrDefault(messageId);
+
+    /// <summary>Indexes an outbound message so replies and status callbacks find their call.</summary>
+    internal void IndexOutbound(CallSession session, CallMessage message)
+    {
+        _byMessageId[message.MessageId] = session;
+        _byConversation[new ConversationKey(message.Channel, message.Customer, message.SenderName)] = session;
+    }
+
+    /// <summary>Forgets ended calls older than the retention, with their indexes.</summary>
+    /// <returns>How many calls were evicted.</returns>
+    public int EvictExpired()
+    {
+        var cutoff = _time.GetUtcNow() - _options.EndedCallRetention;
+        var evicted = 0;
+        foreach (var (callId, session) in _byCallId)
+        {
+            if (session.EndedAt is not { } ended || ended > cutoff)
+            {
+                continue;
+            }
+
+            if (!_byCallId.TryRemove(new KeyValuePair<string, CallSession>(callId, session)))
+            {
+                continue;
+            }
+
+            foreach (var message in session.Messages)
+            {
+                _byMessageId.TryRemove(new KeyValuePair<string, CallSession>(message.MessageId, session));
+                if (message.Direction == MessageDirection.Outbound)
+                {
+                    _byConversation.TryRemove(new KeyValuePair<ConversationKey, CallSession>(
+                        new ConversationKey(message.Channel, message.Customer, message.SenderName), session));
+                }
+            }
+
+            evicted++;
+        }
+
+        if (evicted > 0)
+        {
+            _logger.LogDebug("Evicted {Count} ended call(s).", evicted);
+        }
+
+        return evicted;
+    }
+
+    private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;
+
+    private readonly record struct ConversationKey(MessageChannel Channel, string Customer, string Sender)
+    {
+        public bool Equals(ConversationKey other) =>
+            Channel == other.Channel
+            && string.Equals(Customer, other.Customer, StringComparison.Ordinal)
+            && string.Equals(Sender, other.Sender, StringComparison.OrdinalIgnoreCase);
+
+        public override int GetHashCode() =>
+            HashCode.Combine(Channel, StringComparer.Ordinal.GetHashCode(Customer), StringComparer.OrdinalIgnoreCase.GetHashCode(Sender));
+    }
+}

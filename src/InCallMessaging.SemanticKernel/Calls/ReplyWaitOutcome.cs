@@ -1,0 +1,35 @@
+using InCallMessaging.SemanticKernel.Replies;
+
+namespace InCallMessaging.SemanticKernel;
+
+/// <summary>How a wait for a reply ended.</summary>
+internal enum ReplyWaitKind
+{
+    Replied,
+    AnsweredByVoice,
+    TimedOut,
+    DeliveryFailed,
+    CallEnded,
+    Cancelled,
+}
+
+internal readonly record struct ReplyWaitOutcome(ReplyWaitKind Kind, string? Text = null, InboundMessage? Reply = null, string? ErrorCode = null);
+
+/// <summary>One action waiting for the caller's reply on one channel and sender.</summary>
+internal sealed class PendingReply(MessageChannel channel, string senderName, DateTimeOffset startedAt)
+{
+    private readonly TaskCompletionSource<ReplyWaitOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public MessageChannel Channel { get; } = channel;
+
+    public string SenderName { get; } = senderName;
+
+    public DateTimeOffset StartedAt { get; } = startedAt;
+
+    /// <summary>The outbound message it waits on, once the provider has accepted it.</summary>
+    public string? MessageId { get; set; }
+
+    public Task<ReplyWaitOutcome> Task => _completion.Task;
+
+    public bool TryComplete(ReplyWaitOutcome outcome) => _completion.TrySetResult(outcome);
+}

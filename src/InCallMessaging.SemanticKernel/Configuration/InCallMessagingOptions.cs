@@ -1,0 +1,52 @@
+namespace InCallMessaging.SemanticKernel;
+
+/// <summary>The plugin's configuration: actions, senders and guards. Bound from the <c>InCallMessaging</c> section.</summary>
+public sealed class InCallMessagingOptions
+{
+    /// <summary>The configuration section this binds from by default.</summary>
+    public const string SectionName = "InCallMessaging";
+
+    /// <summary>The plugin name the functions are grouped under (the LLM sees <c>{PluginName}-{action}</c>).</summary>
+    /// <value>The default value is <c>messaging</c>.</value>
+    public string PluginName { get; set; } = "messaging";
+
+    /// <summary>The plugin description.</summary>
+    public string PluginDescription { get; set; } = "Sends the caller text messages (SMS or WhatsApp) during the live call.";
+
+    /// <summary>The configured actions; each becomes one kernel function.</summary>
+    public List<InCallMessageAction> Actions { get; set; } = [];
+
+    /// <summary>The configured senders by name; actions refer to them through <see cref="InCallMessageAction.Sender"/>.</summary>
+    public Dictionary<string, MessageSenderOptions> Senders { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Metadata keys the host supplies at call start, so templates may use them (e.g. <c>user_name</c>).</summary>
+    public List<string> MetadataKeys { get; set; } = [];
+
+    /// <summary>The most messages one call may send; further sends are blocked with a clear result.</summary>
+    /// <value>The default value is 5.</value>
+    public int MaxMessagesPerCall { get; set; } = 5;
+
+    /// <summary>An identical text to the same recipient within this window is suppressed (an LLM stuck in a loop).</summary>
+    /// <value>The default value is 2 minutes.</value>
+    public TimeSpan DuplicateSuppressionWindow { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long an ended call stays findable so a late reply is still attributed to it.</summary>
+    /// <value>The default value is 24 hours.</value>
+    public TimeSpan EndedCallRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often ended calls past their retention are evicted.</summary>
+    /// <value>The default value is 1 minute.</value>
+    public TimeSpan EvictionInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long webhook deliveries are remembered for deduplication.</summary>
+    /// <value>The default value is 24 hours.</value>
+    public TimeSpan DeduplicationRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The longest reply text kept; longer texts are cut with an ellipsis (customer texts are untrusted).</summary>
+    /// <value>The default value is 1,000 characters.</value>
+    public int MaxReplyLength { get; set; } = 1000;
+
+    /// <summary>Whether phone numbers and message texts are masked in logs and traces.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool MaskPersonalData { get; set; } = true;
+}

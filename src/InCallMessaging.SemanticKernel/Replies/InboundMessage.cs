@@ -1,0 +1,92 @@
+namespace InCallMessaging.SemanticKernel.Replies;
+
+/// <summary>A text (or media) message from a customer, as any provider's webhook parsed it.</summary>
+/// <remarks>Everything in it comes from outside: treat <see cref="Text"/> as untrusted input.</remarks>
+public sealed record InboundMessage
+{
+    /// <summary>The provider that delivered it (<c>Twilio</c>, <c>Http</c>, <c>Loopback</c>).</summary>
+    public required string Provider { get; init; }
+
+    /// <summary>The provider's id of this message (Twilio's <c>MessageSid</c>): the deduplication key.</summary>
+    public required string MessageId { get; init; }
+
+    /// <summary>SMS or WhatsApp.</summary>
+    public required MessageChannel Channel { get; init; }
+
+    /// <summary>The customer's number in E.164 form, without any <c>whatsapp:</c> prefix.</summary>
+    public required string From { get; init; }
+
+    /// <summary>The agent-side address the customer wrote to (E.164, without <c>whatsapp:</c>).</summary>
+    public required string To { get; init; }
+
+    /// <summary>The Messaging Service that received it, when the provider says so (Twilio <c>MG...</c>).</summary>
+    public string? MessagingServiceSid { get; init; }
+
+    /// <summary>The sender name it was written to, when the provider knows it (the loopback does).</summary>
+    public string? SenderName { get; init; }
+
+    /// <summary>The message text (may be empty for a media-only message).</summary>
+    public string Text { get; init; } = "";
+
+    /// <summary>Attached media.</summary>
+    public IReadOnlyList<InboundMedia> Media { get; init; } = [];
+
+    /// <summary>The outbound message the customer replied to, when the provider says so (Twilio <c>OriginalRepliedMessageSid</c>).</summary>
+    public string? InReplyToMessageId { get; init; }
+
+    /// <summary>The provider's opt-out classification, if any (Twilio <c>OptOutType</c>: STOP, START, HELP).</summary>
+    public string? OptOutType { get; init; }
+
+    /// <summary>When it was received; filled from the hub's clock when left default.</summary>
+    public DateTimeOffset ReceivedAt { get; init; }
+}
+
+/// <summary>One media item attached to an inbound message.</summary>
+/// <param name="Url">Where the provider stores it.</param>
+/// <param name="ContentType">Its MIME type, such as <c>image/jpeg</c>.</param>
+public sealed record InboundMedia(Uri Url, string ContentType);
+
+/// <summary>A provider's delivery-status report for an outbound message.</summary>
+public sealed record DeliveryStatusUpdate
+{
+    /// <summary>The provider's message id (Twilio <c>MessageSid</c>).</summary>
+    public required string MessageId { get; init; }
+
+    /// <summary>The provider's status word: <c>queued</c>, <c>sent</c>, <c>delivered</c>, <c>read</c>, <c>failed</c>, <c>undelivered</c>, ...</summary>
+    public required string Status { get; init; }
+
+    /// <summary>The provider's error code on failure (Twilio <c>ErrorCode</c>).</summary>
+    public string? ErrorCode { get; init; }
+
+    /// <summary>A short description of the failure, when known.</summary>
+    public string? ErrorMessage { get; init; }
+}
+
+/// <summary>What the hub did with an inbound message.</summary>
+public enum ReplyDeliveryOutcome
+{
+    /// <summary>Matched to a live call: the variable is set, the transcript line queued and any waiting action resumed.</summary>
+    DeliveredToCall,
+
+    /// <summary>Matched to a call that has ended: recorded and handed to the after-call handlers.</summary>
+    DeliveredAfterCall,
+
+    /// <summary>No call could be matched: recorded in <see cref="IReplyHub.UnmatchedReplies"/>.</summary>
+    Unmatched,
+
+    /// <summary>The same message was delivered before (a provider retry): ignored.</summary>
+    Duplicate,
+}
+
+/// <summary>What the hub did with a delivery-status update.</summary>
+public enum StatusUpdateOutcome
+{
+    /// <summary>Applied to the recorded message.</summary>
+    Applied,
+
+    /// <summary>Older than the recorded status (callbacks arrive out of order) or a repeat: ignored.</summary>
+    Ignored,
+
+    /// <summary>No recorded message has this id.</summary>
+    UnknownMessage,
+}

@@ -1,0 +1,200 @@
+using System.Text.RegularExpressions;
+using Scriban;
+using Scriban.Functions;
+using Scriban.Parsing;
+using Scriban.Runtime;
+using Scriban.Syntax;
+
+namespace InCallMessaging.SemanticKernel.Templates;
+
+/// <summary>
+/// A message template parsed once at start-up: <c>&lt;name&gt;</c> placeholders and Scriban <c>{{ ... }}</c> expressions.
+/// It knows every variable it reads, so a value missing at send time is found before anything is rendered.
+/// </summary>
+internal sealed partial class MessageTemplate
+{
+    private readonly Template? _template;
+    private readonly string? _literal;
+
+    private MessageTemplate(string source, Template? template, string? literal, IReadOnlyList<string> variables)
+    {
+        Source = source;
+        _template = template;
+        _literal = literal;
+        Variables = variables;
+    }
+
+    /// <summary>The template as configured.</summary>
+    public string Source { get; }
+
+    /// <summary>The names of the variables it reads (each once, in order of first use).</summary>
+    public IReadOnlyList<string> Variables { get; }
+
+    /// <summary>Parses a template, or explains where its syntax is wrong (1-based line and column of the source).</summary>
+    public static bool TryParse(string source, out MessageTemplate? template, out string? error)
+    {
+        template = null;
+        error = null;
+        var (converted, insertions) = ConvertAnglePlaceholders(source);
+        if (!converted.Contains("{{", StringComparison.Ordinal))
+        {
+            template = new MessageTemplate(source, null, source, []);
+            return true;
+        }
+
+        var parsed = Template.Parse(converted);
+        if (parsed.HasErrors)
+        {
+            var first = parsed.Messages.First(m => m.Type == ParserMessageType.Error);
+            var (line, column) = OriginalPosition(source, first.Span.Start.Offset, insertions);
+            error = $"syntax error at line {line}, column {column}: {first.Message}";
+            return false;
+        }
+
+        var collector = new VariableCollector();
+        parsed.Page?.Accept(collector);
+        var variables = collector.Read.Where(v => !collector.Assigned.Contains(v) && !IsBuiltin(v)).Distinct().ToArray();
+        template = new MessageTemplate(source, parsed, null, variables);
+        return true;
+    }
+
+    /// <summary>Renders with the given values; every name in <see cref="Variables"/> must have one.</summary>
+    public string Render(IReadOnlyList<KeyValuePair<string, string>> values)
+    {
+        if (_literal is not null)
+        {
+            return _literal;
+        }
+
+        var renderer = Renderer.Current ??= new Renderer();
+        return renderer.Render(_template!, values);
+    }
+
+    private static bool IsBuiltin(string name) => BuiltinNames.Contains(name);
+
+    private static readonly HashSet<string> BuiltinNames = new(new BuiltinFunctions().Keys, StringComparer.Ordinal)
+    {
+        "this", "empty", "null", "true", "false",
+    };
+
+    private static (string Converted, List<int> Insertions) ConvertAnglePlaceholders(string source)
+    {
+        var insertions = new List<int>();
+        var converted = AnglePlaceholder().Replace(source, match =>
+        {
+            insertions.Add(match.Index);
+            return "{{" + match.Groups[1].Value + "}}";
+        });
+        return (converted, insertions);
+    }
+
+    /// <summary>Maps an offset in the converted text back to a line and column of the configured text.</summary>
+    private static (int Line, int Column) OriginalPosition(string source, int convertedOffset, List<int> insertions)
+    {
+        // Each "<x>" became "{{x}}": two characters longer, so positions after it move by 2.
+        var offset = convertedOffset;
+        for (var k = 0; k < insertions.Count && insertions[k] + (2 * k) < convertedOffset; k++)
+        {
+            offset -= 2;
+        }
+
+        offset = Math.Clamp(offset, 0, source.Length);
+        var line = 1;
+        var column = 1;
+        for (var i = 0; i < offset; i++)
+        {
+            if (source[i] == '\n')
+            {
+                line++;
+                column = 1;
+            }
+            else
+            {
+                column++;
+            }
+        }
+
+        return (line, column);
+    }
+
+    [GeneratedRegex("<([A-Za-z_][A-Za-z0-9_]*)>", RegexOptions.CultureInvariant)]
+    private static partial Regex AnglePlaceholder();
+
+    private sealed class VariableCollector : ScriptVisitor
+    {
+        public List<string> Read { get; } = [];
+
+        public HashSet<string> Assigned { get; } = new(StringComparer.Ordinal);
+
+        public override void Visit(ScriptVariableGlobal node)
+        {
+            Read.Add(node.Name);
+            base.Visit(node);
+        }
+
+        public override void Visit(ScriptForStatement node)
+        {
+            if (node.Variable is ScriptVariable loopVariable)
+            {
+                Assigned.Add(loopVariable.Name);
+            }
+
+            base.Visit(node);
+        }
+
+        public override void Visit(ScriptAssignExpression node)
+        {
+            if (node.Target is ScriptVariable target)
+            {
+                Assigned.Add(target.Name);
+            }
+
+            base.Visit(node);
+        }
+    }
+
+    /// <summary>
+    /// A per-thread render context. Building a <see cref="TemplateContext"/> costs tens of microseconds and kilobytes,
+    /// so each thread keeps one and swaps in the values of each render.
+    /// </summary>
+    private sealed class Renderer
+    {
+        [ThreadStatic]
+        public static Renderer? Current;
+
+        private readonly TemplateContext _context;
+        private readonly ScriptObject _values = new(StringComparer.Ordinal);
+
+        public Renderer()
+        {
+            _context = new TemplateContext
+            {
+                StrictVariables = false,
+                EnableRelaxedMemberAccess = true,
+                LoopLimit = 100,
+                RecursiveLimit = 20,
+                LimitToString = 4096,
+            };
+        }
+
+        public string Render(Template template, IReadOnlyList<KeyValuePair<string, string>> values)
+        {
+            _values.Clear();
+            for (var i = 0; i < values.Count; i++)
+            {
+                _values.SetValue(values[i].Key, values[i].Value, readOnly: false);
+            }
+
+            _context.PushGlobal(_values);
+            try
+            {
+                return template.Render(_context);
+            }
+            finally
+            {
+                _context.PopGlobal();
+                _values.Clear();
+            }
+        }
+    }
+}
