@@ -17,6 +17,7 @@ public sealed class CallSessionRegistry : ICallSessionRegistry
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private int _active;
+    private long _nextEvictionTicks;
 
     /// <summary>Creates a registry.</summary>
     public CallSessionRegistry(IOptions<InCallMessagingOptions> options, TimeProvider? timeProvider = null, ILogger<CallSessionRegistry>? logger = null)
@@ -37,6 +38,7 @@ public sealed class CallSessionRegistry : ICallSessionRegistry
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(callId);
         ArgumentException.ThrowIfNullOrWhiteSpace(callerNumber);
+        EvictIfDue();
         var caller = PhoneNumbers.NormalizeOrKeep(callerNumber);
         var agent = agentNumber is null ? null : PhoneNumbers.NormalizeOrKeep(agentNumber);
         var fresh = new CallSession(callId, caller, agent, metadata ?? new Dictionary<string, string>(), _time.GetUtcNow());
@@ -128,6 +130,17 @@ public sealed class CallSessionRegistry : ICallSessionRegistry
         }
 
         return evicted;
+    }
+
+    /// <summary>Hosts without the hosted eviction service (a bare kernel builder) still evict, as calls start.</summary>
+    private void EvictIfDue()
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        var due = Volatile.Read(ref _nextEvictionTicks);
+        if (now >= due && Interlocked.CompareExchange(ref _nextEvictionTicks, now + _options.EvictionInterval.Ticks, due) == due)
+        {
+            EvictExpired();
+        }
     }
 
     private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;

@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace InCallMessaging.AspNetCore.Security;
+
+/// <summary>Rebuilds the URL Twilio called, which is what its signature covers.</summary>
+internal static class TwilioRequestUrl
+{
+    /// <summary>
+    /// With <paramref name="publicBaseUrl"/>: that base followed by the request's path and query (a proxy or tunnel in
+    /// front of the app). Without: the request's own scheme, host, port, path and query. Path and query are taken as sent
+    /// on the wire when the server exposes them, so escaping is not altered.
+    /// </summary>
+    public static string Build(HttpRequest request, Uri? publicBaseUrl)
+    {
+        var pathAndQuery = PathAndQuery(request);
+        if (publicBaseUrl is not null)
+        {
+            return publicBaseUrl.OriginalString.TrimEnd('/') + pathAndQuery;
+        }
+
+        return string.Concat(request.Scheme, "://", request.Host.Value, pathAndQuery);
+    }
+
+    private static string PathAndQuery(HttpRequest request)
+    {
+        var rawTarget = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (!string.IsNullOrEmpty(rawTarget) && rawTarget[0] == '/')
+        {
+            return rawTarget;
+        }
+
+        return request.PathBase.ToUriComponent() + request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
+    }
+}

@@ -1,0 +1,59 @@
+using InCallMessaging.AspNetCore.Diagnostics;
+using InCallMessaging.AspNetCore.Http;
+using Microsoft.AspNetCore.Http;
+
+namespace InCallMessaging.AspNetCore.Twilio;
+
+/// <summary>The Twilio inbound-message and status-callback endpoints. The signature filter has run before them.</summary>
+internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
+{
+    /// <summary><c>POST {prefix}/messages</c>: an inbound SMS or WhatsApp message, answered with empty TwiML.</summary>
+    public async Task<IResult> InboundAsync(HttpContext context)
+    {
+        if (!WebhookRequestReader.IsForm(context.Request))
+        {
+            return endpoint.Reject(context, StatusCodes.Status400BadRequest, WebhookRequestReader.NotAForm(context.Request));
+        }
+
+        var (form, readProblem) = await WebhookRequestReader.ReadFormAsync(context, endpoint.Options.MaxBodyBytes);
+        if (form is null)
+        {
+            return endpoint.Reject(context, readProblem!.Value);
+        }
+
+        if (!TwilioWebhookParser.TryParseInbound(form, out var message, out var problem))
+        {
+            return endpoint.Reject(context, StatusCodes.Status400BadRequest, problem!);
+        }
+
+        // Not the request's abort token: once the hub has marked the message as seen, an abandoned delivery would make
+        // Twilio's retry a "duplicate" and the reply would be lost. The hub's work is in-memory and quick.
+        var outcome = await WebhookEndpointContext.Hub(context).DeliverAsync(message!, CancellationToken.None);
+        endpoint.LogInbound(message!, outcome);
+        return WebhookResults.Twiml();
+    }
+
+    /// <summary><c>POST {prefix}/status</c>: a delivery-status callback for an outbound message.</summary>
+    public async Task<IResult> StatusAsync(HttpContext context)
+    {
+        if (!WebhookRequestReader.IsForm(context.Request))
+        {
+            return endpoint.Reject(context, StatusCodes.Status400BadRequest, WebhookRequestReader.NotAForm(context.Request));
+        }
+
+        var (form, readProblem) = await WebhookRequestReader.ReadFormAsync(context, endpoint.Options.MaxBodyBytes);
+        if (form is null)
+        {
+            return endpoint.Reject(context, readProblem!.Value);
+        }
+
+        if (!TwilioWebhookParser.TryParseStatus(form, out var update, out var problem))
+        {
+            return endpoint.Reject(context, StatusCodes.Status400BadRequest, problem!);
+        }
+
+        var outcome = await WebhookEndpointContext.Hub(context).ApplyStatusAsync(update!, CancellationToken.None);
+        WebhookLog.StatusAccepted(endpoint.Logger, update!.Status, update.MessageId, update.ErrorCode, outcome.ToString());
+        return WebhookResults.Twiml();
+    }
+}

@@ -1,0 +1,181 @@
+using System.Globalization;
+using InCallMessaging.SemanticKernel;
+using InCallMessaging.SemanticKernel.Replies;
+using Microsoft.AspNetCore.Http;
+
+namespace InCallMessaging.AspNetCore.Twilio;
+
+/// <summary>
+/// Turns Twilio's webhook forms into the plugin's records. Unknown parameters are ignored: Twilio adds new ones
+/// without notice.
+/// </summary>
+internal static class TwilioWebhookParser
+{
+    /// <summary>The provider name inbound Twilio messages carry.</summary>
+    public const string ProviderName = "Twilio";
+
+    private const string WhatsAppPrefix = "whatsapp:";
+
+    // Twilio attaches at most 10 media to a message; the cap only bounds work on a forged NumMedia.
+    private const int MaxMedia = 20;
+
+    /// <summary>Parses an inbound-message webhook; on failure <paramref name="problem"/> names the missing or bad field.</summary>
+    public static bool TryParseInbound(IFormCollection form, out InboundMessage? message, out string? problem)
+    {
+        message = null;
+        var messageId = First(form, "MessageSid", "SmsMessageSid", "SmsSid");
+        if (messageId is null)
+        {
+            problem = Missing("MessageSid");
+            return false;
+        }
+
+        var rawFrom = First(form, "From");
+        if (rawFrom is null)
+        {
+            problem = Missing("From");
+            return false;
+        }
+
+        var rawTo = First(form, "To");
+        if (rawTo is null)
+        {
+            problem = Missing("To");
+            return false;
+        }
+
+        var (from, fromWhatsApp) = StripChannel(rawFrom);
+        var (to, toWhatsApp) = StripChannel(rawTo);
+        if (from.Length == 0)
+        {
+            problem = "Form field 'From' has no address after its 'whatsapp:' prefix.";
+            return false;
+        }
+
+        if (!TryReadMedia(form, out var media, out problem))
+        {
+            return false;
+        }
+
+        message = new InboundMessage
+        {
+            Provider = ProviderName,
+            MessageId = messageId,
+            Channel = fromWhatsApp || toWhatsApp ? MessageChannel.WhatsApp : MessageChannel.Sms,
+            From = from,
+            To = to,
+            MessagingServiceSid = First(form, "MessagingServiceSid"),
+            Text = form["Body"].ToString(),
+            Media = media,
+            InReplyToMessageId = First(form, "OriginalRepliedMessageSid"),
+            OptOutType = First(form, "OptOutType"),
+        };
+        return true;
+    }
+
+    /// <summary>Parses a status callback; on failure <paramref name="problem"/> names the missing field.</summary>
+    public static bool TryParseStatus(IFormCollection form, out DeliveryStatusUpdate? update, out string? problem)
+    {
+        update = null;
+        var messageId = First(form, "MessageSid", "SmsSid");
+        if (messageId is null)
+        {
+            problem = Missing("MessageSid");
+            return false;
+        }
+
+        var status = First(form, "MessageStatus", "SmsStatus");
+        if (status is null)
+        {
+            problem = Missing("MessageStatus");
+            return false;
+        }
+
+        problem = null;
+        update = new DeliveryStatusUpdate
+        {
+            MessageId = messageId,
+            Status = status.ToLowerInvariant(),
+            ErrorCode = First(form, "ErrorCode"),
+            ErrorMessage = First(form, "ErrorMessage"),
+        };
+        return true;
+    }
+
+    /// <summary>Strips a <c>whatsapp:</c> prefix; says whether there was one.</summary>
+    public static (string Address, bool WhatsApp) StripChannel(string address)
+    {
+        var trimmed = address.Trim();
+        return trimmed.StartsWith(WhatsAppPrefix, StringComparison.OrdinalIgnoreCase)
+            ? (trimmed[WhatsAppPrefix.Length..].Trim(), true)
+            : (trimmed, false);
+    }
+
+    private static bool TryReadMedia(IFormCollection form, out IReadOnlyList<InboundMedia> media, out string? problem)
+    {
+        media = [];
+        problem = null;
+        var declared = First(form, "NumMedia");
+        int count;
+        if (declared is null)
+        {
+            // No NumMedia: take the numbered fields that are there.
+            count = 0;
+            while (count < MaxMedia && form.ContainsKey(MediaUrl(count)))
+            {
+                count++;
+            }
+        }
+        else if (!int.TryParse(declared, NumberStyles.None, CultureInfo.InvariantCulture, out count))
+        {
+            problem = $"Form field 'NumMedia' must be a non-negative whole number (got '{Truncate(declared)}').";
+            return false;
+        }
+
+        if (count == 0)
+        {
+            return true;
+        }
+
+        var items = new List<InboundMedia>(Math.Min(count, MaxMedia));
+        for (var i = 0; i < Math.Min(count, MaxMedia); i++)
+        {
+            var url = First(form, MediaUrl(i));
+            if (url is null)
+            {
+                problem = $"Missing form field '{MediaUrl(i)}' (NumMedia is {count}).";
+                return false;
+            }
+
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+            {
+                problem = $"Form field '{MediaUrl(i)}' must be an absolute http(s) URL.";
+                return false;
+            }
+
+            items.Add(new InboundMedia(uri, First(form, $"MediaContentType{i}") ?? "application/octet-stream"));
+        }
+
+        media = items;
+        return true;
+    }
+
+    private static string MediaUrl(int index) => "MediaUrl" + index.ToString(CultureInfo.InvariantCulture);
+
+    private static string? First(IFormCollection form, params ReadOnlySpan<string> names)
+    {
+        foreach (var name in names)
+        {
+            if (form.TryGetValue(name, out var values) && values.Count > 0 && !string.IsNullOrWhiteSpace(values[0]))
+            {
+                return values[0]!.Trim();
+            }
+        }
+
+        return null;
+    }
+
+    private static string Missing(string field) => $"Missing required form field '{field}'.";
+
+    private static string Truncate(string value) => value.Length <= 16 ? value : value[..16] + "...";
+}

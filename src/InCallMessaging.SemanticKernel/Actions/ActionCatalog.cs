@@ -1,0 +1,427 @@
+using System.Text.RegularExpressions;
+using InCallMessaging.SemanticKernel.Sending;
+using InCallMessaging.SemanticKernel.Templates;
+
+namespace InCallMessaging.SemanticKernel.Actions;
+
+/// <summary>
+/// Validates the whole configuration at start-up, listing every problem at once, and compiles the actions: templates
+/// are parsed here and never per call.
+/// </summary>
+internal sealed partial class ActionCatalog
+{
+    private const int MaxToolNameLength = 64;
+
+    private readonly Dictionary<string, string> _senderByAddress;
+
+    private ActionCatalog(IReadOnlyList<CompiledAction> actions, Dictionary<string, string> senderByAddress)
+    {
+        Actions = actions;
+        _senderByAddress = senderByAddress;
+    }
+
+    public IReadOnlyList<CompiledAction> Actions { get; }
+
+    /// <summary>Validates <paramref name="options"/>; returns the problems found (empty when valid).</summary>
+    public static IReadOnlyList<string> Validate(InCallMessagingOptions options, IEnumerable<string> providerNames)
+    {
+        Compile(options, providerNames.ToDictionary(n => n, n => (IMessageProvider?)null, StringComparer.OrdinalIgnoreCase), out var errors);
+        return errors;
+    }
+
+    /// <summary>Compiles the configuration or throws <see cref="InCallMessagingConfigurationException"/> with every problem.</summary>
+    public static ActionCatalog Create(InCallMessagingOptions options, IEnumerable<IMessageProvider> providers)
+    {
+        var byName = new Dictionary<string, IMessageProvider?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var provider in providers)
+        {
+            byName[provider.Name] = provider;
+        }
+
+        var catalog = Compile(options, byName, out var errors);
+        return errors.Count > 0 ? throw new InCallMessagingConfigurationException(errors) : catalog;
+    }
+
+    /// <summary>The sender an inbound message was written to, from its recipient address or Messaging Service.</summary>
+    public string? ResolveSender(string to, string? messagingServiceSid)
+    {
+        if (_senderByAddress.TryGetValue(PhoneNumbers.NormalizeOrKeep(to), out var byNumber))
+        {
+            return byNumber;
+        }
+
+        return messagingServiceSid is not null && _senderByAddress.TryGetValue(messagingServiceSid, out var byService) ? byService : null;
+    }
+
+    private static ActionCatalog Compile(InCallMessagingOptions options, IReadOnlyDictionary<string, IMessageProvider?> providers, out List<string> errors)
+    {
+        errors = [];
+        ValidateGlobals(options, errors);
+        var senderByAddress = ValidateSenders(options, providers, errors);
+
+        var knownCallVariables = new HashSet<string>(StringComparer.Ordinal)
+        {
+            CallVariables.UserPhoneNumber, CallVariables.AgentPhoneNumber, CallVariables.CallId,
+            CallVariables.SmsReply, CallVariables.WhatsAppReply,
+        };
+        knownCallVariables.UnionWith(options.MetadataKeys);
+        foreach (var action in options.Actions)
+        {
+            if (!string.IsNullOrWhiteSpace(action.ReplyVariable))
+            {
+                knownCallVariables.Add(action.ReplyVariable);
+            }
+        }
+
+        var compiled = new List<CompiledAction>();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var index = 0; index < options.Actions.Count; index++)
+        {
+            var action = options.Actions[index];
+            var label = string.IsNullOrWhiteSpace(action.Name) ? $"Actions[{index}]" : $"Action '{action.Name}'";
+            var before = errors.Count;
+            ValidateName(options.PluginName, action, label, seen, errors);
+            var result = CompileAction(action, label, options, providers, knownCallVariables, errors);
+            if (errors.Count == before && result is not null)
+            {
+                compiled.Add(result);
+            }
+        }
+
+        return new ActionCatalog(compiled, senderByAddress);
+    }
+
+    private static void ValidateGlobals(InCallMessagingOptions options, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(options.PluginName) || !PluginNamePattern().IsMatch(options.PluginName))
+        {
+            errors.Add($"PluginName '{options.PluginName}' must be letters, digits and '_' only (for example 'messaging').");
+        }
+
+        if (options.MaxMessagesPerCall < 1)
+        {
+            errors.Add($"MaxMessagesPerCall is {options.MaxMessagesPerCall}: set it to 1 or more (default 5).");
+        }
+
+        if (options.DuplicateSuppressionWindow < TimeSpan.Zero)
+        {
+            errors.Add("DuplicateSuppressionWindow must not be negative: use 00:00:00 to turn it off.");
+        }
+
+        if (options.EndedCallRetention <= TimeSpan.Zero)
+        {
+            errors.Add("EndedCallRetention must be positive (default 24:00:00) so late replies still find their call.");
+        }
+
+        if (options.EvictionInterval <= TimeSpan.Zero)
+        {
+            errors.Add("EvictionInterval must be positive (default 00:01:00).");
+        }
+
+        if (options.MaxReplyLength < 1)
+        {
+            errors.Add("MaxReplyLength must be 1 or more (default 1000).");
+        }
+
+        if (options.Actions.Count == 0)
+        {
+            errors.Add("Actions is empty: configure at least one action under InCallMessaging:Actions.");
+        }
+    }
+
+    private static Dictionary<string, string> ValidateSenders(InCallMessagingOptions options, IReadOnlyDictionary<string, IMessageProvider?> providers, List<string> errors)
+    {
+        var byAddress = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, sender) in options.Senders)
+        {
+            var label = $"Sender '{name}'";
+            if (!providers.ContainsKey(sender.Provider))
+            {
+                errors.Add($"{label}: Provider '{sender.Provider}' is not registered; use one of {string.Join(", ", providers.Keys.Select(k => $"'{k}'"))} (Twilio needs services.AddInCallMessagingTwilio(...)).");
+            }
+
+            if (sender.From is not null)
+            {
+                if (PhoneNumbers.TryNormalize(sender.From, out var from))
+                {
+                    byAddress[from] = name;
+                }
+                else
+                {
+                    errors.Add($"{label}: From '{sender.From}' must be a phone number in E.164 form such as +14155550100.");
+                }
+            }
+
+            if (sender.MessagingServiceSid is not null)
+            {
+                if (MessagingServicePattern().IsMatch(sender.MessagingServiceSid))
+                {
+                    byAddress[sender.MessagingServiceSid] = name;
+                }
+                else
+                {
+                    errors.Add($"{label}: MessagingServiceSid '{sender.MessagingServiceSid}' must be 'MG' followed by 32 hex digits.");
+                }
+            }
+
+            if (string.Equals(sender.Provider, "Http", StringComparison.OrdinalIgnoreCase))
+            {
+                if (sender.Url is null || !sender.Url.IsAbsoluteUri)
+                {
+                    errors.Add($"{label}: Url is required for the Http provider: set the absolute https:// endpoint that receives the messages.");
+                }
+                else if (sender.Url.Scheme != Uri.UriSchemeHttps && !sender.Url.IsLoopback)
+                {
+                    errors.Add($"{label}: Url '{sender.Url}' must use https:// (plain http is allowed only for loopback addresses).");
+                }
+
+                if (sender.Timeout <= TimeSpan.Zero || sender.Timeout > TimeSpan.FromMinutes(2))
+                {
+                    errors.Add($"{label}: Timeout {sender.Timeout} must be between 00:00:00.001 and 00:02:00.");
+                }
+            }
+
+            byAddress.TryAdd(name, name);
+        }
+
+        return byAddress;
+    }
+
+    private static void ValidateName(string pluginName, InCallMessageAction action, string label, HashSet<string> seen, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(action.Name))
+        {
+            errors.Add($"{label}: Name is required: it becomes the function name (letters, digits, '_' or '-').");
+            return;
+        }
+
+        if (!FunctionNamePattern().IsMatch(action.Name))
+        {
+            errors.Add($"{label}: Name must contain only letters, digits, '_' or '-' (for example 'send_otp').");
+        }
+
+        if (pluginName.Length + 1 + action.Name.Length > MaxToolNameLength)
+        {
+            errors.Add($"{label}: Name is too long: plugin name '{pluginName}' + 1 + name must be at most {MaxToolNameLength} characters (it is {pluginName.Length + 1 + action.Name.Length}); shorten the name.");
+        }
+
+        if (!seen.Add(action.Name))
+        {
+            errors.Add($"{label}: Name is used by another action; action names must be unique (case-insensitive).");
+        }
+    }
+
+    private static CompiledAction? CompileAction(InCallMessageAction action, string label, InCallMessagingOptions options,
+        IReadOnlyDictionary<string, IMessageProvider?> providers, HashSet<string> knownCallVariables, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(action.Description))
+        {
+            errors.Add($"{label}: Description is required: say when the agent should call this action (it is what makes the LLM use it).");
+        }
+
+        MessageSenderOptions? sender = null;
+        IMessageProvider? provider = null;
+        if (!options.Senders.TryGetValue(action.Sender ?? "", out sender))
+        {
+            var known = options.Senders.Count == 0 ? "none is configured: add one under InCallMessaging:Senders" : "configured: " + string.Join(", ", options.Senders.Keys.Select(k => $"'{k}'"));
+            errors.Add($"{label}: Sender '{action.Sender}' is not a configured sender ({known}).");
+        }
+        else
+        {
+            providers.TryGetValue(sender.Provider, out provider);
+        }
+
+        if (action.ReplyTimeout < InCallMessageAction.MinReplyTimeout || action.ReplyTimeout > InCallMessageAction.MaxReplyTimeout)
+        {
+            errors.Add($"{label}: ReplyTimeout {action.ReplyTimeout} is out of range: use 00:00:01 to 00:10:00 (default 00:01:00).");
+        }
+
+        if (!string.IsNullOrWhiteSpace(action.ReplyVariable) && !IdentifierPattern().IsMatch(action.ReplyVariable))
+        {
+            errors.Add($"{label}: ReplyVariable '{action.ReplyVariable}' must be an identifier (letters, digits and '_', not starting with a digit).");
+        }
+
+        var parameterNames = ValidateParameters(action, label, errors);
+        var hasBody = !string.IsNullOrWhiteSpace(action.Body);
+        var injectsMessage = !hasBody && action.Template is null && !parameterNames.Contains(CallVariables.Message);
+        if (!hasBody && action.Template is null && parameterNames.Contains(CallVariables.Message)
+            && action.Parameters?.Required.Contains(CallVariables.Message) != true)
+        {
+            errors.Add($"{label}: the 'message' parameter is the text to send (Body is empty), so it must be listed in Parameters.Required.");
+        }
+
+        if (injectsMessage)
+        {
+            parameterNames.Add(CallVariables.Message);
+        }
+
+        var allowed = new HashSet<string>(knownCallVariables, StringComparer.Ordinal);
+        allowed.UnionWith(parameterNames);
+        var variables = new List<string>();
+
+        MessageTemplate? Parse(string? source, string field)
+        {
+            if (string.IsNullOrWhiteSpace(source))
+            {
+                return null;
+            }
+
+            if (!MessageTemplate.TryParse(source, out var template, out var error))
+            {
+                errors.Add($"{label}: {field} has a template {error}.");
+                return null;
+            }
+
+            foreach (var variable in template!.Variables)
+            {
+                if (!allowed.Contains(variable))
+                {
+                    errors.Add($"{label}: {field} uses placeholder '{variable}', which can never be filled: declare it under Parameters, list it in MetadataKeys, or use a call variable ({string.Join(", ", knownCallVariables.Order(StringComparer.Ordinal))}).");
+                }
+                else if (!variables.Contains(variable))
+                {
+                    variables.Add(variable);
+                }
+            }
+
+            return template;
+        }
+
+        var body = Parse(action.Body, "Body");
+        var to = Parse(action.ToPhoneNumber, "ToPhoneNumber");
+        var media = action.MediaUrls.Select((m, i) => Parse(m, $"MediaUrls[{i}]")).OfType<MessageTemplate>().ToArray();
+        if (injectsMessage || (!hasBody && parameterNames.Contains(CallVariables.Message)))
+        {
+            variables.Add(CallVariables.Message);
+        }
+
+        var contentVariables = new List<KeyValuePair<string, MessageTemplate>>();
+        if (action.Template is { } whatsApp)
+        {
+            if (action.Channel != MessageChannel.WhatsApp)
+            {
+                errors.Add($"{label}: Template is for WhatsApp only; set Channel to WhatsApp or remove Template.");
+            }
+
+            if (!ContentSidPattern().IsMatch(whatsApp.ContentSid ?? ""))
+            {
+                errors.Add($"{label}: ContentSid '{whatsApp.ContentSid}' must be 'HX' followed by 32 hex digits (the approved template's SID from Twilio Content).");
+            }
+
+            foreach (var (key, source) in whatsApp.Variables.OrderBy(v => int.TryParse(v.Key, out var n) ? n : int.MaxValue))
+            {
+                if (!int.TryParse(key, out var number) || number < 1 || key != number.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                {
+                    errors.Add($"{label}: Template variable key '{key}' must be a number \"1\", \"2\", ... as in the approved template.");
+                    continue;
+                }
+
+                var template = Parse(source, $"Template.Variables[\"{key}\"]");
+                if (template is not null)
+                {
+                    contentVariables.Add(new(key, template));
+                }
+            }
+
+            if (whatsApp.Variables.Count > 100)
+            {
+                errors.Add($"{label}: Template has {whatsApp.Variables.Count} variables; Twilio allows at most 100.");
+            }
+        }
+
+        if (action.MediaUrls.Count > 10)
+        {
+            errors.Add($"{label}: MediaUrls has {action.MediaUrls.Count} entries; at most 10 are allowed.");
+        }
+
+        if (sender is null || provider is null)
+        {
+            return null;
+        }
+
+        return new CompiledAction
+        {
+            Definition = action,
+            Name = action.Name,
+            SenderName = action.Sender!,
+            Sender = sender,
+            Provider = provider,
+            Body = body,
+            InjectsMessage = injectsMessage,
+            To = to,
+            ContentVariables = contentVariables,
+            MediaUrls = media,
+            ParameterNames = parameterNames,
+            Variables = variables,
+            ReplyVariable = action.EffectiveReplyVariable,
+            FallbackMessage = string.IsNullOrWhiteSpace(action.FallbackMessage) ? InCallMessageAction.DefaultFallbackMessage : action.FallbackMessage,
+        };
+    }
+
+    private static HashSet<string> ValidateParameters(InCallMessageAction action, string label, List<string> errors)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (action.Parameters is not { } parameters)
+        {
+            return names;
+        }
+
+        foreach (var (name, parameter) in parameters.Properties)
+        {
+            if (!IdentifierPattern().IsMatch(name))
+            {
+                errors.Add($"{label}: parameter '{name}' must be an identifier (letters, digits and '_', not starting with a digit) so templates can use it.");
+                continue;
+            }
+
+            if (parameter.Type is not ("string" or "integer" or "number" or "boolean"))
+            {
+                errors.Add($"{label}: parameter '{name}' has Type '{parameter.Type}'; use string, integer, number or boolean.");
+            }
+
+            if (string.IsNullOrWhiteSpace(parameter.Description))
+            {
+                errors.Add($"{label}: parameter '{name}' needs a Description: it tells the LLM what to collect.");
+            }
+
+            if (parameter.Pattern is not null)
+            {
+                try
+                {
+                    _ = new Regex(parameter.Pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+                }
+                catch (ArgumentException ex)
+                {
+                    errors.Add($"{label}: parameter '{name}' has an invalid Pattern: {ex.Message}");
+                }
+            }
+
+            names.Add(name);
+        }
+
+        foreach (var required in parameters.Required)
+        {
+            if (!parameters.Properties.ContainsKey(required))
+            {
+                errors.Add($"{label}: Parameters.Required lists '{required}', which is not under Parameters.Properties.");
+            }
+        }
+
+        return names;
+    }
+
+    [GeneratedRegex("^[0-9A-Za-z_]+$")]
+    private static partial Regex PluginNamePattern();
+
+    [GeneratedRegex("^[0-9A-Za-z_-]+$")]
+    private static partial Regex FunctionNamePattern();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex IdentifierPattern();
+
+    [GeneratedRegex("^HX[0-9a-fA-F]{32}$")]
+    private static partial Regex ContentSidPattern();
+
+    [GeneratedRegex("^MG[0-9a-fA-F]{32}$")]
+    private static partial Regex MessagingServicePattern();
+}

@@ -1,0 +1,40 @@
+using InCallMessaging.SemanticKernel.Sending;
+using InCallMessaging.SemanticKernel.Templates;
+
+namespace InCallMessaging.SemanticKernel.Actions;
+
+/// <summary>An action after start-up validation: templates parsed, sender and provider resolved.</summary>
+internal sealed class CompiledAction
+{
+    public required InCallMessageAction Definition { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string SenderName { get; init; }
+
+    public required MessageSenderOptions Sender { get; init; }
+
+    public required IMessageProvider Provider { get; init; }
+
+    /// <summary>The body template, or <see langword="null"/> when the LLM writes the text or a template is always used.</summary>
+    public MessageTemplate? Body { get; init; }
+
+    /// <summary>Whether the function has the auto-injected <c>message</c> parameter.</summary>
+    public bool InjectsMessage { get; init; }
+
+    public MessageTemplate? To { get; init; }
+
+    public IReadOnlyList<KeyValuePair<string, MessageTemplate>> ContentVariables { get; init; } = [];
+
+    public IReadOnlyList<MessageTemplate> MediaUrls { get; init; } = [];
+
+    /// <summary>The declared parameter names (plus <c>message</c> when injected): values come from the LLM's arguments only.</summary>
+    public required IReadOnlySet<string> ParameterNames { get; init; }
+
+    /// <summary>Every variable any of the action's templates reads, each once.</summary>
+    public required IReadOnlyList<string> Variables { get; init; }
+
+    public required string ReplyVariable { get; init; }
+
+    public required string FallbackMessage { get; init; }
+}

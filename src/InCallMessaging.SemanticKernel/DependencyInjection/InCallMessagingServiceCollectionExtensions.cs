@@ -1,0 +1,93 @@
+using InCallMessaging.SemanticKernel;
+using InCallMessaging.SemanticKernel.Replies;
+using InCallMessaging.SemanticKernel.Sending;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.SemanticKernel;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the in-call messaging plugin with dependency injection.</summary>
+public static class InCallMessagingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the plugin with options bound from <paramref name="configuration"/> (usually the <c>InCallMessaging</c>
+    /// section). The plugin is registered as a <see cref="KernelPlugin"/>, so kernels built from these services have it.
+    /// </summary>
+    public static IServiceCollection AddInCallMessaging(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<InCallMessagingOptions>().Bind(configuration);
+        return services.AddInCallMessagingCore();
+    }
+
+    /// <summary>Adds the plugin with options set in code.</summary>
+    public static IServiceCollection AddInCallMessaging(this IServiceCollection services, Action<InCallMessagingOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<InCallMessagingOptions>().Configure(configure);
+        return services.AddInCallMessagingCore();
+    }
+
+    /// <summary>Adds an <see cref="IAfterCallReplyHandler"/> for replies that arrive after their call ended.</summary>
+    public static IServiceCollection AddAfterCallReplyHandler<THandler>(this IServiceCollection services)
+        where THandler : class, IAfterCallReplyHandler
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAfterCallReplyHandler, THandler>());
+        return services;
+    }
+
+    private static IServiceCollection AddInCallMessagingCore(this IServiceCollection services)
+    {
+        services.AddOptions<InCallMessagingOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InCallMessagingOptions>, InCallMessagingOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(HttpMessageProvider.HttpClientName);
+        services.TryAddSingleton<LoopbackMessageProvider>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageProvider, LoopbackMessageProvider>(sp => sp.GetRequiredService<LoopbackMessageProvider>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageProvider, HttpMessageProvider>());
+        services.TryAddSingleton<IDeduplicationStore>(sp => new InMemoryDeduplicationStore(sp.GetRequiredService<TimeProvider>()));
+
+        if (services.Any(d => d.ServiceType == typeof(InCallMessagingRuntime)))
+        {
+            return services;
+        }
+
+        services.AddSingleton(sp => new InCallMessagingRuntime(
+            sp.GetRequiredService<IOptions<InCallMessagingOptions>>().Value,
+            sp.GetServices<IMessageProvider>(),
+            sp.GetRequiredService<IDeduplicationStore>(),
+            sp.GetServices<IAfterCallReplyHandler>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        services.AddSingleton<ICallSessionRegistry>(sp => sp.GetRequiredService<InCallMessagingRuntime>().Calls);
+        services.AddSingleton<IReplyHub>(sp => sp.GetRequiredService<InCallMessagingRuntime>().Replies);
+        services.AddSingleton<KernelPlugin>(sp => sp.GetRequiredService<InCallMessagingRuntime>().Plugin);
+        services.AddSingleton<IHostedService, CallSessionEvictionService>();
+        return services;
+    }
+}
+
+/// <summary>Adds the in-call messaging plugin to a kernel builder in one line.</summary>
+public static class InCallMessagingKernelBuilderExtensions
+{
+    /// <summary>Adds the plugin with options bound from <paramref name="configuration"/>.</summary>
+    public static IKernelBuilder AddInCallMessaging(this IKernelBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddInCallMessaging(configuration);
+        return builder;
+    }
+
+    /// <summary>Adds the plugin with options set in code.</summary>
+    public static IKernelBuilder AddInCallMessaging(this IKernelBuilder builder, Action<InCallMessagingOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddInCallMessaging(configure);
+        return builder;
+    }
+}

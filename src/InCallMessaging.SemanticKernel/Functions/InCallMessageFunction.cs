@@ -1,0 +1,421 @@
+using System.Diagnostics;
+using System.Text.Json;
+using InCallMessaging.SemanticKernel.Actions;
+using InCallMessaging.SemanticKernel.Diagnostics;
+using InCallMessaging.SemanticKernel.Replies;
+using InCallMessaging.SemanticKernel.Sending;
+using Microsoft.Extensions.Logging;
+using Microsoft.SemanticKernel;
+
+namespace InCallMessaging.SemanticKernel.Functions;
+
+/// <summary>
+/// The body of one action's kernel function: the send flow of DESIGN.md. Resolve the call, render, check, speak,
+/// send, record, optionally wait, and answer the LLM with a short JSON result. Nothing here throws into the LLM loop
+/// except cancellation.
+/// </summary>
+internal sealed class InCallMessageFunction
+{
+    private readonly CompiledAction _action;
+    private readonly CallSessionRegistry _calls;
+    private readonly CustomerConsent _consent;
+    private readonly InCallMessagingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public InCallMessageFunction(CompiledAction action, CallSessionRegistry calls, CustomerConsent consent,
+        InCallMessagingOptions options, TimeProvider time, ILogger logger)
+    {
+        _action = action;
+        _calls = calls;
+        _consent = consent;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    private MessageChannel Channel => _action.Definition.Channel;
+
+    public KernelFunction CreateKernelFunction() =>
+        KernelFunctionFactory.CreateFromMethod(
+            InvokeAsync,
+            new KernelFunctionFromMethodOptions
+            {
+                FunctionName = _action.Name,
+                Description = _action.Definition.Description,
+                Parameters = BuildParameters(),
+                ReturnParameter = new KernelReturnParameterMetadata
+                {
+                    Description = "JSON: status (sent, replied, answered_by_voice, no_reply, failed, blocked, missing_values), the masked recipient, the message id, the reply text or a reason.",
+                    ParameterType = typeof(string),
+                },
+            });
+
+    private List<KernelParameterMetadata> BuildParameters()
+    {
+        var parameters = new List<KernelParameterMetadata>();
+        var declared = _action.Definition.Parameters;
+        if (declared is not null)
+        {
+            foreach (var (name, parameter) in declared.Properties)
+            {
+                parameters.Add(new KernelParameterMetadata(name)
+                {
+                    Description = parameter.Description,
+                    IsRequired = declared.Required.Contains(name),
+                    ParameterType = typeof(string),
+                    Schema = KernelJsonSchema.Parse(SchemaOf(parameter)),
+                });
+            }
+        }
+
+        if (_action.InjectsMessage)
+        {
+            const string description = "The exact text to send to the caller. Keep it short and self-contained; it is sent as written.";
+            parameters.Add(new KernelParameterMetadata(CallVariables.Message)
+            {
+                Description = description,
+                IsRequired = true,
+                ParameterType = typeof(string),
+                Schema = KernelJsonSchema.Parse(SchemaOf(new ActionParameter { Description = description })),
+            });
+        }
+
+        return parameters;
+    }
+
+    private static string SchemaOf(ActionParameter parameter)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", parameter.Type);
+            if (parameter.Description is not null)
+            {
+                writer.WriteString("description", parameter.Description);
+            }
+
+            if (parameter.Enum.Count > 0)
+            {
+                writer.WriteStartArray("enum");
+                foreach (var value in parameter.Enum)
+                {
+                    writer.WriteStringValue(value);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            if (parameter.Pattern is not null)
+            {
+                writer.WriteString("pattern", parameter.Pattern);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    internal async Task<string> InvokeAsync(Kernel kernel, KernelArguments arguments, CancellationToken cancellationToken)
+    {
+        using var activity = InCallMessagingTelemetry.ActivitySource.StartActivity("incall_messaging.action");
+        activity?.SetTag("incall_messaging.action", _action.Name);
+        var result = await RunAsync(kernel.GetCallSession(), arguments, activity, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("incall_messaging.status", result.Status);
+        return result.ToJson();
+    }
+
+    private async Task<ActionResult> RunAsync(CallSession? session, KernelArguments arguments, Activity? activity, CancellationToken cancellationToken)
+    {
+        if (session is null)
+        {
+            _logger.LogError("Action {Action} was invoked on a kernel with no call session; bind one with kernel.WithCallSession(session).", _action.Name);
+            return Block("no_call", "No live call is bound to this conversation, so nothing was sent.");
+        }
+
+        activity?.SetTag("incall_messaging.call_id", session.CallId);
+        if (!session.IsActive)
+        {
+            return Block("call_ended", "The call has ended, so nothing was sent.");
+        }
+
+        var values = new List<KeyValuePair<string, string>>(_action.Variables.Count);
+        List<string>? missing = null;
+        foreach (var name in _action.Variables)
+        {
+            var value = _action.ParameterNames.Contains(name) ? ArgumentReader.Read(arguments, name) : session.GetVariable(name);
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                (missing ??= []).Add(name);
+            }
+            else
+            {
+                values.Add(new(name, value));
+            }
+        }
+
+        if (missing is not null)
+        {
+            InCallMessagingTelemetry.MessagesBlocked.Add(1, new KeyValuePair<string, object?>("reason", "missing_values"));
+            _logger.LogInformation("Action {Action} on call {CallId} sent nothing: missing {Missing}.", _action.Name, session.CallId, string.Join(", ", missing));
+            return new ActionResult(ActionResult.MissingValues, Channel, Missing: missing,
+                Detail: $"Nothing was sent. Ask the caller for: {string.Join(", ", missing)}, then call this function again with them.");
+        }
+
+        var recipientSource = _action.To?.Render(values) ?? session.CallerNumber;
+        if (!PhoneNumbers.TryNormalize(recipientSource, out var to))
+        {
+            InCallMessagingTelemetry.MessagesBlocked.Add(1, new KeyValuePair<string, object?>("reason", "invalid_recipient"));
+            return Block("invalid_recipient", _action.To is null
+                ? "The caller's number cannot receive texts (it is withheld or not a full international number). Offer to read the information aloud."
+                : "The recipient is not a valid phone number in international format (like +14155550100). Ask the caller to repeat it with the country code.");
+        }
+
+        var text = _action.InjectsMessage ? ArgumentReader.Read(arguments, CallVariables.Message) : _action.Body?.Render(values);
+        var useTemplate = ChooseTemplate(to, text);
+        if (useTemplate is null)
+        {
+            return Block("whatsapp_window_closed",
+                "WhatsApp allows free-form messages only within 24 hours of the caller's last WhatsApp message, and this action has no approved template. Offer to send an SMS instead or read the information aloud.");
+        }
+
+        if (_consent.IsOptedOut(to, _action.SenderName))
+        {
+            return Block("opted_out", "The caller has opted out of texts from this number (they replied STOP). Do not retry; read the information aloud instead.");
+        }
+
+        var message = BuildMessage(session, to, useTemplate.Value ? null : text, useTemplate.Value, values);
+        var duplicateKey = DuplicateKey(message);
+        switch (session.TryReserveSend(duplicateKey, _time.GetUtcNow(), _options.DuplicateSuppressionWindow, _options.MaxMessagesPerCall))
+        {
+            case SendReservation.Duplicate:
+                return Block("duplicate", "This exact message was already sent to the caller moments ago; it was not sent again. Ask the caller whether it arrived.");
+            case SendReservation.LimitReached:
+                return Block("message_limit", $"The limit of {_options.MaxMessagesPerCall} messages for this call is reached; nothing was sent. Continue by voice.");
+        }
+
+        if (_action.Definition.MessageBeforeAction is { Length: > 0 } beforeAction)
+        {
+            await SpeakAsync(session, beforeAction, cancellationToken).ConfigureAwait(false);
+        }
+
+        var wait = _action.Definition.WaitForReply ? session.BeginWait(Channel, _action.SenderName, _time.GetUtcNow()) : null;
+        try
+        {
+            var sent = await SendAsync(message, cancellationToken).ConfigureAwait(false);
+            if (!sent.Succeeded && sent.Failure == SendFailureReason.WhatsAppWindowClosed && !useTemplate.Value && _action.Definition.Template is not null)
+            {
+                _logger.LogInformation("Action {Action}: WhatsApp window closed at the provider; sending the approved template instead.", _action.Name);
+                message = BuildMessage(session, to, null, useTemplate: true, values);
+                sent = await SendAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!sent.Succeeded)
+            {
+                session.ReleaseSend(duplicateKey);
+                if (sent.Failure == SendFailureReason.OptedOut)
+                {
+                    _consent.RecordOptOut(to, _action.SenderName);
+                }
+
+                InCallMessagingTelemetry.MessagesFailed.Add(1, new KeyValuePair<string, object?>("reason", Snake(sent.Failure)));
+                _logger.LogWarning("Action {Action} on call {CallId}: send to {To} failed ({Reason}, code {Code}).", _action.Name, session.CallId, Mask(to), sent.Failure, sent.ErrorCode);
+                return new ActionResult(ActionResult.Failed, Channel, Mask(to), Reason: Snake(sent.Failure), Detail: sent.Detail);
+            }
+
+            var record = new CallMessage(MessageDirection.Outbound, Channel, sent.MessageId!, _action.SenderName, to,
+                message.Body ?? $"[template {message.Content!.ContentSid}]", _time.GetUtcNow(), _action.Name, sent.Status);
+            session.RecordOutbound(record, _action.ReplyVariable);
+            _calls.IndexOutbound(session, record);
+            InCallMessagingTelemetry.MessagesSent.Add(1, new KeyValuePair<string, object?>("channel", Channel == MessageChannel.WhatsApp ? "whatsapp" : "sms"));
+            _logger.LogInformation("Action {Action} on call {CallId}: sent {MessageId} {Text} to {To}.", _action.Name, session.CallId, sent.MessageId, MaskText(message.Body), Mask(to));
+            if (wait is null)
+            {
+                return new ActionResult(ActionResult.Sent, Channel, Mask(to), sent.MessageId,
+                    Detail: "The message was sent. If the caller texts back, the reply will appear in the conversation.");
+            }
+
+            wait.MessageId = sent.MessageId;
+            return await WaitAsync(session, wait, to, sent.MessageId!, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (wait is not null)
+            {
+                session.EndWait(wait);
+            }
+        }
+    }
+
+    /// <summary>Free-form (<see langword="false"/>), template (<see langword="true"/>), or nothing can be sent (<see langword="null"/>).</summary>
+    private bool? ChooseTemplate(string to, string? text)
+    {
+        var hasTemplate = _action.Definition.Template is not null;
+        if (Channel != MessageChannel.WhatsApp)
+        {
+            return false;
+        }
+
+        if (text is null)
+        {
+            return hasTemplate ? true : null;
+        }
+
+        if (_consent.IsWhatsAppWindowOpen(to, _action.SenderName, _time.GetUtcNow()))
+        {
+            return false;
+        }
+
+        return hasTemplate ? true : null;
+    }
+
+    private OutboundMessage BuildMessage(CallSession session, string to, string? text, bool useTemplate, List<KeyValuePair<string, string>> values)
+    {
+        WhatsAppContent? content = null;
+        if (useTemplate)
+        {
+            var variables = new Dictionary<string, string>(_action.ContentVariables.Count, StringComparer.Ordinal);
+            foreach (var (key, template) in _action.ContentVariables)
+            {
+                variables[key] = template.Render(values);
+            }
+
+            content = new WhatsAppContent(_action.Definition.Template!.ContentSid, variables);
+        }
+
+        IReadOnlyList<Uri> media = [];
+        if (!useTemplate && _action.MediaUrls.Count > 0)
+        {
+            media = [.. _action.MediaUrls.Select(m => Uri.TryCreate(m.Render(values), UriKind.Absolute, out var uri) ? uri : null).OfType<Uri>()];
+        }
+
+        return new OutboundMessage
+        {
+            SenderName = _action.SenderName,
+            Sender = _action.Sender,
+            Channel = Channel,
+            To = to,
+            Body = useTemplate ? null : text,
+            Content = content,
+            MediaUrls = media,
+            CallId = session.CallId,
+            ActionName = _action.Name,
+            ClientReference = Guid.NewGuid().ToString("N"),
+        };
+    }
+
+    private async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _action.Provider.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogError(ex, "Provider {Provider} threw while sending for action {Action}.", _action.Provider.Name, _action.Name);
+            return SendResult.Failed(SendFailureReason.ProviderUnavailable, "The messaging service failed unexpectedly; the message was probably not sent. Offer to read the information aloud.");
+        }
+    }
+
+    private async Task<ActionResult> WaitAsync(CallSession session, PendingReply wait, string to, string messageId, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        using var timeout = new CancellationTokenSource(_action.Definition.ReplyTimeout, _time);
+        await using var onTimeout = timeout.Token.Register(static state => ((PendingReply)state!).TryComplete(new ReplyWaitOutcome(ReplyWaitKind.TimedOut)), wait).ConfigureAwait(false);
+        await using var onCancel = cancellationToken.Register(static state => ((PendingReply)state!).TryComplete(new ReplyWaitOutcome(ReplyWaitKind.Cancelled)), wait).ConfigureAwait(false);
+        var outcome = await wait.Task.ConfigureAwait(false);
+        var kind = Snake(outcome.Kind);
+        InCallMessagingTelemetry.WaitOutcomes.Add(1, new KeyValuePair<string, object?>("outcome", kind));
+        InCallMessagingTelemetry.WaitDuration.Record(_time.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", kind));
+        _logger.LogInformation("Action {Action} on call {CallId}: wait ended ({Outcome}).", _action.Name, session.CallId, kind);
+
+        var masked = Mask(to);
+        switch (outcome.Kind)
+        {
+            case ReplyWaitKind.Replied:
+                return new ActionResult(ActionResult.Replied, Channel, masked, messageId, outcome.Text,
+                    Detail: $"The caller texted back; the reply is also stored as {_action.ReplyVariable}.");
+            case ReplyWaitKind.AnsweredByVoice:
+                return new ActionResult(ActionResult.AnsweredByVoice, Channel, masked, messageId, outcome.Text,
+                    Detail: "The caller answered by speaking instead of texting; use their spoken words.");
+            case ReplyWaitKind.DeliveryFailed:
+                return new ActionResult(ActionResult.Failed, Channel, masked, messageId, Reason: "undelivered",
+                    Detail: $"The message could not be delivered (error {outcome.ErrorCode ?? "unknown"}). Tell the caller and offer to read the information aloud or use another number.");
+            case ReplyWaitKind.CallEnded:
+                return new ActionResult(ActionResult.NoReply, Channel, masked, messageId, Reason: "call_ended", Detail: "The call ended before a reply came.");
+            case ReplyWaitKind.Cancelled:
+                cancellationToken.ThrowIfCancellationRequested();
+                return new ActionResult(ActionResult.NoReply, Channel, masked, messageId, Reason: "cancelled", Detail: "The wait was cancelled.");
+            default:
+                await SpeakAsync(session, _action.FallbackMessage, CancellationToken.None).ConfigureAwait(false);
+                return new ActionResult(ActionResult.NoReply, Channel, masked, messageId, Reason: "timeout",
+                    Detail: $"No reply within {_action.Definition.ReplyTimeout.TotalSeconds:0} seconds. The caller was told: \"{_action.FallbackMessage}\" Continue the conversation; a later reply will still appear.");
+        }
+    }
+
+    private async ValueTask SpeakAsync(CallSession session, string text, CancellationToken cancellationToken)
+    {
+        if (session.Speech is not { } speech)
+        {
+            _logger.LogDebug("Call {CallId} has no speech channel; not speaking.", session.CallId);
+            return;
+        }
+
+        try
+        {
+            await speech.SpeakAsync(text, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogWarning(ex, "Speaking into call {CallId} failed.", session.CallId);
+        }
+    }
+
+    private ActionResult Block(string reason, string detail)
+    {
+        InCallMessagingTelemetry.MessagesBlocked.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        _logger.LogInformation("Action {Action} blocked: {Reason}.", _action.Name, reason);
+        return new ActionResult(ActionResult.Blocked, Channel, Reason: reason, Detail: detail);
+    }
+
+    private static string DuplicateKey(OutboundMessage message) =>
+        message.Content is { } content
+            ? $"{message.Channel}|{message.To}|{content.ContentSid}|{string.Join('|', content.Variables.Values)}"
+            : $"{message.Channel}|{message.To}|{message.Body}";
+
+    private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;
+
+    private string MaskText(string? text) => _options.MaskPersonalData ? Redact.Text(text) : text ?? "";
+
+    private static string Snake<T>(T value) where T : struct, Enum => SnakeCase<T>.Of(value);
+
+    private static string Snake(SendFailureReason? value) => value is { } reason ? Snake(reason) : "unknown";
+}
+
+/// <summary>snake_case names of an enum's values, computed once ("WhatsAppWindowClosed" becomes "whatsapp_window_closed").</summary>
+internal static class SnakeCase<T>
+    where T : struct, Enum
+{
+    private static readonly Dictionary<T, string> Names = Enum.GetValues<T>().ToDictionary(v => v, v => Convert(v.ToString()));
+
+    public static string Of(T value) => Names.TryGetValue(value, out var name) ? name : Convert(value.ToString());
+
+    private static string Convert(string name)
+    {
+        var builder = new System.Text.StringBuilder(name.Length + 4);
+        var source = name.Replace("WhatsApp", "Whatsapp", StringComparison.Ordinal);
+        for (var i = 0; i < source.Length; i++)
+        {
+            if (char.IsUpper(source[i]) && i > 0)
+            {
+                builder.Append('_');
+            }
+
+            builder.Append(char.ToLowerInvariant(source[i]));
+        }
+
+        return builder.ToString();
+    }
+}

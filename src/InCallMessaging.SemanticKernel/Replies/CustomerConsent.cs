@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+
+namespace InCallMessaging.SemanticKernel.Replies;
+
+/// <summary>
+/// What customers told each sender: opt-outs (STOP ... until START) and the time of their last inbound WhatsApp
+/// message, which opens WhatsApp's 24-hour free-form window.
+/// </summary>
+internal sealed class CustomerConsent
+{
+    /// <summary>WhatsApp's customer-service window.</summary>
+    public static readonly TimeSpan WhatsAppWindow = TimeSpan.FromHours(24);
+
+    private static readonly HashSet<string> StopWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE",
+    };
+
+    private static readonly HashSet<string> StartWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "START", "UNSTOP", "YES",
+    };
+
+    private readonly ConcurrentDictionary<(string Customer, string Sender), byte> _optedOut = new();
+    private readonly ConcurrentDictionary<(string Customer, string Sender), DateTimeOffset> _lastWhatsAppInbound = new();
+
+    /// <summary>Records an inbound message's effect on consent; returns whether it was an opt-out or opt-in keyword.</summary>
+    public ConsentChange Observe(string customer, string sender, MessageChannel channel, string text, string? optOutType, DateTimeOffset now)
+    {
+        var key = (customer, sender.ToUpperInvariant());
+        if (channel == MessageChannel.WhatsApp)
+        {
+            _lastWhatsAppInbound[key] = now;
+        }
+
+        var word = text.Trim().TrimEnd('.', '!');
+        if (string.Equals(optOutType, "STOP", StringComparison.OrdinalIgnoreCase) || StopWords.Contains(word))
+        {
+            _optedOut[key] = 0;
+            return ConsentChange.OptedOut;
+        }
+
+        if (string.Equals(optOutType, "START", StringComparison.OrdinalIgnoreCase) || StartWords.Contains(word))
+        {
+            return _optedOut.TryRemove(key, out _) ? ConsentChange.OptedIn : ConsentChange.None;
+        }
+
+        return ConsentChange.None;
+    }
+
+    public bool IsOptedOut(string customer, string sender) => _optedOut.ContainsKey((customer, sender.ToUpperInvariant()));
+
+    public void RecordOptOut(string customer, string sender) => _optedOut[(customer, sender.ToUpperInvariant())] = 0;
+
+    public bool IsWhatsAppWindowOpen(string customer, string sender, DateTimeOffset now) =>
+        _lastWhatsAppInbound.TryGetValue((customer, sender.ToUpperInvariant()), out var last) && now - last < WhatsAppWindow;
+}
+
+/// <summary>What an inbound message did to consent.</summary>
+internal enum ConsentChange
+{
+    None,
+    OptedOut,
+    OptedIn,
+}

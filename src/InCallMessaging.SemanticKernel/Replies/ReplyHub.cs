@@ -1,0 +1,193 @@
+using System.Text;
+using InCallMessaging.SemanticKernel.Actions;
+using InCallMessaging.SemanticKernel.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace InCallMessaging.SemanticKernel.Replies;
+
+/// <summary>
+/// Matches inbound messages to their call (the replied-to message when the provider names it, else the call that most
+/// recently texted this customer from this sender) and delivers them: a waiting action resumes, the reply variable is
+/// set and one <c>[SMS Reply]: ...</c> line is queued for the chat history.
+/// </summary>
+internal sealed class ReplyHub : IReplyHub
+{
+    private const int UnmatchedCapacity = 256;
+
+    private readonly CallSessionRegistry _calls;
+    private readonly ActionCatalog _catalog;
+    private readonly CustomerConsent _consent;
+    private readonly IDeduplicationStore _deduplication;
+    private readonly IReadOnlyList<IAfterCallReplyHandler> _afterCallHandlers;
+    private readonly InCallMessagingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Queue<InboundMessage> _unmatched = new();
+
+    public ReplyHub(CallSessionRegistry calls, ActionCatalog catalog, CustomerConsent consent, IDeduplicationStore deduplication,
+        IEnumerable<IAfterCallReplyHandler> afterCallHandlers, InCallMessagingOptions options, TimeProvider time, ILogger logger)
+    {
+        _calls = calls;
+        _catalog = catalog;
+        _consent = consent;
+        _deduplication = deduplication;
+        _afterCallHandlers = [.. afterCallHandlers];
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    public IReadOnlyList<InboundMessage> UnmatchedReplies
+    {
+        get
+        {
+            lock (_unmatched)
+            {
+                return [.. _unmatched];
+            }
+        }
+    }
+
+    public async ValueTask<ReplyDeliveryOutcome> DeliverAsync(InboundMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!await _deduplication.TryMarkAsync("in:" + message.MessageId, _options.DeduplicationRetention, cancellationToken).ConfigureAwait(false))
+        {
+            _logger.LogDebug("Inbound {MessageId} was delivered before; ignored.", message.MessageId);
+            return ReplyDeliveryOutcome.Duplicate;
+        }
+
+        var now = _time.GetUtcNow();
+        var customer = PhoneNumbers.NormalizeOrKeep(message.From);
+        var sender = message.SenderName ?? _catalog.ResolveSender(message.To, message.MessagingServiceSid) ?? PhoneNumbers.NormalizeOrKeep(message.To);
+        var text = Sanitize(message.Text, _options.MaxReplyLength);
+        if (_consent.Observe(customer, sender, message.Channel, text, message.OptOutType, now) is var change and not ConsentChange.None)
+        {
+            _logger.LogInformation("Customer {Customer} {Change} sender '{Sender}'.", Mask(customer), change == ConsentChange.OptedOut ? "opted out of" : "opted back in to", sender);
+        }
+
+        var session = (message.InReplyToMessageId is { } repliedTo ? _calls.FindByMessageId(repliedTo) : null)
+            ?? _calls.FindByConversation(message.Channel, customer, sender);
+        if (session is null)
+        {
+            lock (_unmatched)
+            {
+                if (_unmatched.Count == UnmatchedCapacity)
+                {
+                    _unmatched.Dequeue();
+                }
+
+                _unmatched.Enqueue(message);
+            }
+
+            InCallMessagingTelemetry.RepliesUnmatched.Add(1);
+            _logger.LogWarning("Inbound {MessageId} from {Customer} to sender '{Sender}' matches no call; recorded as unmatched.", message.MessageId, Mask(customer), sender);
+            return ReplyDeliveryOutcome.Unmatched;
+        }
+
+        session.AcceptReply(message, sender, text, TranscriptLine(message, text), now);
+        InCallMessagingTelemetry.RepliesMatched.Add(1);
+        if (session.IsActive)
+        {
+            _logger.LogInformation("Reply {MessageId} {Text} from {Customer} delivered to call {CallId}.", message.MessageId, MaskText(text), Mask(customer), session.CallId);
+            return ReplyDeliveryOutcome.DeliveredToCall;
+        }
+
+        _logger.LogInformation("Reply {MessageId} from {Customer} arrived after call {CallId} ended; handing it to {Count} after-call handler(s).", message.MessageId, Mask(customer), session.CallId, _afterCallHandlers.Count);
+        foreach (var handler in _afterCallHandlers)
+        {
+            try
+            {
+                await handler.HandleAfterCallReplyAsync(session, message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogError(ex, "After-call handler {Handler} failed for reply {MessageId}.", handler.GetType().Name, message.MessageId);
+            }
+        }
+
+        return ReplyDeliveryOutcome.DeliveredAfterCall;
+    }
+
+    public async ValueTask<StatusUpdateOutcome> ApplyStatusAsync(DeliveryStatusUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var status = update.Status.ToLowerInvariant();
+        if (!await _deduplication.TryMarkAsync($"status:{update.MessageId}:{status}", _options.DeduplicationRetention, cancellationToken).ConfigureAwait(false))
+        {
+            return StatusUpdateOutcome.Ignored;
+        }
+
+        var session = _calls.FindByMessageId(update.MessageId);
+        var message = session?.FindMessage(update.MessageId);
+        if (session is null || message is null)
+        {
+            _logger.LogDebug("Status {Status} for unknown message {MessageId}.", status, update.MessageId);
+            return StatusUpdateOutcome.UnknownMessage;
+        }
+
+        if (!DeliveryStatus.TryAdvance(message, status, update.ErrorCode))
+        {
+            return StatusUpdateOutcome.Ignored;
+        }
+
+        if (DeliveryStatus.IsFailure(status))
+        {
+            _logger.LogWarning("Message {MessageId} of call {CallId} was {Status} (error {ErrorCode}).", update.MessageId, session.CallId, status, update.ErrorCode);
+            session.FailWait(update.MessageId, update.ErrorCode);
+        }
+
+        return StatusUpdateOutcome.Applied;
+    }
+
+    internal void RecordOptOut(string customer, string sender) => _consent.RecordOptOut(customer, sender);
+
+    /// <summary>Keeps a customer's text on one line and within bounds: it is untrusted input headed for a prompt.</summary>
+    internal static string Sanitize(string text, int maxLength)
+    {
+        var builder = new StringBuilder(Math.Min(text.Length, maxLength + 1));
+        var lastWasSpace = false;
+        foreach (var c in text)
+        {
+            var space = char.IsWhiteSpace(c) || char.IsControl(c);
+            if (space)
+            {
+                if (!lastWasSpace && builder.Length > 0)
+                {
+                    builder.Append(' ');
+                }
+            }
+            else
+            {
+                builder.Append(c);
+            }
+
+            lastWasSpace = space;
+            if (builder.Length > maxLength)
+            {
+                builder.Length = maxLength;
+                builder.Append('…');
+                break;
+            }
+        }
+
+        return builder.ToString().TrimEnd();
+    }
+
+    private static string TranscriptLine(InboundMessage message, string text)
+    {
+        var label = message.Channel == MessageChannel.WhatsApp ? "[WhatsApp Reply]: " : "[SMS Reply]: ";
+        if (message.Media.Count == 0)
+        {
+            return label + text;
+        }
+
+        var media = string.Join(", ", message.Media.Select(m => m.ContentType));
+        var attachment = $"(attached {message.Media.Count} file{(message.Media.Count == 1 ? "" : "s")}: {media})";
+        return text.Length == 0 ? label + attachment : $"{label}{text} {attachment}";
+    }
+
+    private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;
+
+    private string MaskText(string text) => _options.MaskPersonalData ? Redact.Text(text) : text;
+}
