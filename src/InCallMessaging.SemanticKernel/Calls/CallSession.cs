@@ -54,6 +54,9 @@ public sealed class CallSession
     /// <summary>The caller's number (E.164 when it could be normalized).</summary>
     public string CallerNumber { get; }
 
+    /// <summary>Whether <see cref="CallerNumber"/> is a valid E.164 number (checked once, when the call started).</summary>
+    internal bool CallerIsTextable { get; init; }
+
     /// <summary>The agent's (called) number.</summary>
     public string? AgentNumber { get; }
 
@@ -75,14 +78,14 @@ public sealed class CallSession
     /// <summary>Cancelled when the call ends.</summary>
     public CancellationToken CallEnded => _ended.Token;
 
-    /// <summary>Whether an action is waiting for the caller's reply.</summary>
+    /// <summary>Whether an action has sent its message and is now waiting for the caller's reply.</summary>
     public bool IsWaitingForReply
     {
         get
         {
             lock (_gate)
             {
-                return _waits.Count > 0;
+                return _waits.Exists(w => w.IsArmed);
             }
         }
     }

@@ -39,9 +39,17 @@ public sealed class CallSessionRegistry : ICallSessionRegistry
         ArgumentException.ThrowIfNullOrWhiteSpace(callId);
         ArgumentException.ThrowIfNullOrWhiteSpace(callerNumber);
         EvictIfDue();
-        var caller = PhoneNumbers.NormalizeOrKeep(callerNumber);
+        var textable = PhoneNumbers.TryNormalize(callerNumber, out var caller);
+        if (!textable)
+        {
+            caller = PhoneNumbers.StripChannelPrefix(callerNumber);
+        }
+
         var agent = agentNumber is null ? null : PhoneNumbers.NormalizeOrKeep(agentNumber);
-        var fresh = new CallSession(callId, caller, agent, metadata ?? new Dictionary<string, string>(), _time.GetUtcNow());
+        var fresh = new CallSession(callId, caller, agent, metadata ?? new Dictionary<string, string>(), _time.GetUtcNow())
+        {
+            CallerIsTextable = textable,
+        };
         var session = _byCallId.AddOrUpdate(callId, fresh, (_, existing) => existing.IsActive ? existing : fresh);
         if (ReferenceEquals(session, fresh))
         {

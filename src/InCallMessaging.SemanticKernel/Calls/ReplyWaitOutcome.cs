@@ -29,6 +29,9 @@ internal sealed class PendingReply(MessageChannel channel, string senderName, Da
     /// <summary>The outbound message it waits on, once the provider has accepted it.</summary>
     public string? MessageId { get; set; }
 
+    /// <summary>Set once the message is out and the timeout is running: from then on the caller is being waited for.</summary>
+    public bool IsArmed { get; set; }
+
     public Task<ReplyWaitOutcome> Task => _completion.Task;
 
     public bool TryComplete(ReplyWaitOutcome outcome) => _completion.TrySetResult(outcome);

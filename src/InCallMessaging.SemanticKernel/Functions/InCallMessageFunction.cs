@@ -131,7 +131,7 @@ internal sealed class InCallMessageFunction
     {
         if (session is null)
         {
-            _logger.LogError("Action {Action} was invoked on a kernel with no call session; bind one with kernel.WithCallSession(session).", _action.Name);
+            Log.NoCallSession(_logger, _action.Name);
             return Block("no_call", "No live call is bound to this conversation, so nothing was sent.");
         }
 
@@ -159,13 +159,14 @@ internal sealed class InCallMessageFunction
         if (missing is not null)
         {
             InCallMessagingTelemetry.MessagesBlocked.Add(1, new KeyValuePair<string, object?>("reason", "missing_values"));
-            _logger.LogInformation("Action {Action} on call {CallId} sent nothing: missing {Missing}.", _action.Name, session.CallId, string.Join(", ", missing));
+            Log.MissingValues(_logger, _action.Name, session.CallId, string.Join(", ", missing));
             return new ActionResult(ActionResult.MissingValues, Channel, Missing: missing,
                 Detail: $"Nothing was sent. Ask the caller for: {string.Join(", ", missing)}, then call this function again with them.");
         }
 
-        var recipientSource = _action.To?.Render(values) ?? session.CallerNumber;
-        if (!PhoneNumbers.TryNormalize(recipientSource, out var to))
+        // The caller's number was checked once when the call started; only a templated recipient needs checking here.
+        string to = session.CallerNumber;
+        if (_action.To is null ? !session.CallerIsTextable : !PhoneNumbers.TryNormalize(_action.To.Render(values), out to))
         {
             InCallMessagingTelemetry.MessagesBlocked.Add(1, new KeyValuePair<string, object?>("reason", "invalid_recipient"));
             return Block("invalid_recipient", _action.To is null
@@ -221,7 +222,7 @@ internal sealed class InCallMessageFunction
                 }
 
                 InCallMessagingTelemetry.MessagesFailed.Add(1, new KeyValuePair<string, object?>("reason", Snake(sent.Failure)));
-                _logger.LogWarning("Action {Action} on call {CallId}: send to {To} failed ({Reason}, code {Code}).", _action.Name, session.CallId, Mask(to), sent.Failure, sent.ErrorCode);
+                Log.SendFailed(_logger, _options.MaskPersonalData, _action.Name, session.CallId, to, Snake(sent.Failure), sent.ErrorCode);
                 return new ActionResult(ActionResult.Failed, Channel, Mask(to), Reason: Snake(sent.Failure), Detail: sent.Detail);
             }
 
@@ -230,7 +231,7 @@ internal sealed class InCallMessageFunction
             session.RecordOutbound(record, _action.ReplyVariable);
             _calls.IndexOutbound(session, record);
             InCallMessagingTelemetry.MessagesSent.Add(1, new KeyValuePair<string, object?>("channel", Channel == MessageChannel.WhatsApp ? "whatsapp" : "sms"));
-            _logger.LogInformation("Action {Action} on call {CallId}: sent {MessageId} {Text} to {To}.", _action.Name, session.CallId, sent.MessageId, MaskText(message.Body), Mask(to));
+            Log.MessageSent(_logger, _options.MaskPersonalData, _action.Name, session.CallId, sent.MessageId!, message.Body, to);
             if (wait is null)
             {
                 return new ActionResult(ActionResult.Sent, Channel, Mask(to), sent.MessageId,
@@ -325,11 +326,12 @@ internal sealed class InCallMessageFunction
         using var timeout = new CancellationTokenSource(_action.Definition.ReplyTimeout, _time);
         await using var onTimeout = timeout.Token.Register(static state => ((PendingReply)state!).TryComplete(new ReplyWaitOutcome(ReplyWaitKind.TimedOut)), wait).ConfigureAwait(false);
         await using var onCancel = cancellationToken.Register(static state => ((PendingReply)state!).TryComplete(new ReplyWaitOutcome(ReplyWaitKind.Cancelled)), wait).ConfigureAwait(false);
+        wait.IsArmed = true;
         var outcome = await wait.Task.ConfigureAwait(false);
         var kind = Snake(outcome.Kind);
         InCallMessagingTelemetry.WaitOutcomes.Add(1, new KeyValuePair<string, object?>("outcome", kind));
         InCallMessagingTelemetry.WaitDuration.Record(_time.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", kind));
-        _logger.LogInformation("Action {Action} on call {CallId}: wait ended ({Outcome}).", _action.Name, session.CallId, kind);
+        Log.WaitEnded(_logger, _action.Name, session.CallId, kind);
 
         var masked = Mask(to);
         switch (outcome.Kind)
@@ -376,7 +378,7 @@ internal sealed class InCallMessageFunction
     private ActionResult Block(string reason, string detail)
     {
         InCallMessagingTelemetry.MessagesBlocked.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        _logger.LogInformation("Action {Action} blocked: {Reason}.", _action.Name, reason);
+        Log.ActionBlocked(_logger, _action.Name, reason);
         return new ActionResult(ActionResult.Blocked, Channel, Reason: reason, Detail: detail);
     }
 
@@ -386,8 +388,6 @@ internal sealed class InCallMessageFunction
             : $"{message.Channel}|{message.To}|{message.Body}";
 
     private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;
-
-    private string MaskText(string? text) => _options.MaskPersonalData ? Redact.Text(text) : text ?? "";
 
     private static string Snake<T>(T value) where T : struct, Enum => SnakeCase<T>.Of(value);
 

@@ -53,7 +53,7 @@ internal sealed class ReplyHub : IReplyHub
         ArgumentNullException.ThrowIfNull(message);
         if (!await _deduplication.TryMarkAsync("in:" + message.MessageId, _options.DeduplicationRetention, cancellationToken).ConfigureAwait(false))
         {
-            _logger.LogDebug("Inbound {MessageId} was delivered before; ignored.", message.MessageId);
+            Log.DuplicateInbound(_logger, message.MessageId);
             return ReplyDeliveryOutcome.Duplicate;
         }
 
@@ -89,7 +89,7 @@ internal sealed class ReplyHub : IReplyHub
         InCallMessagingTelemetry.RepliesMatched.Add(1);
         if (session.IsActive)
         {
-            _logger.LogInformation("Reply {MessageId} {Text} from {Customer} delivered to call {CallId}.", message.MessageId, MaskText(text), Mask(customer), session.CallId);
+            Log.ReplyDelivered(_logger, _options.MaskPersonalData, message.MessageId, text, customer, session.CallId);
             return ReplyDeliveryOutcome.DeliveredToCall;
         }
 
@@ -188,6 +188,4 @@ internal sealed class ReplyHub : IReplyHub
     }
 
     private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;
-
-    private string MaskText(string text) => _options.MaskPersonalData ? Redact.Text(text) : text;
 }

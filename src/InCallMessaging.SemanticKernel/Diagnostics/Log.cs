@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace InCallMessaging.SemanticKernel.Diagnostics;
+
+/// <summary>
+/// The plugin's hot-path log messages, source-generated so a disabled level costs nothing. Personal data is masked here,
+/// and only when the level is enabled, so masking never allocates on a quiet logger.
+/// </summary>
+internal static partial class Log
+{
+    public static void MessageSent(ILogger logger, bool mask, string action, string callId, string messageId, string? text, string to)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            MessageSentCore(logger, action, callId, messageId, mask ? Redact.Text(text) : text ?? "", mask ? Redact.Phone(to) : to);
+        }
+    }
+
+    public static void SendFailed(ILogger logger, bool mask, string action, string callId, string to, string reason, string? code)
+    {
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            SendFailedCore(logger, action, callId, mask ? Redact.Phone(to) : to, reason, code);
+        }
+    }
+
+    public static void ReplyDelivered(ILogger logger, bool mask, string messageId, string text, string customer, string callId)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            ReplyDeliveredCore(logger, messageId, mask ? Redact.Text(text) : text, mask ? Redact.Phone(customer) : customer, callId);
+        }
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Action {Action} on call {CallId}: sent {MessageId} {Text} to {To}.")]
+    private static partial void MessageSentCore(ILogger logger, string action, string callId, string messageId, string text, string to);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Action {Action} on call {CallId}: send to {To} failed ({Reason}, code {Code}).")]
+    private static partial void SendFailedCore(ILogger logger, string action, string callId, string to, string reason, string? code);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Action {Action} blocked: {Reason}.")]
+    public static partial void ActionBlocked(ILogger logger, string action, string reason);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Action {Action} on call {CallId}: wait ended ({Outcome}).")]
+    public static partial void WaitEnded(ILogger logger, string action, string callId, string outcome);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "Action {Action} was invoked on a kernel with no call session; bind one with kernel.WithCallSession(session).")]
+    public static partial void NoCallSession(ILogger logger, string action);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Action {Action} on call {CallId} sent nothing: missing {Missing}.")]
+    public static partial void MissingValues(ILogger logger, string action, string callId, string missing);
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Reply {MessageId} {Text} from {Customer} delivered to call {CallId}.")]
+    private static partial void ReplyDeliveredCore(ILogger logger, string messageId, string text, string customer, string callId);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Inbound {MessageId} was delivered before; ignored.")]
+    public static partial void DuplicateInbound(ILogger logger, string messageId);
+}
