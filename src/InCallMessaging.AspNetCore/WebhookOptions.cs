@@ -23,9 +23,17 @@ public sealed class WebhookOptions
     /// </value>
     public Uri? PublicBaseUrl { get; set; }
 
-    /// <summary>The largest request body accepted (at least 1,024); larger requests are answered 413 before anything is parsed.</summary>
+    /// <summary>The largest request body accepted (1 KB to 16 MB); larger requests are answered 413 before anything is parsed.</summary>
     /// <value>The default value is 65,536 bytes (64 KB).</value>
     public long MaxBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// How long an endpoint waits for the reply hub before it answers the provider anyway; the delivery then finishes in
+    /// the background. Twilio gives up after 15 seconds and sends the message again, so keep this well below that.
+    /// Delivery is in-memory and takes microseconds; only slow after-call handlers come near this.
+    /// </summary>
+    /// <value>The default value is 5 seconds.</value>
+    public TimeSpan MaxDeliveryWait { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The shared secret that authenticates the custom provider endpoint (<c>POST {prefix}/custom/messages</c>). When it

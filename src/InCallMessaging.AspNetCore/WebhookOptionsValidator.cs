@@ -8,6 +8,12 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
     /// <summary>The smallest body limit allowed: a Twilio webhook with a long text is a few KB.</summary>
     public const long MinBodyBytes = 1024;
 
+    /// <summary>The largest body limit allowed: bodies are buffered in memory, and no webhook comes near it.</summary>
+    public const long MaxBodyBytes = 16 * 1024 * 1024;
+
+    /// <summary>Twilio's read timeout: an answer later than this makes Twilio send the message again.</summary>
+    public static readonly TimeSpan TwilioTimeout = TimeSpan.FromSeconds(15);
+
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, WebhookOptions options)
     {
@@ -19,9 +25,14 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             errors.Add($"InCallMessaging:Webhooks:PublicBaseUrl '{baseUrl.OriginalString}' must be an absolute http(s) URL without query or fragment, such as 'https://bot.example.com'.");
         }
 
-        if (options.MaxBodyBytes < MinBodyBytes)
+        if (options.MaxBodyBytes is < MinBodyBytes or > MaxBodyBytes)
         {
-            errors.Add($"InCallMessaging:Webhooks:MaxBodyBytes is {options.MaxBodyBytes}; it must be at least {MinBodyBytes}.");
+            errors.Add($"InCallMessaging:Webhooks:MaxBodyBytes is {options.MaxBodyBytes}; it must be between {MinBodyBytes} and {MaxBodyBytes}.");
+        }
+
+        if (options.MaxDeliveryWait <= TimeSpan.Zero || options.MaxDeliveryWait >= TwilioTimeout)
+        {
+            errors.Add($"InCallMessaging:Webhooks:MaxDeliveryWait is {options.MaxDeliveryWait}; it must be more than 0 and less than Twilio's 15-second timeout, such as 00:00:05.");
         }
 
         if (string.IsNullOrWhiteSpace(options.CustomProviderSignatureHeader))

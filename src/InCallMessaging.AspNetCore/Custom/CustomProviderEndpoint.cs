@@ -17,6 +17,9 @@ internal sealed class CustomProviderEndpoint(WebhookEndpointContext endpoint)
     /// <summary>The provider name inbound custom messages carry.</summary>
     public const string ProviderName = "Http";
 
+    /// <summary>The answer's outcome while the delivery is still running in the background.</summary>
+    public const string Accepted = "Accepted";
+
     /// <summary>Authenticates, parses and delivers one message; answers 200 <c>{"outcome": ...}</c>.</summary>
     public async Task<IResult> InboundAsync(HttpContext context)
     {
@@ -50,7 +53,7 @@ internal sealed class CustomProviderEndpoint(WebhookEndpointContext endpoint)
         if (!WebhookRequestReader.IsJson(request))
         {
             return endpoint.Reject(context, StatusCodes.Status400BadRequest,
-                $"Content-Type must be 'application/json' (got '{(string.IsNullOrEmpty(request.ContentType) ? "none" : request.ContentType)}').");
+                $"Content-Type must be 'application/json' (got '{WebhookRequestReader.Describe(request.ContentType)}').");
         }
 
         if (!TryParse(body, out var message, out var parseProblem))
@@ -58,9 +61,8 @@ internal sealed class CustomProviderEndpoint(WebhookEndpointContext endpoint)
             return endpoint.Reject(context, StatusCodes.Status400BadRequest, parseProblem!);
         }
 
-        var outcome = await WebhookEndpointContext.Hub(context).DeliverAsync(message!, CancellationToken.None);
-        endpoint.LogInbound(message!, outcome);
-        return Results.Json(new CustomProviderAnswer(outcome.ToString()), CustomProviderJsonContext.Default.CustomProviderAnswer);
+        var outcome = await endpoint.DeliverAsync(message!);
+        return Results.Json(new CustomProviderAnswer(outcome?.ToString() ?? Accepted), CustomProviderJsonContext.Default.CustomProviderAnswer);
     }
 
     /// <summary>Parses the JSON body; on failure <paramref name="problem"/> names the field.</summary>
@@ -176,5 +178,8 @@ internal sealed class CustomProviderEndpoint(WebhookEndpointContext endpoint)
 }
 
 /// <summary>The custom provider endpoint's answer.</summary>
-/// <param name="Outcome">What the hub did: <c>DeliveredToCall</c>, <c>DeliveredAfterCall</c>, <c>Unmatched</c> or <c>Duplicate</c>.</param>
+/// <param name="Outcome">
+/// What the hub did: <c>DeliveredToCall</c>, <c>DeliveredAfterCall</c>, <c>Unmatched</c> or <c>Duplicate</c>; or
+/// <c>Accepted</c> when the delivery is still running in the background.
+/// </param>
 internal sealed record CustomProviderAnswer(string Outcome);

@@ -40,4 +40,10 @@ internal static partial class WebhookLog
 
     [LoggerMessage(7, LogLevel.Warning, "Rejected {Method} {Path} with {StatusCode}: {Problem}")]
     public static partial void RequestRejected(ILogger logger, string method, string path, int statusCode, string problem);
+
+    [LoggerMessage(8, LogLevel.Information, "Inbound message {MessageId} finished delivering in the background: {Outcome}.")]
+    public static partial void BackgroundDeliveryFinished(ILogger logger, string messageId, string outcome);
+
+    [LoggerMessage(9, LogLevel.Error, "Inbound message {MessageId} failed to deliver in the background.")]
+    public static partial void BackgroundDeliveryFailed(ILogger logger, Exception exception, string messageId);
 }

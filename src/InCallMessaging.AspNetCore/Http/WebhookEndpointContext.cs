@@ -13,6 +13,10 @@ internal sealed class WebhookEndpointContext(IServiceProvider services)
 {
     private readonly IOptionsMonitor<WebhookOptions> _options = services.GetRequiredService<IOptionsMonitor<WebhookOptions>>();
     private readonly IOptionsMonitor<InCallMessagingOptions>? _plugin = services.GetService<IOptionsMonitor<InCallMessagingOptions>>();
+    private readonly TimeProvider _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+
+    // Resolved from the application's services, not the request's: a delivery may outlive its request.
+    private readonly Lazy<IReplyHub> _hub = new(services.GetRequiredService<IReplyHub>);
 
     /// <summary>The webhook endpoints' logger.</summary>
     public ILogger Logger { get; } = services.GetRequiredService<ILoggerFactory>().CreateLogger(WebhookLog.Category);
@@ -20,11 +24,42 @@ internal sealed class WebhookEndpointContext(IServiceProvider services)
     /// <summary>The current webhook options.</summary>
     public WebhookOptions Options => _options.CurrentValue;
 
+    /// <summary>The reply hub.</summary>
+    public IReplyHub Hub => _hub.Value;
+
     /// <summary>Whether phone numbers are masked in logs.</summary>
     public bool MaskPersonalData => _plugin?.CurrentValue.MaskPersonalData ?? true;
 
-    /// <summary>The reply hub, resolved per request so its lifetime is the application's choice.</summary>
-    public static IReplyHub Hub(HttpContext context) => context.RequestServices.GetRequiredService<IReplyHub>();
+    /// <summary>
+    /// Hands <paramref name="message"/> to the hub and logs the outcome. When the hub takes longer than
+    /// <see cref="WebhookOptions.MaxDeliveryWait"/> (slow after-call handlers), the delivery goes on in the background
+    /// and the provider is answered at once, so it does not time out and send the message again.
+    /// </summary>
+    /// <returns>The outcome, or <see langword="null"/> while the delivery is still running.</returns>
+    public async Task<ReplyDeliveryOutcome?> DeliverAsync(InboundMessage message)
+    {
+        // Not the request's abort token: once the hub has marked the message as seen, an abandoned delivery would make
+        // the provider's retry a "duplicate" and the reply would be lost.
+        var task = Hub.DeliverAsync(message, CancellationToken.None).AsTask();
+        if (!task.IsCompleted)
+        {
+            using var stopDelay = new CancellationTokenSource();
+            var budget = Task.Delay(Options.MaxDeliveryWait, _time, stopDelay.Token);
+            await Task.WhenAny(task, budget);
+            await stopDelay.CancelAsync();
+        }
+
+        if (task.IsCompleted)
+        {
+            var outcome = await task;
+            LogInbound(message, outcome.ToString());
+            return outcome;
+        }
+
+        LogInbound(message, "still being delivered; answered early");
+        _ = ObserveAsync(task, message);
+        return null;
+    }
 
     /// <summary>Logs a rejected request (no personal data in <paramref name="problem"/>) and answers it.</summary>
     public IResult Reject(HttpContext context, int statusCode, string problem)
@@ -36,9 +71,21 @@ internal sealed class WebhookEndpointContext(IServiceProvider services)
     /// <summary>Logs a rejected request and answers it.</summary>
     public IResult Reject(HttpContext context, WebhookProblem problem) => Reject(context, problem.StatusCode, problem.Message);
 
-    /// <summary>Logs an inbound message that was handed to the hub.</summary>
-    public void LogInbound(InboundMessage message, ReplyDeliveryOutcome outcome) =>
+    private async Task ObserveAsync(Task<ReplyDeliveryOutcome> delivery, InboundMessage message)
+    {
+        try
+        {
+            var outcome = await delivery;
+            WebhookLog.BackgroundDeliveryFinished(Logger, message.MessageId, outcome.ToString());
+        }
+        catch (Exception ex)
+        {
+            WebhookLog.BackgroundDeliveryFailed(Logger, ex, message.MessageId);
+        }
+    }
+
+    private void LogInbound(InboundMessage message, string outcome) =>
         WebhookLog.InboundAccepted(Logger, message.Provider, message.Channel, message.MessageId,
             WebhookLog.Phone(message.From, MaskPersonalData), WebhookLog.Phone(message.To, MaskPersonalData),
-            message.Text.Length, message.Media.Count, outcome.ToString());
+            message.Text.Length, message.Media.Count, outcome);
 }

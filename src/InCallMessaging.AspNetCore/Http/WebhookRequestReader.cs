@@ -31,7 +31,7 @@ internal static class WebhookRequestReader
     public static string NotAForm(HttpRequest request) =>
         $"Content-Type must be '{FormContentType}' (got '{Describe(request.ContentType)}').";
 
-    /// <summary>Reads the raw body; <see langword="null"/> with <paramref name="error"/> set when it is too large.</summary>
+    /// <summary>Reads the raw body; no body and a problem (413) when it is larger than <paramref name="maxBytes"/>.</summary>
     public static async ValueTask<(byte[]? Body, WebhookProblem? Problem)> ReadBodyAsync(HttpContext context, long maxBytes)
     {
         if (context.Items.TryGetValue(BodyKey, out var cached) && cached is byte[] body)
@@ -60,6 +60,9 @@ internal static class WebhookRequestReader
 
         body = buffer.ToArray();
         context.Items[BodyKey] = body;
+
+        // A filter that read the body must not leave the endpoint behind it an empty stream.
+        request.Body = new MemoryStream(body, writable: false);
         return (body, null);
     }
 
@@ -105,7 +108,9 @@ internal static class WebhookRequestReader
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
         && type.MediaType.Equals(mediaType, StringComparison.OrdinalIgnoreCase);
 
-    private static string Describe(string? contentType) => string.IsNullOrEmpty(contentType) ? "none" : contentType;
+    /// <summary>The declared content type for a message, cut short: it is client input headed for logs.</summary>
+    public static string Describe(string? contentType) =>
+        string.IsNullOrEmpty(contentType) ? "none" : contentType.Length <= 100 ? contentType : contentType[..100] + "...";
 
     private static WebhookProblem TooLarge(long maxBytes) =>
         new(StatusCodes.Status413PayloadTooLarge, $"The request body exceeds the {maxBytes}-byte limit.");

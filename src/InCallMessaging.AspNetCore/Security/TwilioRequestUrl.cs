@@ -11,15 +11,26 @@ internal static class TwilioRequestUrl
     /// front of the app). Without: the request's own scheme, host, port, path and query. Path and query are taken as sent
     /// on the wire when the server exposes them, so escaping is not altered.
     /// </summary>
-    public static string Build(HttpRequest request, Uri? publicBaseUrl)
+    /// <returns>
+    /// One URL, or two when the configured base is spelled differently from its normalized form (host case, default
+    /// port): the URL Twilio signs is either the one typed into its console or one built from the normalized base.
+    /// </returns>
+    public static IReadOnlyList<string> Build(HttpRequest request, Uri? publicBaseUrl)
     {
         var pathAndQuery = PathAndQuery(request);
-        if (publicBaseUrl is not null)
+        if (publicBaseUrl is null)
         {
-            return publicBaseUrl.OriginalString.TrimEnd('/') + pathAndQuery;
+            return [string.Concat(request.Scheme, "://", request.Host.Value, pathAndQuery)];
         }
 
-        return string.Concat(request.Scheme, "://", request.Host.Value, pathAndQuery);
+        var asTyped = publicBaseUrl.OriginalString.Trim().TrimEnd('/') + pathAndQuery;
+        if (!publicBaseUrl.IsAbsoluteUri)
+        {
+            return [asTyped];
+        }
+
+        var normalized = publicBaseUrl.AbsoluteUri.TrimEnd('/') + pathAndQuery;
+        return string.Equals(asTyped, normalized, StringComparison.Ordinal) ? [asTyped] : [asTyped, normalized];
     }
 
     private static string PathAndQuery(HttpRequest request)

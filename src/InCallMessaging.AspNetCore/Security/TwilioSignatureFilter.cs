@@ -16,6 +16,12 @@ internal sealed class TwilioSignatureFilter(
     IOptionsMonitor<WebhookOptions> webhookOptions,
     ILoggerFactory loggerFactory) : IEndpointFilter
 {
+    /// <summary>The header Twilio signs its requests with.</summary>
+    public const string HeaderName = "X-Twilio-Signature";
+
+    /// <summary>The query parameter a JSON-body request carries its body hash in.</summary>
+    public const string BodyHashParameter = "bodySHA256";
+
     private readonly ILogger _logger = loggerFactory.CreateLogger(WebhookLog.Category);
 
     /// <inheritdoc />
@@ -31,14 +37,14 @@ internal sealed class TwilioSignatureFilter(
                 "Webhook authentication is not configured on this server.");
         }
 
-        var signature = request.Headers[TwilioRequestSignature.HeaderName].ToString();
+        var signature = request.Headers[HeaderName].ToString();
         if (string.IsNullOrEmpty(signature))
         {
             return Reject(request, "is missing");
         }
 
         var webhooks = webhookOptions.CurrentValue;
-        var url = TwilioRequestUrl.Build(request, webhooks.PublicBaseUrl ?? twilioOptions.CurrentValue.PublicBaseUrl);
+        var urls = TwilioRequestUrl.Build(request, webhooks.PublicBaseUrl ?? twilioOptions.CurrentValue.PublicBaseUrl);
         bool valid;
         if (WebhookRequestReader.IsForm(request))
         {
@@ -48,9 +54,10 @@ internal sealed class TwilioSignatureFilter(
                 return Refuse(request, problem!.Value);
             }
 
-            valid = TwilioRequestSignature.IsValid(url, WebhookRequestReader.Pairs(form), signature, authToken);
+            var pairs = WebhookRequestReader.Pairs(form).ToList();
+            valid = urls.Any(url => TwilioSignature.IsValid(url, pairs, signature, authToken));
         }
-        else if (request.Query.TryGetValue(TwilioRequestSignature.BodyHashParameter, out var bodyHash))
+        else if (request.Query.ContainsKey(BodyHashParameter))
         {
             var (body, problem) = await WebhookRequestReader.ReadBodyAsync(http, webhooks.MaxBodyBytes);
             if (body is null)
@@ -58,12 +65,12 @@ internal sealed class TwilioSignatureFilter(
                 return Refuse(request, problem!.Value);
             }
 
-            valid = TwilioRequestSignature.IsValidJsonBody(url, body, bodyHash.ToString(), signature, authToken);
+            valid = urls.Any(url => TwilioSignature.IsValidJsonBody(url, body, signature, authToken));
         }
         else
         {
             // Not a form: Twilio signs the URL alone. The endpoint then decides whether it accepts the content type.
-            valid = TwilioRequestSignature.IsValid(url, [], signature, authToken);
+            valid = urls.Any(url => TwilioSignature.IsValid(url, [], signature, authToken));
         }
 
         return valid ? await next(context) : Reject(request, "does not match");

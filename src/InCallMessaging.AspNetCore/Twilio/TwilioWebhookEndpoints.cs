@@ -26,10 +26,7 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
             return endpoint.Reject(context, StatusCodes.Status400BadRequest, problem!);
         }
 
-        // Not the request's abort token: once the hub has marked the message as seen, an abandoned delivery would make
-        // Twilio's retry a "duplicate" and the reply would be lost. The hub's work is in-memory and quick.
-        var outcome = await WebhookEndpointContext.Hub(context).DeliverAsync(message!, CancellationToken.None);
-        endpoint.LogInbound(message!, outcome);
+        await endpoint.DeliverAsync(message!);
         return WebhookResults.Twiml();
     }
 
@@ -52,7 +49,8 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
             return endpoint.Reject(context, StatusCodes.Status400BadRequest, problem!);
         }
 
-        var outcome = await WebhookEndpointContext.Hub(context).ApplyStatusAsync(update!, CancellationToken.None);
+        // In-memory and idempotent; not cancelled with the request so a status is never half applied.
+        var outcome = await endpoint.Hub.ApplyStatusAsync(update!, CancellationToken.None);
         WebhookLog.StatusAccepted(endpoint.Logger, update!.Status, update.MessageId, update.ErrorCode, outcome.ToString());
         return WebhookResults.Twiml();
     }

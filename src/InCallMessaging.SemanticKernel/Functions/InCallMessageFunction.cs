@@ -228,6 +228,12 @@ internal sealed class InCallMessageFunction
 
             var record = new CallMessage(MessageDirection.Outbound, Channel, sent.MessageId!, _action.SenderName, to,
                 message.Body ?? $"[template {message.Content!.ContentSid}]", _time.GetUtcNow(), _action.Name, sent.Status);
+            if (wait is not null)
+            {
+                // Set before the message is findable, so a failed-status callback racing this line still ends the wait.
+                wait.MessageId = sent.MessageId;
+            }
+
             session.RecordOutbound(record, _action.ReplyVariable);
             _calls.IndexOutbound(session, record);
             InCallMessagingTelemetry.MessagesSent.Add(1, new KeyValuePair<string, object?>("channel", Channel == MessageChannel.WhatsApp ? "whatsapp" : "sms"));
@@ -238,7 +244,6 @@ internal sealed class InCallMessageFunction
                     Detail: "The message was sent. If the caller texts back, the reply will appear in the conversation.");
             }
 
-            wait.MessageId = sent.MessageId;
             return await WaitAsync(session, wait, to, sent.MessageId!, cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -113,17 +113,18 @@ internal sealed class ReplyHub : IReplyHub
     {
         ArgumentNullException.ThrowIfNull(update);
         var status = update.Status.ToLowerInvariant();
-        if (!await _deduplication.TryMarkAsync($"status:{update.MessageId}:{status}", _options.DeduplicationRetention, cancellationToken).ConfigureAwait(false))
-        {
-            return StatusUpdateOutcome.Ignored;
-        }
-
         var session = _calls.FindByMessageId(update.MessageId);
         var message = session?.FindMessage(update.MessageId);
         if (session is null || message is null)
         {
+            // Not marked as seen: a redelivery after the message is recorded must still apply.
             _logger.LogDebug("Status {Status} for unknown message {MessageId}.", status, update.MessageId);
             return StatusUpdateOutcome.UnknownMessage;
+        }
+
+        if (!await _deduplication.TryMarkAsync($"status:{update.MessageId}:{status}", _options.DeduplicationRetention, cancellationToken).ConfigureAwait(false))
+        {
+            return StatusUpdateOutcome.Ignored;
         }
 
         if (!DeliveryStatus.TryAdvance(message, status, update.ErrorCode))

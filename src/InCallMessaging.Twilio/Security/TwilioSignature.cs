@@ -1,0 +1,340 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace InCallMessaging.Twilio;
+
+/// <summary>
+/// Computes and checks Twilio's <c>X-Twilio-Signature</c>: the Base64 HMAC-SHA1, keyed with the account's Auth Token, of
+/// the full request URL followed by every form parameter's name and value in ordinal name order.
+/// </summary>
+/// <remarks>
+/// Checks try the URL as given, without its port, and with the scheme's default port added, because Twilio signs either
+/// form. Comparisons run in constant time. Buffers are pooled: this runs on every webhook request.
+/// </remarks>
+public static class TwilioSignature
+{
+    private const int Sha1Length = 20;
+    private const int Base64Length = 28;
+    private const int Sha256Length = 32;
+    private const int StackKeyLimit = 256;
+    private const string BodyHashParameter = "bodySHA256";
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    /// <summary>Computes the signature Twilio sends for a request to <paramref name="url"/> with these form parameters.</summary>
+    /// <param name="url">The full URL Twilio requested, query string included.</param>
+    /// <param name="formParameters">The POSTed form parameters (none for a GET or a JSON body); names may repeat.</param>
+    /// <param name="authToken">The account's Auth Token.</param>
+    /// <returns>The Base64 signature, as in the <c>X-Twilio-Signature</c> header.</returns>
+    public static string Compute(string url, IEnumerable<KeyValuePair<string, string>> formParameters, string authToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(formParameters);
+        ArgumentException.ThrowIfNullOrEmpty(authToken);
+
+        Span<byte> hash = stackalloc byte[Sha1Length];
+        using var payload = new SignedPayload(url, formParameters);
+        Span<byte> keyBuffer = stackalloc byte[StackKeyLimit];
+        byte[]? rentedKey = null;
+        var key = EncodeKey(authToken, keyBuffer, ref rentedKey);
+        try
+        {
+            payload.Hash(key, new UrlVariant(url, url.Length, "", url.Length), hash);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            if (rentedKey is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedKey);
+            }
+        }
+
+        return Convert.ToBase64String(hash);
+    }
+
+    /// <summary>Checks an <c>X-Twilio-Signature</c> header of a form POST (or of a GET, with no parameters).</summary>
+    /// <param name="url">The full URL Twilio requested, query string included, as Twilio saw it (the public URL behind a proxy).</param>
+    /// <param name="formParameters">The POSTed form parameters; names may repeat.</param>
+    /// <param name="signature">The <c>X-Twilio-Signature</c> header value.</param>
+    /// <param name="authToken">The account's Auth Token.</param>
+    /// <returns><see langword="true"/> when the signature matches one of the URL's forms.</returns>
+    public static bool IsValid(string url, IEnumerable<KeyValuePair<string, string>> formParameters, string signature, string authToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(formParameters);
+        ArgumentException.ThrowIfNullOrEmpty(authToken);
+
+        if (!LooksLikeSignature(signature))
+        {
+            return false;
+        }
+
+        using var payload = new SignedPayload(url, formParameters);
+        return Matches(payload, url, signature, authToken);
+    }
+
+    /// <summary>
+    /// Checks a request with a JSON (or other raw) body: Twilio signs the URL, which carries
+    /// <c>bodySHA256=&lt;hex SHA-256 of the body&gt;</c>, and the body must hash to that value.
+    /// </summary>
+    /// <param name="urlWithBodySha256Query">The full URL Twilio requested, including its <c>bodySHA256</c> query parameter.</param>
+    /// <param name="rawBody">The request body exactly as received.</param>
+    /// <param name="signature">The <c>X-Twilio-Signature</c> header value.</param>
+    /// <param name="authToken">The account's Auth Token.</param>
+    /// <returns><see langword="true"/> when both the signature and the body hash match.</returns>
+    public static bool IsValidJsonBody(string urlWithBodySha256Query, ReadOnlySpan<byte> rawBody, string signature, string authToken)
+    {
+        ArgumentNullException.ThrowIfNull(urlWithBodySha256Query);
+        ArgumentException.ThrowIfNullOrEmpty(authToken);
+
+        if (!LooksLikeSignature(signature))
+        {
+            return false;
+        }
+
+        var hexHash = QueryValue(urlWithBodySha256Query, BodyHashParameter);
+        Span<byte> claimedHash = stackalloc byte[Sha256Length];
+        if (hexHash.Length != Sha256Length * 2
+            || Convert.FromHexString(hexHash, claimedHash, out _, out var written) != OperationStatus.Done
+            || written != Sha256Length)
+        {
+            return false;
+        }
+
+        Span<byte> bodyHash = stackalloc byte[Sha256Length];
+        SHA256.HashData(rawBody, bodyHash);
+        var bodyMatches = CryptographicOperations.FixedTimeEquals(bodyHash, claimedHash);
+
+        using var payload = new SignedPayload(urlWithBodySha256Query, []);
+        var signatureMatches = Matches(payload, urlWithBodySha256Query, signature, authToken);
+        return bodyMatches & signatureMatches;
+    }
+
+    /// <summary>
+    /// Compares Base64 text rather than decoded bytes: Base64 decoders ignore the unused low bits of the last character,
+    /// so several strings decode to one hash, and only Twilio's exact string should pass.
+    /// </summary>
+    private static bool Matches(in SignedPayload payload, string url, string signature, string authToken)
+    {
+        var expected = MemoryMarshal.AsBytes(signature.AsSpan());
+        Span<byte> keyBuffer = stackalloc byte[StackKeyLimit];
+        byte[]? rentedKey = null;
+        var key = EncodeKey(authToken, keyBuffer, ref rentedKey);
+        try
+        {
+            Span<byte> hash = stackalloc byte[Sha1Length];
+            Span<char> actual = stackalloc char[Base64Length];
+            payload.Hash(key, new UrlVariant(url, url.Length, "", url.Length), hash);
+            Convert.TryToBase64Chars(hash, actual, out _);
+            if (CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(actual), expected))
+            {
+                return true;
+            }
+
+            if (UrlVariant.TryOther(url, out var other))
+            {
+                payload.Hash(key, other, hash);
+                Convert.TryToBase64Chars(hash, actual, out _);
+                return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(actual), expected);
+            }
+
+            return false;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            if (rentedKey is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedKey);
+            }
+        }
+    }
+
+    private static Span<byte> EncodeKey(string authToken, Span<byte> stackBuffer, ref byte[]? rented)
+    {
+        var length = Utf8.GetByteCount(authToken);
+        var buffer = length <= stackBuffer.Length ? stackBuffer : (rented = ArrayPool<byte>.Shared.Rent(length));
+        return buffer[..Utf8.GetBytes(authToken, buffer)];
+    }
+
+    private static bool LooksLikeSignature([NotNullWhen(true)] string? signature) => signature?.Length == Base64Length;
+
+    /// <summary>The raw value of the first query parameter named <paramref name="name"/>, or empty.</summary>
+    private static ReadOnlySpan<char> QueryValue(string url, string name)
+    {
+        var query = url.AsSpan();
+        var start = query.IndexOf('?');
+        if (start < 0)
+        {
+            return [];
+        }
+
+        query = query[(start + 1)..];
+        var fragment = query.IndexOf('#');
+        if (fragment >= 0)
+        {
+            query = query[..fragment];
+        }
+
+        while (!query.IsEmpty)
+        {
+            var end = query.IndexOf('&');
+            var pair = end < 0 ? query : query[..end];
+            var equals = pair.IndexOf('=');
+            if (equals >= 0 && pair[..equals].SequenceEqual(name))
+            {
+                return pair[(equals + 1)..];
+            }
+
+            query = end < 0 ? [] : query[(end + 1)..];
+        }
+
+        return [];
+    }
+
+    /// <summary>
+    /// The URL as signed: <c>head + insert + url[tailStart..]</c>. The given URL is <c>(url, url.Length, "", url.Length)</c>;
+    /// the other form either drops the port or inserts the scheme's default one.
+    /// </summary>
+    private readonly record struct UrlVariant(string Url, int HeadLength, string Insert, int TailStart)
+    {
+        public int ByteCount =>
+            Utf8.GetByteCount(Url.AsSpan(0, HeadLength)) + Insert.Length + Utf8.GetByteCount(Url.AsSpan(TailStart));
+
+        public int Write(Span<byte> destination)
+        {
+            var written = Utf8.GetBytes(Url.AsSpan(0, HeadLength), destination);
+            written += Utf8.GetBytes(Insert, destination[written..]);
+            written += Utf8.GetBytes(Url.AsSpan(TailStart), destination[written..]);
+            return written;
+        }
+
+        /// <summary>The URL without its port when it has one, else with the scheme's default port (https 443, http 80).</summary>
+        public static bool TryOther(string url, out UrlVariant variant)
+        {
+            variant = default;
+            var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
+            if (schemeEnd <= 0)
+            {
+                return false;
+            }
+
+            var authorityStart = schemeEnd + 3;
+            var authorityEnd = url.AsSpan(authorityStart).IndexOfAny('/', '?', '#');
+            authorityEnd = authorityEnd < 0 ? url.Length : authorityStart + authorityEnd;
+            var authority = url.AsSpan(authorityStart, authorityEnd - authorityStart);
+            var hostStart = authority.LastIndexOf('@') + 1;
+            var host = authority[hostStart..];
+            var colon = host.LastIndexOf(':');
+            if (colon >= 0 && host.LastIndexOf(']') > colon)
+            {
+                colon = -1; // the colons of an IPv6 literal, not a port
+            }
+
+            if (colon >= 0)
+            {
+                var portStart = authorityStart + hostStart + colon;
+                variant = new UrlVariant(url, portStart, "", authorityEnd);
+                return true;
+            }
+
+            var scheme = url.AsSpan(0, schemeEnd);
+            var defaultPort =
+                scheme.Equals("https", StringComparison.OrdinalIgnoreCase) || scheme.Equals("wss", StringComparison.OrdinalIgnoreCase) ? ":443"
+                : scheme.Equals("http", StringComparison.OrdinalIgnoreCase) || scheme.Equals("ws", StringComparison.OrdinalIgnoreCase) ? ":80"
+                : null;
+            if (defaultPort is null)
+            {
+                return false;
+            }
+
+            variant = new UrlVariant(url, authorityEnd, defaultPort, authorityEnd);
+            return true;
+        }
+    }
+
+    /// <summary>One parameter with its position, so that a sort by name keeps repeated names in their given order.</summary>
+    private readonly record struct Parameter(string Name, string Value, int Position);
+
+    /// <summary>
+    /// The sorted parameters encoded once into a pooled buffer, after room for the longest URL form, so each URL form
+    /// is written just before them and hashed without copying the parameters again.
+    /// </summary>
+    private readonly ref struct SignedPayload
+    {
+        private readonly byte[] _buffer;
+        private readonly int _urlRoom;
+        private readonly int _end;
+
+        public SignedPayload(string url, IEnumerable<KeyValuePair<string, string>> formParameters)
+        {
+            var parameters = Collect(formParameters, out var count);
+            try
+            {
+                var span = parameters.AsSpan(0, count);
+                span.Sort(static (left, right) =>
+                {
+                    var byName = string.CompareOrdinal(left.Name, right.Name);
+                    return byName != 0 ? byName : left.Position.CompareTo(right.Position);
+                });
+
+                var parameterBytes = 0;
+                foreach (var parameter in span)
+                {
+                    parameterBytes += Utf8.GetByteCount(parameter.Name) + Utf8.GetByteCount(parameter.Value);
+                }
+
+                // Room for the longest URL form: the given URL plus a default port of at most ":443".
+                _urlRoom = Utf8.GetByteCount(url) + 4;
+                _end = _urlRoom + parameterBytes;
+                _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_end, 1));
+                var position = _urlRoom;
+                foreach (var parameter in span)
+                {
+                    position += Utf8.GetBytes(parameter.Name, _buffer.AsSpan(position));
+                    position += Utf8.GetBytes(parameter.Value, _buffer.AsSpan(position));
+                }
+            }
+            finally
+            {
+                ArrayPool<Parameter>.Shared.Return(parameters, clearArray: true);
+            }
+        }
+
+        public void Hash(ReadOnlySpan<byte> key, UrlVariant url, Span<byte> destination)
+        {
+            var urlBytes = url.ByteCount;
+            var start = _urlRoom - urlBytes;
+            url.Write(_buffer.AsSpan(start, urlBytes));
+#pragma warning disable CA5350 // Twilio's signature scheme is defined as HMAC-SHA1; the choice is not ours.
+            HMACSHA1.HashData(key, _buffer.AsSpan(start, _end - start), destination);
+#pragma warning restore CA5350
+        }
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
+
+        private static Parameter[] Collect(IEnumerable<KeyValuePair<string, string>> source, out int count)
+        {
+            var parameters = ArrayPool<Parameter>.Shared.Rent(source.TryGetNonEnumeratedCount(out var known) ? Math.Max(known, 1) : 16);
+            count = 0;
+            foreach (var (name, value) in source)
+            {
+                if (count == parameters.Length)
+                {
+                    var larger = ArrayPool<Parameter>.Shared.Rent(parameters.Length * 2);
+                    parameters.AsSpan().CopyTo(larger);
+                    ArrayPool<Parameter>.Shared.Return(parameters, clearArray: true);
+                    parameters = larger;
+                }
+
+                parameters[count] = new Parameter(name ?? "", value ?? "", count);
+                count++;
+            }
+
+            return parameters;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using InCallMessaging.AspNetCore.Security;
+using InCallMessaging.Twilio;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace InCallMessaging.AspNetCore.Tests.Security;
+
+public sealed class TwilioRequestUrlTests
+{
+    private static HttpRequest Request(string scheme, string host, string path, string query = "", string? rawTarget = null)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Scheme = scheme;
+        context.Request.Host = new HostString(host);
+        context.Request.Path = path;
+        context.Request.QueryString = new QueryString(query);
+        context.Features.Get<IHttpRequestFeature>()!.RawTarget = rawTarget!;
+        return context.Request;
+    }
+
+    [Fact]
+    public void Without_a_public_base_the_request_url_is_rebuilt()
+    {
+        var urls = TwilioRequestUrl.Build(Request("https", "bot.example.com:8443", "/twilio/messages", "?a=1&b=%20"), null);
+
+        Assert.Equal(["https://bot.example.com:8443/twilio/messages?a=1&b=%20"], urls);
+    }
+
+    [Fact]
+    public void The_raw_target_keeps_the_escaping_twilio_signed()
+    {
+        var urls = TwilioRequestUrl.Build(Request("http", "h", "/twilio/messages", "?x=a+b", rawTarget: "/twilio/%6Dessages?x=a+b"), null);
+
+        Assert.Equal(["http://h/twilio/%6Dessages?x=a+b"], urls);
+    }
+
+    [Fact]
+    public void A_public_base_replaces_scheme_host_and_port_and_keeps_its_path()
+    {
+        var urls = TwilioRequestUrl.Build(Request("http", "127.0.0.1:5000", "/twilio/messages", "?t=1"), new Uri("https://abc.ngrok.app/bot/"));
+
+        Assert.Equal(["https://abc.ngrok.app/bot/twilio/messages?t=1"], urls);
+    }
+
+    [Fact]
+    public void A_public_base_spelled_unlike_its_normal_form_gives_both_spellings()
+    {
+        var urls = TwilioRequestUrl.Build(Request("http", "127.0.0.1:5000", "/twilio/status"), new Uri("https://Bot.Example.com"));
+
+        Assert.Equal(["https://Bot.Example.com/twilio/status", "https://bot.example.com/twilio/status"], urls);
+    }
+
+    [Fact]
+    public void The_twilio_documentation_vector_validates_with_the_validator_used()
+    {
+        // Twilio's documented example: token 12345.
+        List<KeyValuePair<string, string>> form =
+        [
+            new("CallSid", "CA1234567890ABCDE"), new("Caller", "+12349013030"), new("Digits", "1234"),
+            new("From", "+12349013030"), new("To", "+18005551212"),
+        ];
+        const string url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+
+        Assert.Equal("0/KCTR6DLpKmkAf8muzZqo1nDgQ=", TestSupport.TwilioTestSigner.Sign(url, form, "12345"));
+        Assert.True(TwilioSignature.IsValid(url, form, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", "12345"));
+        Assert.True(TwilioSignature.IsValid("https://mycompany.com:443/myapp.php?foo=1&bar=2", form, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", "12345"));
+        Assert.False(TwilioSignature.IsValid(url, form, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", "54321"));
+    }
+}

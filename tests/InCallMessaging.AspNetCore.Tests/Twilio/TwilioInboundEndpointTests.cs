@@ -1,0 +1,333 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using InCallMessaging.AspNetCore.Tests.TestSupport;
+using InCallMessaging.SemanticKernel;
+using InCallMessaging.SemanticKernel.Replies;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.SemanticKernel.ChatCompletion;
+
+namespace InCallMessaging.AspNetCore.Tests.Twilio;
+
+public sealed class TwilioInboundEndpointTests
+{
+    private const string EmptyTwiml = """<?xml version="1.0" encoding="UTF-8"?><Response/>""";
+
+    [Fact]
+    public async Task Signed_reply_lands_in_the_calls_history_and_variable()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        var session = host.StartCall();
+        var sent = await host.InvokeAsync(session, "send_link");
+        Assert.Equal("sent", sent.GetProperty("status").GetString());
+
+        using var response = await host.PostSignedAsync("twilio/messages", WebhookTestHost.InboundSms("SM00000000000000000000000000000001", "On my way"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/xml", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(EmptyTwiml, await response.Content.ReadAsStringAsync());
+        var history = new ChatHistory();
+        Assert.Equal(1, session.ApplyPendingReplies(history));
+        Assert.Equal("[SMS Reply]: On my way", history[^1].Content);
+        Assert.Equal(AuthorRole.User, history[^1].Role);
+        Assert.Equal("On my way", session.GetVariable("sms_reply"));
+    }
+
+    [Fact]
+    public async Task Reply_resumes_the_action_waiting_for_it()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        var session = host.StartCall();
+        var invocation = host.InvokeAsync(session, "confirm_by_text");
+        var outbound = await host.Loopback.WaitForMessageAsync(m => m.Message.CallId == session.CallId).WaitAsync(TimeSpan.FromSeconds(10));
+
+        var form = WebhookTestHost.InboundSms("SM00000000000000000000000000000002", "YES");
+        form.Add(new("OriginalRepliedMessageSid", outbound.MessageId));
+        using var response = await host.PostSignedAsync("twilio/messages", form);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = await invocation.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("replied", result.GetProperty("status").GetString());
+        Assert.Equal("YES", result.GetProperty("reply").GetString());
+        Assert.Equal("YES", session.GetVariable("sms_reply"));
+    }
+
+    [Fact]
+    public async Task A_redelivered_message_is_answered_200_and_delivered_once()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        var session = host.StartCall();
+        await host.InvokeAsync(session, "send_link");
+        var form = WebhookTestHost.InboundSms("SM00000000000000000000000000000003", "See you at 3");
+
+        using var first = await host.PostSignedAsync("twilio/messages", form);
+        using var second = await host.PostSignedAsync("twilio/messages", form);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(EmptyTwiml, await second.Content.ReadAsStringAsync());
+        var history = new ChatHistory();
+        Assert.Equal(1, session.ApplyPendingReplies(history));
+        Assert.Single(session.Messages, m => m.Direction == MessageDirection.Inbound);
+        Assert.Contains(host.Logs.Webhooks, e => e.Message.Contains(": Duplicate.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Concurrent_redeliveries_are_delivered_once()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        var session = host.StartCall();
+        await host.InvokeAsync(session, "send_link");
+        var form = WebhookTestHost.InboundSms("SM00000000000000000000000000000004", "Both at once");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => host.PostSignedAsync("twilio/messages", form)));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(1, session.ApplyPendingReplies(new ChatHistory()));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_reply_after_hang_up_goes_to_the_after_call_handler()
+    {
+        var handler = new RecordingAfterCallHandler();
+        await using var host = await WebhookTestHost.StartAsync(o => o.ConfigureServices = s => s.AddSingleton<IAfterCallReplyHandler>(handler));
+        var session = host.StartCall();
+        await host.InvokeAsync(session, "send_link");
+        Assert.True(host.Calls.EndCall(session.CallId));
+
+        using var response = await host.PostSignedAsync("twilio/messages", WebhookTestHost.InboundSms("SM00000000000000000000000000000005", "Sorry, missed you"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (ended, reply) = Assert.Single(handler.Received);
+        Assert.Same(session, ended);
+        Assert.Equal("Sorry, missed you", reply.Text);
+        Assert.Equal("Twilio", reply.Provider);
+        Assert.Equal(WebhookTestHost.Caller, reply.From);
+        Assert.Contains(host.Logs.Webhooks, e => e.Message.Contains("DeliveredAfterCall", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_slow_after_call_handler_does_not_hold_up_the_answer()
+    {
+        var handler = new BlockingAfterCallHandler();
+        await using var host = await WebhookTestHost.StartAsync(o =>
+        {
+            o.MaxDeliveryWait = TimeSpan.FromMilliseconds(200);
+            o.ConfigureServices = s => s.AddSingleton<IAfterCallReplyHandler>(handler);
+        });
+        var session = host.StartCall();
+        await host.InvokeAsync(session, "send_link");
+        host.Calls.EndCall(session.CallId);
+
+        using var response = await host.PostSignedAsync("twilio/messages", WebhookTestHost.InboundSms("SM0000000000000000000000000000000e", "late"))
+            .WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(handler.Started.Task.IsCompleted);
+        handler.Release.SetResult();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!host.Logs.Webhooks.Any(e => e.Message.Contains("in the background: DeliveredAfterCall", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The background delivery was not logged.");
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
+    public async Task Stop_blocks_the_next_send()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        var session = host.StartCall();
+        await host.InvokeAsync(session, "send_link");
+        var form = WebhookTestHost.InboundSms("SM00000000000000000000000000000006", "STOP");
+        form.Add(new("OptOutType", "STOP"));
+
+        using var response = await host.PostSignedAsync("twilio/messages", form);
+        var next = await host.InvokeAsync(session, "confirm_by_text");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("blocked", next.GetProperty("status").GetString());
+        Assert.Equal("opted_out", next.GetProperty("reason").GetString());
+        Assert.Single(host.Loopback.SentMessages, m => m.Message.CallId == session.CallId);
+    }
+
+    [Fact]
+    public async Task WhatsApp_reply_with_media_reaches_the_call_with_its_attachment()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        var session = host.StartCall();
+        var asked = await host.InvokeAsync(session, "ask_for_photo");
+        Assert.Equal("sent", asked.GetProperty("status").GetString());
+        var form = new List<KeyValuePair<string, string>>
+        {
+            new("MessageSid", "MM00000000000000000000000000000007"),
+            new("From", "whatsapp:" + WebhookTestHost.Caller),
+            new("To", "whatsapp:" + WebhookTestHost.WhatsAppSender),
+            new("Body", "Here it is"),
+            new("NumMedia", "1"),
+            new("MediaUrl0", "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"),
+            new("MediaContentType0", "image/jpeg"),
+            new("ProfileName", "Ada"),
+            new("WaId", "14155550100"),
+            new("MessageType", "image"),
+        };
+
+        using var response = await host.PostSignedAsync("twilio/messages", form);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var history = new ChatHistory();
+        session.ApplyPendingReplies(history);
+        Assert.Equal("[WhatsApp Reply]: Here it is (attached 1 file: image/jpeg)", history[^1].Content);
+        Assert.Equal("Here it is", session.GetVariable("whatsapp_reply"));
+        Assert.Contains(session.Messages, m => m is { Direction: MessageDirection.Inbound, Channel: MessageChannel.WhatsApp });
+    }
+
+    [Fact]
+    public async Task Logs_mask_numbers_and_never_contain_the_text()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        var session = host.StartCall();
+        await host.InvokeAsync(session, "send_link");
+
+        using var response = await host.PostSignedAsync("twilio/messages", WebhookTestHost.InboundSms("SM00000000000000000000000000000008", "my secret code is 4711"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var accepted = Assert.Single(host.Logs.Webhooks, e => e.Message.StartsWith("Inbound Twilio", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Information, accepted.Level);
+        Assert.Contains(WebhookTestHost.MaskedCaller, accepted.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(host.Logs.Entries, e => e.Message.Contains("4711", StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Logs.Entries, e => e.Message.Contains(WebhookTestHost.Caller, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("From")]
+    [InlineData("To")]
+    public async Task A_missing_address_is_answered_400_naming_the_field(string field)
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        var form = WebhookTestHost.InboundSms("SM00000000000000000000000000000009", "hi").Where(p => p.Key != field).ToList();
+
+        using var response = await host.PostSignedAsync("twilio/messages", form);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains($"'{field}'", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(host.Hub.UnmatchedReplies);
+    }
+
+    [Fact]
+    public async Task A_missing_message_sid_is_answered_400_naming_the_field()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        var form = WebhookTestHost.InboundSms("SM0000000000000000000000000000000a", "hi")
+            .Where(p => p.Key is not ("MessageSid" or "SmsMessageSid" or "SmsSid")).ToList();
+
+        using var response = await host.PostSignedAsync("twilio/messages", form);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("'MessageSid'", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains(host.Logs.Webhooks, e => e.Level == LogLevel.Warning && e.Message.Contains("400", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_bad_media_count_is_answered_400()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        var form = WebhookTestHost.InboundSms("SM0000000000000000000000000000000b", "hi").Where(p => p.Key != "NumMedia").ToList();
+        form.Add(new("NumMedia", "two"));
+
+        using var response = await host.PostSignedAsync("twilio/messages", form);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("'NumMedia'", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_signed_json_post_is_answered_400_naming_the_content_type()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, host.Url("twilio/messages"))
+        {
+            Content = new StringContent("""{"MessageSid":"SM1"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Twilio-Signature", TwilioTestSigner.Sign(host.TwilioUrl("twilio/messages"), [], WebhookTestHost.AuthToken));
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Content-Type", text, StringComparison.Ordinal);
+        Assert.Contains("application/x-www-form-urlencoded", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_refused_before_parsing()
+    {
+        await using var host = await WebhookTestHost.StartAsync(o => o.MaxBodyBytes = 2048);
+        var form = WebhookTestHost.InboundSms("SM0000000000000000000000000000000c", new string('x', 4096));
+
+        using var response = await host.PostSignedAsync("twilio/messages", form);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("2048", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_chunked_body_over_the_limit_is_refused_too()
+    {
+        await using var host = await WebhookTestHost.StartAsync(o => o.MaxBodyBytes = 2048);
+        var form = WebhookTestHost.InboundSms("SM0000000000000000000000000000000d", new string('x', 4096));
+        using var request = TwilioTestSigner.SignedForm(host.Url("twilio/messages"), host.TwilioUrl("twilio/messages"), form, WebhookTestHost.AuthToken);
+        var bytes = await request.Content!.ReadAsByteArrayAsync();
+        request.Content = new StreamContent(new MemoryStream(bytes));
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    private sealed class RecordingAfterCallHandler : IAfterCallReplyHandler
+    {
+        private readonly List<(CallSession, InboundMessage)> _received = [];
+
+        public IReadOnlyList<(CallSession Session, InboundMessage Reply)> Received
+        {
+            get
+            {
+                lock (_received)
+                {
+                    return [.. _received];
+                }
+            }
+        }
+
+        public Task HandleAfterCallReplyAsync(CallSession session, InboundMessage reply, CancellationToken cancellationToken)
+        {
+            lock (_received)
+            {
+                _received.Add((session, reply));
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class BlockingAfterCallHandler : IAfterCallReplyHandler
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task HandleAfterCallReplyAsync(CallSession session, InboundMessage reply, CancellationToken cancellationToken)
+        {
+            Started.TrySetResult();
+            await Release.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+    }
+}

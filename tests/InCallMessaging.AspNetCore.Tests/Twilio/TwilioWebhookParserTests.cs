@@ -1,0 +1,123 @@
+using InCallMessaging.AspNetCore.Twilio;
+using InCallMessaging.SemanticKernel;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace InCallMessaging.AspNetCore.Tests.Twilio;
+
+public sealed class TwilioWebhookParserTests
+{
+    private static FormCollection Form(params (string Key, string Value)[] fields) =>
+        new(fields.ToDictionary(f => f.Key, f => new StringValues(f.Value)));
+
+    [Fact]
+    public void An_sms_is_parsed_and_unknown_parameters_are_ignored()
+    {
+        var form = Form(("MessageSid", "SM1"), ("From", "+14155550100"), ("To", "+15005550006"), ("Body", "  Hello\n"),
+            ("MessagingServiceSid", "MG1"), ("OptOutType", "STOP"), ("OriginalRepliedMessageSid", "SM0"), ("SomethingNew", "x"));
+
+        Assert.True(TwilioWebhookParser.TryParseInbound(form, out var message, out var problem));
+
+        Assert.Null(problem);
+        Assert.Equal("Twilio", message!.Provider);
+        Assert.Equal("SM1", message.MessageId);
+        Assert.Equal(MessageChannel.Sms, message.Channel);
+        Assert.Equal("+14155550100", message.From);
+        Assert.Equal("+15005550006", message.To);
+        Assert.Equal("  Hello\n", message.Text);
+        Assert.Equal("MG1", message.MessagingServiceSid);
+        Assert.Equal("STOP", message.OptOutType);
+        Assert.Equal("SM0", message.InReplyToMessageId);
+        Assert.Empty(message.Media);
+        Assert.Null(message.SenderName);
+    }
+
+    [Fact]
+    public void WhatsApp_prefixes_are_stripped_and_the_channel_set()
+    {
+        var form = Form(("MessageSid", "SM1"), ("From", "whatsapp:+14155550100"), ("To", "WhatsApp:+15005550006"));
+
+        Assert.True(TwilioWebhookParser.TryParseInbound(form, out var message, out _));
+
+        Assert.Equal(MessageChannel.WhatsApp, message!.Channel);
+        Assert.Equal("+14155550100", message.From);
+        Assert.Equal("+15005550006", message.To);
+        Assert.Equal("", message.Text);
+    }
+
+    [Fact]
+    public void SmsMessageSid_stands_in_for_MessageSid()
+    {
+        var form = Form(("SmsMessageSid", "SM9"), ("From", "+14155550100"), ("To", "+15005550006"));
+
+        Assert.True(TwilioWebhookParser.TryParseInbound(form, out var message, out _));
+
+        Assert.Equal("SM9", message!.MessageId);
+    }
+
+    [Fact]
+    public void Media_are_read_in_order_with_their_types()
+    {
+        var form = Form(("MessageSid", "MM1"), ("From", "+14155550100"), ("To", "+15005550006"), ("NumMedia", "2"),
+            ("MediaUrl0", "https://api.twilio.com/m/0"), ("MediaContentType0", "image/jpeg"),
+            ("MediaUrl1", "https://api.twilio.com/m/1"));
+
+        Assert.True(TwilioWebhookParser.TryParseInbound(form, out var message, out _));
+
+        Assert.Collection(message!.Media,
+            m => Assert.Equal((new Uri("https://api.twilio.com/m/0"), "image/jpeg"), (m.Url, m.ContentType)),
+            m => Assert.Equal((new Uri("https://api.twilio.com/m/1"), "application/octet-stream"), (m.Url, m.ContentType)));
+    }
+
+    [Fact]
+    public void Without_NumMedia_the_numbered_fields_present_are_taken()
+    {
+        var form = Form(("MessageSid", "MM1"), ("From", "+14155550100"), ("To", "+15005550006"), ("MediaUrl0", "https://x.test/0"));
+
+        Assert.True(TwilioWebhookParser.TryParseInbound(form, out var message, out _));
+
+        Assert.Single(message!.Media);
+    }
+
+    [Theory]
+    [InlineData("NumMedia", "-1", "'NumMedia'")]
+    [InlineData("NumMedia", "2", "'MediaUrl1'")]
+    [InlineData("MediaUrl0", "file:///etc/passwd", "'MediaUrl0'")]
+    [InlineData("From", "whatsapp:", "'From'")]
+    public void Bad_fields_are_named(string field, string value, string expected)
+    {
+        var fields = new Dictionary<string, StringValues>
+        {
+            ["MessageSid"] = "MM1", ["From"] = "+14155550100", ["To"] = "+15005550006", ["NumMedia"] = "1", ["MediaUrl0"] = "https://x.test/0",
+        };
+        fields[field] = value;
+
+        Assert.False(TwilioWebhookParser.TryParseInbound(new FormCollection(fields), out var message, out var problem));
+
+        Assert.Null(message);
+        Assert.Contains(expected, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_status_callback_is_parsed()
+    {
+        var form = Form(("MessageSid", "SM1"), ("MessageStatus", "Undelivered"), ("ErrorCode", "30005"), ("SmsStatus", "undelivered"));
+
+        Assert.True(TwilioWebhookParser.TryParseStatus(form, out var update, out _));
+
+        Assert.Equal("SM1", update!.MessageId);
+        Assert.Equal("undelivered", update.Status);
+        Assert.Equal("30005", update.ErrorCode);
+        Assert.Null(update.ErrorMessage);
+    }
+
+    [Fact]
+    public void An_empty_error_code_is_no_error_code()
+    {
+        var form = Form(("MessageSid", "SM1"), ("MessageStatus", "delivered"), ("ErrorCode", ""));
+
+        Assert.True(TwilioWebhookParser.TryParseStatus(form, out var update, out _));
+
+        Assert.Null(update!.ErrorCode);
+    }
+}
