@@ -343,7 +343,7 @@ internal sealed partial class ActionCatalog
         {
             Definition = action,
             Name = action.Name,
-            SenderName = action.Sender!,
+            SenderName = options.Senders.Keys.First(k => string.Equals(k, action.Sender, StringComparison.OrdinalIgnoreCase)),
             Sender = sender,
             Provider = provider,
             Body = body,

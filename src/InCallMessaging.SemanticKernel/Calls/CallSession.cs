@@ -22,7 +22,7 @@ public sealed class CallSession
     private readonly List<CallMessage> _messages = [];
     private readonly List<PendingReply> _waits = [];
     private readonly Dictionary<string, DateTimeOffset> _recentTexts = new(StringComparer.Ordinal);
-    private readonly Dictionary<(MessageChannel, string), string> _replyVariables = [];
+    private readonly Dictionary<(MessageChannel, string), string> _replyVariables = new(SenderKeyComparer.Instance);
     private readonly ConcurrentQueue<string> _transcript = new();
     private readonly CancellationTokenSource _ended = new();
     private int _reservedSends;
@@ -317,12 +317,12 @@ public sealed class CallSession
     }
 
     /// <summary>Records a reply, sets its variable, queues its transcript line and resumes the waiting action, if any.</summary>
-    internal void AcceptReply(InboundMessage reply, string senderName, string text, string transcriptLine, DateTimeOffset now)
+    internal void AcceptReply(InboundMessage reply, string customer, string senderName, string text, string transcriptLine, DateTimeOffset now)
     {
         PendingReply? wait = null;
         lock (_gate)
         {
-            _messages.Add(new CallMessage(MessageDirection.Inbound, reply.Channel, reply.MessageId, senderName, reply.From,
+            _messages.Add(new CallMessage(MessageDirection.Inbound, reply.Channel, reply.MessageId, senderName, customer,
                 text, now, actionName: null, status: "received"));
             var variable = _replyVariables.GetValueOrDefault((reply.Channel, senderName))
                 ?? CallVariables.DefaultReplyVariable(reply.Channel);
@@ -411,6 +411,18 @@ public sealed class CallSession
 
         return true;
     }
+}
+
+/// <summary>Compares (channel, sender name) keys; sender names ignore case everywhere.</summary>
+internal sealed class SenderKeyComparer : IEqualityComparer<(MessageChannel Channel, string Sender)>
+{
+    public static readonly SenderKeyComparer Instance = new();
+
+    public bool Equals((MessageChannel Channel, string Sender) x, (MessageChannel Channel, string Sender) y) =>
+        x.Channel == y.Channel && string.Equals(x.Sender, y.Sender, StringComparison.OrdinalIgnoreCase);
+
+    public int GetHashCode((MessageChannel Channel, string Sender) obj) =>
+        HashCode.Combine(obj.Channel, StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Sender));
 }
 
 /// <summary>The answer to a send reservation.</summary>

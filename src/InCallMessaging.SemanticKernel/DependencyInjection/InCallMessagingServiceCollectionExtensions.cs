@@ -21,6 +21,12 @@ public static class InCallMessagingServiceCollectionExtensions
     public static IServiceCollection AddInCallMessaging(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(InCallMessagingRuntime)))
+        {
+            // Binding the section again would append every action a second time.
+            return services;
+        }
+
         services.AddOptions<InCallMessagingOptions>().Bind(configuration);
         return services.AddInCallMessagingCore();
     }

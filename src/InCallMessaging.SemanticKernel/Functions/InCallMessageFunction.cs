@@ -168,13 +168,19 @@ internal sealed class InCallMessageFunction
         string to = session.CallerNumber;
         if (_action.To is null ? !session.CallerIsTextable : !PhoneNumbers.TryNormalize(_action.To.Render(values), out to))
         {
-            InCallMessagingTelemetry.MessagesBlocked.Add(1, new KeyValuePair<string, object?>("reason", "invalid_recipient"));
             return Block("invalid_recipient", _action.To is null
                 ? "The caller's number cannot receive texts (it is withheld or not a full international number). Offer to read the information aloud."
                 : "The recipient is not a valid phone number in international format (like +14155550100). Ask the caller to repeat it with the country code.");
         }
 
-        var text = _action.InjectsMessage ? ArgumentReader.Read(arguments, CallVariables.Message) : _action.Body?.Render(values);
+        // Without a body the text is the LLM's own `message` argument (injected, or declared by the action).
+        var text = _action.Body is null ? ArgumentReader.Read(arguments, CallVariables.Message) : _action.Body.Render(values);
+        if (string.IsNullOrWhiteSpace(text) && _action.Definition.Template is null)
+        {
+            return new ActionResult(ActionResult.MissingValues, Channel, Missing: [CallVariables.Message],
+                Detail: "Nothing was sent: the message text is empty. Call this function again with the text to send.");
+        }
+
         var useTemplate = ChooseTemplate(to, text);
         if (useTemplate is null)
         {
@@ -227,7 +233,7 @@ internal sealed class InCallMessageFunction
             }
 
             var record = new CallMessage(MessageDirection.Outbound, Channel, sent.MessageId!, _action.SenderName, to,
-                message.Body ?? $"[template {message.Content!.ContentSid}]", _time.GetUtcNow(), _action.Name, sent.Status);
+                message.Body ?? $"[template {message.Content?.ContentSid}]", _time.GetUtcNow(), _action.Name, sent.Status);
             if (wait is not null)
             {
                 // Set before the message is findable, so a failed-status callback racing this line still ends the wait.

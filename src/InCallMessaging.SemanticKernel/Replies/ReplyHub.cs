@@ -58,6 +58,11 @@ internal sealed class ReplyHub : IReplyHub
         }
 
         var now = _time.GetUtcNow();
+        if (message.ReceivedAt == default)
+        {
+            message = message with { ReceivedAt = now };
+        }
+
         var customer = PhoneNumbers.NormalizeOrKeep(message.From);
         var sender = message.SenderName ?? _catalog.ResolveSender(message.To, message.MessagingServiceSid) ?? PhoneNumbers.NormalizeOrKeep(message.To);
         var text = Sanitize(message.Text, _options.MaxReplyLength);
@@ -85,7 +90,7 @@ internal sealed class ReplyHub : IReplyHub
             return ReplyDeliveryOutcome.Unmatched;
         }
 
-        session.AcceptReply(message, sender, text, TranscriptLine(message, text), now);
+        session.AcceptReply(message, customer, sender, text, TranscriptLine(message, text), now);
         InCallMessagingTelemetry.RepliesMatched.Add(1);
         if (session.IsActive)
         {

@@ -42,6 +42,13 @@ internal sealed partial class MessageTemplate
             return true;
         }
 
+        if (FindUnclosedExpression(converted) is { } unclosed)
+        {
+            var (line, column) = OriginalPosition(source, unclosed, insertions);
+            error = $"syntax error at line {line}, column {column}: '{{{{' is never closed with '}}}}'";
+            return false;
+        }
+
         var parsed = Template.Parse(converted);
         if (parsed.HasErrors)
         {
@@ -76,6 +83,24 @@ internal sealed partial class MessageTemplate
     {
         "this", "empty", "null", "true", "false",
     };
+
+    /// <summary>The offset of a <c>{{</c> with no <c>}}</c> after it (Scriban reads such a tail as code without complaint).</summary>
+    private static int? FindUnclosedExpression(string text)
+    {
+        var index = 0;
+        while ((index = text.IndexOf("{{", index, StringComparison.Ordinal)) >= 0)
+        {
+            var close = text.IndexOf("}}", index + 2, StringComparison.Ordinal);
+            if (close < 0)
+            {
+                return index;
+            }
+
+            index = close + 2;
+        }
+
+        return null;
+    }
 
     private static (string Converted, List<int> Insertions) ConvertAnglePlaceholders(string source)
     {
@@ -130,6 +155,12 @@ internal sealed partial class MessageTemplate
         {
             Read.Add(node.Name);
             base.Visit(node);
+        }
+
+        public override void Visit(ScriptMemberExpression node)
+        {
+            // In `string.upcase` or `customer.name` only the target is a variable; the member is a name on it.
+            node.Target?.Accept(this);
         }
 
         public override void Visit(ScriptForStatement node)
@@ -192,6 +223,8 @@ internal sealed partial class MessageTemplate
             }
             finally
             {
+                // The context keeps its output between renders: clear it, or the next message starts with this one.
+                ((StringBuilderOutput)_context.Output).Builder.Clear();
                 _context.PopGlobal();
                 _values.Clear();
             }

@@ -1,0 +1,338 @@
+using InCallMessaging.SemanticKernel.Tests.TestSupport;
+
+namespace InCallMessaging.SemanticKernel.Tests.Core.Actions;
+
+/// <summary>Start-up validation: every configuration problem is reported, each naming the field and the fix.</summary>
+public sealed class ActionCatalogValidationTests
+{
+    private const string GoodContentSid = "HX0123456789abcdef0123456789abcdef";
+
+    private static InCallMessageAction Action(string name = "send_summary", string? body = null) => new()
+    {
+        Name = name,
+        Description = "Text the caller a summary of what was agreed.",
+        Body = body,
+    };
+
+    private static IReadOnlyList<string> ErrorsOf(InCallMessagingOptions options)
+    {
+        var exception = Assert.Throws<InCallMessagingConfigurationException>(() => InCallMessagingRuntime.Create(options));
+        Assert.NotEmpty(exception.Errors);
+        foreach (var error in exception.Errors)
+        {
+            Assert.Contains(error, exception.Message, StringComparison.Ordinal);
+        }
+
+        return exception.Errors;
+    }
+
+    private static string SingleError(InCallMessagingOptions options, params string[] fragments)
+    {
+        var error = Assert.Single(ErrorsOf(options));
+        foreach (var fragment in fragments)
+        {
+            Assert.Contains(fragment, error, StringComparison.Ordinal);
+        }
+
+        return error;
+    }
+
+    [Fact]
+    public void A_valid_configuration_builds_one_function_per_action()
+    {
+        var runtime = InCallMessagingRuntime.Create(TestRuntime.Options(TestRuntime.Otp(), TestRuntime.Summary()));
+
+        Assert.Equal("messaging", runtime.Plugin.Name);
+        Assert.Equal(["send_otp", "send_summary"], runtime.Plugin.Select(f => f.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Missing_name_is_reported_with_the_action_index()
+    {
+        SingleError(TestRuntime.Options(TestRuntime.Otp(), Action(name: "  ")), "Actions[1]", "Name is required");
+    }
+
+    [Theory]
+    [InlineData("send otp")]
+    [InlineData("send.otp")]
+    [InlineData("envoyer_le_code_é")]
+    public void Name_with_characters_outside_letters_digits_underscore_and_dash_is_rejected(string name)
+    {
+        SingleError(TestRuntime.Options(Action(name)), $"Action '{name}'", "only letters, digits, '_' or '-'");
+    }
+
+    [Fact]
+    public void Plugin_name_plus_one_plus_function_name_longer_than_64_is_rejected()
+    {
+        var name = new string('a', 64 - "messaging".Length); // 9 + 1 + 55 = 65
+
+        SingleError(TestRuntime.Options(Action(name)), "too long", "at most 64", "it is 65");
+    }
+
+    [Fact]
+    public void Plugin_name_plus_one_plus_function_name_of_exactly_64_is_accepted()
+    {
+        var name = new string('a', 63 - "messaging".Length); // 9 + 1 + 54 = 64
+
+        var runtime = InCallMessagingRuntime.Create(TestRuntime.Options(Action(name)));
+
+        Assert.Single(runtime.Plugin);
+    }
+
+    [Fact]
+    public void Duplicate_names_are_rejected_case_insensitively()
+    {
+        SingleError(TestRuntime.Options(Action("send_summary"), Action("SEND_SUMMARY")), "Action 'SEND_SUMMARY'", "unique");
+    }
+
+    [Fact]
+    public void Missing_description_is_rejected()
+    {
+        var action = Action();
+        action.Description = " ";
+
+        SingleError(TestRuntime.Options(action), "Action 'send_summary'", "Description is required");
+    }
+
+    [Fact]
+    public void Unknown_sender_is_rejected_and_the_configured_senders_are_listed()
+    {
+        var action = Action();
+        action.Sender = "marketing";
+
+        SingleError(TestRuntime.Options(action), "Sender 'marketing'", "'default'", "'whatsapp'");
+    }
+
+    [Fact]
+    public void Sender_with_an_unregistered_provider_is_rejected()
+    {
+        var options = TestRuntime.Options(Action());
+        options.Senders["carrier"] = new MessageSenderOptions { Provider = "Carrier", From = "+14155550197" };
+
+        SingleError(options, "Sender 'carrier'", "Provider 'Carrier' is not registered", "Loopback", "Http");
+    }
+
+    [Theory]
+    [InlineData("HX123")]
+    [InlineData("MG0123456789abcdef0123456789abcdef")]
+    [InlineData("HX0123456789abcdef0123456789abcdeg")]
+    public void WhatsApp_template_with_a_malformed_ContentSid_is_rejected(string sid)
+    {
+        var action = Action(body: "Your booking is confirmed.");
+        action.Channel = MessageChannel.WhatsApp;
+        action.Sender = "whatsapp";
+        action.Template = new WhatsAppTemplate { ContentSid = sid };
+
+        SingleError(TestRuntime.Options(action), $"ContentSid '{sid}'", "'HX' followed by 32 hex digits");
+    }
+
+    [Fact]
+    public void Template_on_an_sms_action_is_rejected()
+    {
+        var action = Action(body: "Your booking is confirmed.");
+        action.Template = new WhatsAppTemplate { ContentSid = GoodContentSid };
+
+        SingleError(TestRuntime.Options(action), "Template is for WhatsApp only");
+    }
+
+    [Fact]
+    public void Template_variable_keys_must_be_numbers()
+    {
+        var action = Action(body: "Your booking is confirmed.");
+        action.Channel = MessageChannel.WhatsApp;
+        action.Template = new WhatsAppTemplate { ContentSid = GoodContentSid, Variables = { ["name"] = "x", ["01"] = "y" } };
+
+        var errors = ErrorsOf(TestRuntime.Options(action));
+
+        Assert.Equal(2, errors.Count);
+        Assert.Contains(errors, e => e.Contains("key 'name'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("key '01'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Unterminated_expression_is_a_syntax_error_with_line_and_column()
+    {
+        var action = Action(body: "Hi {{ call_id ");
+
+        var error = Assert.Single(ErrorsOf(TestRuntime.Options(action)));
+
+        Assert.Contains("Body has a template syntax error at line 1, column", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Template_syntax_error_reports_line_and_column_of_the_configured_text()
+    {
+        // "*" is the 14th character of the configured text; the <a><b> placeholders are rewritten internally but the
+        // position must still refer to what the user wrote.
+        var action = Action(body: "<user_phone_number><call_id> {{ x +* }}");
+
+        var error = SingleError(TestRuntime.Options(action), "Body has a template syntax error at line 1, column 36");
+
+        Assert.Contains("Action 'send_summary'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Template_syntax_error_on_a_later_line_reports_that_line()
+    {
+        var action = Action(body: "Hello.\nYour code {{ if }} is ready.");
+
+        SingleError(TestRuntime.Options(action), "line 2, column 17");
+    }
+
+    [Fact]
+    public void Placeholder_that_can_never_be_filled_is_named_with_the_fix()
+    {
+        var action = Action(body: "Your account <account_id> is ready.");
+
+        SingleError(TestRuntime.Options(action), "Body uses placeholder 'account_id'", "declare it under Parameters", "MetadataKeys", "user_phone_number");
+    }
+
+    [Fact]
+    public void Placeholder_in_ToPhoneNumber_and_template_variables_is_checked_too()
+    {
+        var action = Action(body: "Booked.");
+        action.Channel = MessageChannel.WhatsApp;
+        action.ToPhoneNumber = "<partner_number>";
+        action.Template = new WhatsAppTemplate { ContentSid = GoodContentSid, Variables = { ["1"] = "{{ guest }}" } };
+
+        var errors = ErrorsOf(TestRuntime.Options(action));
+
+        Assert.Equal(2, errors.Count);
+        Assert.Contains(errors, e => e.Contains("ToPhoneNumber uses placeholder 'partner_number'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Template.Variables[\"1\"] uses placeholder 'guest'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Metadata_key_declared_in_MetadataKeys_resolves()
+    {
+        var options = TestRuntime.Options(Action(body: "Hi <user_name>, thanks for calling."));
+        options.MetadataKeys.Add("user_name");
+
+        var runtime = InCallMessagingRuntime.Create(options);
+
+        Assert.Single(runtime.Plugin);
+    }
+
+    [Fact]
+    public void Reply_variable_of_another_action_resolves()
+    {
+        var ask = Action("ask_account");
+        ask.ReplyVariable = "account_answer";
+        var confirm = Action("confirm_account", body: "We will look up account {{ account_answer }} for you.");
+
+        var runtime = InCallMessagingRuntime.Create(TestRuntime.Options(ask, confirm));
+
+        Assert.Equal(2, runtime.Plugin.FunctionCount);
+    }
+
+    [Theory]
+    [InlineData(999)]
+    [InlineData(0)]
+    [InlineData(600_001)]
+    public void Reply_timeout_outside_1_second_to_10_minutes_is_rejected(int milliseconds)
+    {
+        var action = Action();
+        action.ReplyTimeout = TimeSpan.FromMilliseconds(milliseconds);
+
+        SingleError(TestRuntime.Options(action), "ReplyTimeout", "00:00:01 to 00:10:00");
+    }
+
+    [Theory]
+    [InlineData(1_000)]
+    [InlineData(600_000)]
+    public void Reply_timeout_at_the_limits_is_accepted(int milliseconds)
+    {
+        var action = Action();
+        action.ReplyTimeout = TimeSpan.FromMilliseconds(milliseconds);
+
+        Assert.Single(InCallMessagingRuntime.Create(TestRuntime.Options(action)).Plugin);
+    }
+
+    [Theory]
+    [InlineData("12345")]
+    [InlineData("4155550199")]
+    [InlineData("+1415")]
+    public void Sender_From_that_is_not_E164_is_rejected(string from)
+    {
+        var options = TestRuntime.Options(Action());
+        options.Senders["default"].From = from;
+
+        SingleError(options, "Sender 'default'", $"From '{from}'", "E.164");
+    }
+
+    [Fact]
+    public void Http_sender_without_Url_is_rejected()
+    {
+        var options = TestRuntime.Options(Action());
+        options.Senders["api"] = new MessageSenderOptions { Provider = "Http" };
+
+        SingleError(options, "Sender 'api'", "Url is required");
+    }
+
+    [Fact]
+    public void Http_sender_with_plain_http_to_a_remote_host_is_rejected()
+    {
+        var options = TestRuntime.Options(Action());
+        options.Senders["api"] = new MessageSenderOptions { Provider = "http", Url = new Uri("http://sms.example.com/send") };
+
+        SingleError(options, "Sender 'api'", "must use https://");
+    }
+
+    [Theory]
+    [InlineData("https://sms.example.com/send")]
+    [InlineData("http://127.0.0.1:5000/send")]
+    [InlineData("http://localhost:5000/send")]
+    public void Http_sender_with_https_or_loopback_http_is_accepted(string url)
+    {
+        var options = TestRuntime.Options(Action());
+        options.Senders["api"] = new MessageSenderOptions { Provider = "Http", Url = new Uri(url) };
+
+        Assert.Single(InCallMessagingRuntime.Create(options).Plugin);
+    }
+
+    [Fact]
+    public void Declared_message_parameter_of_a_bodyless_action_must_be_required()
+    {
+        var action = Action();
+        action.Parameters = new ActionParameters { Properties = { ["message"] = new ActionParameter { Description = "The text." } } };
+
+        SingleError(TestRuntime.Options(action), "'message' parameter", "Parameters.Required");
+    }
+
+    [Fact]
+    public void Every_problem_is_listed_together()
+    {
+        var badName = Action("bad name!");
+        badName.Description = "";
+        var unknownSender = Action("to_partner", body: "Hi <partner>, see {{ x +* }}");
+        unknownSender.Sender = "nope";
+        unknownSender.ReplyTimeout = TimeSpan.FromMinutes(30);
+        var badTemplate = Action("send_booking", body: "Booked.");
+        badTemplate.Template = new WhatsAppTemplate { ContentSid = "HX1" };
+        var options = TestRuntime.Options(badName, unknownSender, badTemplate, Action("BAD NAME!"));
+        options.Senders["default"].From = "12345";
+        options.Senders["api"] = new MessageSenderOptions { Provider = "Http" };
+        options.MaxMessagesPerCall = 0;
+
+        var errors = ErrorsOf(options);
+
+        string[] expected =
+        [
+            "MaxMessagesPerCall is 0",
+            "Sender 'default': From '12345'",
+            "Sender 'api': Url is required",
+            "Action 'bad name!': Name must contain only",
+            "Action 'bad name!': Description is required",
+            "Action 'to_partner': Sender 'nope'",
+            "Action 'to_partner': ReplyTimeout 00:30:00",
+            "Action 'to_partner': Body has a template syntax error at line 1, column",
+            "Action 'send_booking': Template is for WhatsApp only",
+            "Action 'send_booking': ContentSid 'HX1'",
+            "Action 'BAD NAME!': Name is used by another action",
+        ];
+        foreach (var fragment in expected)
+        {
+            Assert.Contains(errors, e => e.Contains(fragment, StringComparison.Ordinal));
+        }
+    }
+}
