@@ -1,0 +1,42 @@
+using InCallMessaging.SemanticKernel;
+using Microsoft.SemanticKernel;
+using VoiceBotHost.Llm;
+
+namespace VoiceBotHost.Agent;
+
+/// <summary>
+/// The kernel every call starts from: SK's OpenAI connector (pointed at the configured endpoint, or at the offline
+/// demo model this host serves) plus the in-call messaging plugin. Each call gets its own clone bound to its session.
+/// </summary>
+public sealed class AgentKernel
+{
+    private readonly Lazy<Kernel> _kernel;
+
+    public AgentKernel(LlmSettings llm, InCallMessagingRuntime messaging, SelfAddress self, ILoggerFactory loggers)
+    {
+        // Lazy: the demo model's URL is this host's own address, known only once the server listens.
+        _kernel = new Lazy<Kernel>(() =>
+        {
+            var builder = Kernel.CreateBuilder();
+            builder.Services.AddSingleton(loggers);
+            if (llm.UseDemoModel)
+            {
+                builder.AddOpenAIChatCompletion(llm.Model, self.Combine(DemoModelEndpoint.BasePath), apiKey: "demo");
+            }
+            else if (llm.BaseUrl is { } endpoint)
+            {
+                builder.AddOpenAIChatCompletion(llm.Model, endpoint, llm.ApiKey);
+            }
+            else
+            {
+                builder.AddOpenAIChatCompletion(llm.Model, llm.ApiKey!);
+            }
+
+            builder.Plugins.Add(messaging.Plugin);
+            return builder.Build();
+        });
+    }
+
+    /// <summary>A kernel for one call: the plugin's functions find the call through it, never through a global.</summary>
+    public Kernel ForCall(CallSession call) => _kernel.Value.WithCallSession(call);
+}

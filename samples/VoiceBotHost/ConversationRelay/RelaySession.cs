@@ -1,0 +1,300 @@
+using System.Net.WebSockets;
+using System.Text.Json.Nodes;
+using InCallMessaging.SemanticKernel;
+using InCallMessaging.SemanticKernel.Diagnostics;
+using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
+using VoiceBotHost.Agent;
+
+namespace VoiceBotHost.ConversationRelay;
+
+/// <summary>
+/// One call on Twilio ConversationRelay. <c>setup</c> starts the call session; each final <c>prompt</c> (and each
+/// <c>dtmf</c> digit) is queued for the agent, whose turns run one at a time; <c>interrupt</c> cancels the answer
+/// being spoken; closing the socket ends the call session.
+/// </summary>
+/// <remarks>
+/// Speech or text, whichever comes first: while an action waits for the caller's text, a spoken prompt answers that
+/// wait (<see cref="CallSession.TryAnswerByVoice"/>) and the running turn carries on with it; no new turn starts.
+/// </remarks>
+public sealed class RelaySession
+{
+    private readonly RelaySocket _socket;
+    private readonly ICallSessionRegistry _calls;
+    private readonly AgentKernel _agentKernel;
+    private readonly VoiceAgent _agent;
+    private readonly SystemPrompt _systemPrompt;
+    private readonly ActiveRelays _relays;
+    private readonly ILogger _logger;
+
+    private readonly Lock _gate = new();
+    private readonly Queue<string> _callerLines = new();
+    private CallSession? _call;
+    private Kernel? _kernel;
+    private ChatHistory _history = [];
+    private bool _turnRunning;
+    private bool _replyNudge;
+    private bool _ended;
+    private Task _turns = Task.CompletedTask;
+    private CancellationTokenSource? _turnCancellation;
+    private string? _heardBeforeInterrupt;
+
+    public RelaySession(RelaySocket socket, ICallSessionRegistry calls, AgentKernel agentKernel, VoiceAgent agent,
+        SystemPrompt systemPrompt, ActiveRelays relays, ILogger<RelaySession> logger)
+    {
+        _socket = socket;
+        _calls = calls;
+        _agentKernel = agentKernel;
+        _agent = agent;
+        _systemPrompt = systemPrompt;
+        _relays = relays;
+        _logger = logger;
+    }
+
+    public CallSession? Call => _call;
+
+    /// <summary>Reads the socket until Twilio closes it (the caller hung up) or the host stops.</summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        IDisposable? callScope = null;
+        try
+        {
+            while (await _socket.ReceiveAsync(stopping) is { } message)
+            {
+                switch ((string?)message["type"])
+                {
+                    case "setup" when _call is null:
+                        callScope = OnSetup(message);
+                        break;
+                    case "prompt" when _call is not null:
+                        OnPrompt(message);
+                        break;
+                    case "dtmf" when _call is not null:
+                        Enqueue($"[DTMF]: {(string?)message["digit"]}");
+                        break;
+                    case "interrupt" when _call is not null:
+                        OnInterrupt((string?)message["utteranceUntilInterrupt"]);
+                        break;
+                    case "error":
+                        _logger.LogWarning("ConversationRelay reported an error: {Description}", (string?)message["description"]);
+                        break;
+                    default:
+                        _logger.LogDebug("Ignored a ConversationRelay '{Type}' message.", (string?)message["type"]);
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            _logger.LogInformation("The host is stopping; closing the call's socket.");
+        }
+        catch (WebSocketException ex)
+        {
+            _logger.LogInformation("The ConversationRelay socket dropped: {Reason}", ex.Message);
+        }
+        finally
+        {
+            await EndAsync();
+            callScope?.Dispose();
+        }
+    }
+
+    /// <summary>A text reply was delivered to some call: if it is this one and the line is quiet, let the agent react.</summary>
+    public void OnReplyDelivered()
+    {
+        lock (_gate)
+        {
+            if (_call is null || _ended || !_call.HasPendingReplies || _turnRunning)
+            {
+                // A turn in progress picks the reply up itself (a waiting action, or the next turn's start).
+                return;
+            }
+
+            _replyNudge = true;
+            StartTurnsLocked();
+        }
+    }
+
+    private IDisposable? OnSetup(JsonObject setup)
+    {
+        var callSid = (string?)setup["callSid"];
+        var from = (string?)setup["from"];
+        if (string.IsNullOrWhiteSpace(callSid) || string.IsNullOrWhiteSpace(from))
+        {
+            _logger.LogWarning("ConversationRelay setup without callSid or from; the call cannot be served.");
+            return null;
+        }
+
+        var scope = CallLogScope.Begin(_logger, callSid);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (setup["customParameters"] is JsonObject parameters)
+        {
+            foreach (var (name, value) in parameters)
+            {
+                if (value is JsonValue)
+                {
+                    metadata[name] = value.ToString();
+                }
+            }
+        }
+
+        var call = _calls.StartCall(callSid, from, (string?)setup["to"], metadata);
+        call.Speech = _socket;
+        _kernel = _agentKernel.ForCall(call);
+        _history = _systemPrompt.NewHistory(call);
+        lock (_gate)
+        {
+            _call = call;
+        }
+
+        _relays.Add(this);
+        _logger.LogInformation("Call started from {Caller} to {Agent} with {Count} custom parameter(s).",
+            Redact.Phone(from), Redact.Phone((string?)setup["to"]), metadata.Count);
+        return scope;
+    }
+
+    private void OnPrompt(JsonObject prompt)
+    {
+        // Partial transcripts (last: false) only arrive when partialPrompts is on; the agent acts on final ones.
+        if (prompt["last"] is JsonValue last && last.TryGetValue<bool>(out var isLast) && !isLast)
+        {
+            return;
+        }
+
+        var words = ((string?)prompt["voicePrompt"] ?? "").Trim();
+        if (words.Length == 0)
+        {
+            return;
+        }
+
+        if (_call!.IsWaitingForReply && _call.TryAnswerByVoice(words))
+        {
+            _logger.LogInformation("The caller answered by voice ({Text}) while an action waited for a text.", Redact.Text(words));
+            return;
+        }
+
+        Enqueue(words);
+    }
+
+    private void OnInterrupt(string? heard)
+    {
+        lock (_gate)
+        {
+            // While an action waits for a text, the caller is usually talking over "I'm texting you a code": keep the
+            // action waiting, since their next prompt may well be the answer.
+            if (!_turnRunning || _call!.IsWaitingForReply)
+            {
+                return;
+            }
+
+            _heardBeforeInterrupt = heard;
+            _turnCancellation?.Cancel();
+        }
+
+        _logger.LogInformation("The caller interrupted; the current answer was stopped.");
+    }
+
+    private void Enqueue(string callerLine)
+    {
+        lock (_gate)
+        {
+            if (_ended)
+            {
+                return;
+            }
+
+            _callerLines.Enqueue(callerLine);
+            if (!_turnRunning)
+            {
+                StartTurnsLocked();
+            }
+        }
+    }
+
+    private void StartTurnsLocked()
+    {
+        _turnRunning = true;
+
+        // A reply nudge starts turns from a webhook request: do not carry that request's context (and log scope) along.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _turns = Task.Run(RunTurnsAsync);
+        }
+    }
+
+    /// <summary>Runs queued turns one after another: the chat history is touched by one turn at a time.</summary>
+    private async Task RunTurnsAsync()
+    {
+        using var scope = CallLogScope.Begin(_logger, _call!.CallId);
+        while (true)
+        {
+            string? line;
+            CancellationTokenSource cancellation;
+            lock (_gate)
+            {
+                if (!_callerLines.TryDequeue(out line) && !_replyNudge)
+                {
+                    _turnRunning = false;
+                    _turnCancellation = null;
+                    return;
+                }
+
+                _replyNudge = false;
+                _heardBeforeInterrupt = null;
+                cancellation = _turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(_call!.CallEnded);
+            }
+
+            var result = await _agent.RunTurnAsync(_kernel!, _call, _history, line, _socket, cancellation.Token);
+            string? heard;
+            lock (_gate)
+            {
+                _turnCancellation = null;
+                heard = _heardBeforeInterrupt;
+            }
+
+            cancellation.Dispose();
+            if (result.Interrupted && (heard ?? result.Said) is { Length: > 0 } spoken)
+            {
+                // Keep what the caller actually heard, so the model knows where it was cut off.
+                _history.AddAssistantMessage(spoken);
+            }
+        }
+    }
+
+    private async Task EndAsync()
+    {
+        CallSession? call;
+        Task turns;
+        lock (_gate)
+        {
+            _ended = true;
+            call = _call;
+            turns = _turns;
+            _callerLines.Clear();
+            _replyNudge = false;
+            _turnCancellation?.Cancel();
+        }
+
+        _relays.Remove(this);
+        if (call is not null)
+        {
+            _calls.EndCall(call.CallId);
+        }
+
+        try
+        {
+            await turns;
+        }
+        catch (Exception ex)
+        {
+            _logger.LogDebug(ex, "The last turn ended with an error after the call ended.");
+        }
+
+        await _socket.CloseAsync();
+        if (call is not null)
+        {
+            _logger.LogInformation("Call ended after {Seconds:0} s; {Messages} message(s) sent or received.",
+                (DateTimeOffset.UtcNow - call.StartedAt).TotalSeconds, call.Messages.Count);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using InCallMessaging.SemanticKernel;
+using InCallMessaging.SemanticKernel.Diagnostics;
+using InCallMessaging.Twilio;
+using Microsoft.Extensions.Options;
+using VoiceBotHost.Agent;
+
+namespace VoiceBotHost.ConversationRelay;
+
+/// <summary>The voice side: Twilio's incoming-call webhook and the ConversationRelay WebSocket.</summary>
+public static class VoiceEndpoints
+{
+    public const string IncomingPath = "/voice/incoming";
+    public const string RelayPath = "/voice/relay";
+
+    public static IEndpointRouteBuilder MapVoiceEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        // Twilio's voice webhook is a signed form POST, checked by the same filter as the messaging webhooks.
+        endpoints.MapPost(IncomingPath, IncomingCall).ValidateTwilioSignature().DisableAntiforgery();
+        endpoints.Map(RelayPath, RelayAsync);
+        return endpoints;
+    }
+
+    private static async Task<IResult> IncomingCall(HttpContext context, VoiceBotSettings settings, ILoggerFactory loggers)
+    {
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var parameters = new List<KeyValuePair<string, string>>();
+        foreach (var name in new[] { "From", "To", "CallSid" })
+        {
+            if (form.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value))
+            {
+                parameters.Add(new(name, value.ToString()));
+            }
+        }
+
+        var logger = loggers.CreateLogger(typeof(VoiceEndpoints).FullName!);
+        using (CallLogScope.Begin(logger, form["CallSid"].ToString()))
+        {
+            logger.LogInformation("Incoming call from {Caller}; connecting it to ConversationRelay.", Redact.Phone(form["From"].ToString()));
+        }
+
+        var twiml = ConversationRelayTwiml.Connect(RelayUrl(context.Request, settings.PublicBaseUrl), settings.WelcomeGreeting,
+            settings.ConversationRelayAttributes, parameters);
+        return Results.Text(twiml, "text/xml");
+    }
+
+    /// <summary>wss://{public base}/voice/relay; without a configured base, the address this request came in on.</summary>
+    internal static Uri RelayUrl(HttpRequest request, Uri? publicBaseUrl)
+    {
+        if (publicBaseUrl is not null)
+        {
+            var builder = new UriBuilder(publicBaseUrl) { Scheme = publicBaseUrl.Scheme == Uri.UriSchemeHttp ? "ws" : "wss", Port = publicBaseUrl.IsDefaultPort ? -1 : publicBaseUrl.Port };
+            builder.Path = builder.Path.TrimEnd('/') + RelayPath;
+            return builder.Uri;
+        }
+
+        return new Uri($"{(request.IsHttps ? "wss" : "ws")}://{request.Host.Value}{request.PathBase}{RelayPath}");
+    }
+
+    private static async Task RelayAsync(HttpContext context, VoiceBotSettings settings, IOptionsMonitor<TwilioOptions> twilio,
+        ICallSessionRegistry calls, AgentKernel agentKernel, VoiceAgent agent, SystemPrompt systemPrompt, ActiveRelays relays,
+        IHostApplicationLifetime lifetime, ILogger<RelaySession> logger)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync("Twilio ConversationRelay connects here over a WebSocket.");
+            return;
+        }
+
+        // With real Twilio credentials the upgrade must carry Twilio's signature. Offline (development token) the
+        // call simulator connects from a browser, which cannot set headers; that mode never carries real calls.
+        if (!settings.Offline && !UpgradeSignature.IsValid(context.Request, twilio.CurrentValue.AuthToken ?? "", settings.PublicBaseUrl))
+        {
+            logger.LogWarning("Refused a ConversationRelay connection without a valid X-Twilio-Signature.");
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
+        using var socket = new RelaySocket(webSocket);
+        var session = new RelaySession(socket, calls, agentKernel, agent, systemPrompt, relays, logger);
+        await session.RunAsync(lifetime.ApplicationStopping);
+    }
+}

@@ -1,0 +1,170 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using InCallMessaging.SemanticKernel;
+using InCallMessaging.SemanticKernel.Sending;
+using VoiceBotHost.ConversationRelay;
+using VoiceBotHost.Simulator;
+
+namespace VoiceBotHost.Demo;
+
+/// <summary>
+/// <c>dotnet run -- demo</c>: one scripted call, end to end, with no credentials. The host starts on a free loopback
+/// port; this code plays Twilio (signed voice webhook, a ConversationRelay WebSocket client, a signed inbound-message
+/// webhook) and the caller; the agent is SK with the offline demo model. Prints the transcript; returns 0 on success.
+/// </summary>
+public static partial class ConsoleDemo
+{
+    private const string Caller = "+14155550123";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    public static async Task<int> RunAsync(TextWriter output, Action<WebApplicationBuilder>? configure = null)
+    {
+        output.WriteLine("VoiceBotHost demo: one phone call, end to end, offline.");
+        output.WriteLine("  LLM: offline demo model (rule-based stand-in, no API key needed) | texts: loopback provider");
+        output.WriteLine();
+
+        await using var app = VoiceBotApp.Build(["--environment=Development"], builder =>
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Configuration.AddInMemoryCollection(OfflineOverrides(builder.Configuration));
+            configure?.Invoke(builder);
+        });
+
+        try
+        {
+            await app.StartAsync();
+            await RunCallAsync(app, output);
+            output.WriteLine();
+            output.WriteLine("Demo passed: the SMS went out, the reply came back through the signed webhook, and the agent used it.");
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            output.WriteLine();
+            output.WriteLine($"Demo FAILED: {ex.Message}");
+            return 1;
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+    }
+
+    private static async Task RunCallAsync(WebApplication app, TextWriter output)
+    {
+        var twilio = app.Services.GetRequiredService<SignedWebhookClient>();
+        var loopback = app.Services.GetRequiredService<LoopbackMessageProvider>();
+        var calls = app.Services.GetRequiredService<ICallSessionRegistry>();
+        var self = app.Services.GetRequiredService<SelfAddress>();
+        var agentNumber = app.Services.GetRequiredService<InCallMessagingRuntime>().Options.Senders["sms"].From!;
+
+        // 1. Twilio rings the host: the signed voice webhook answers with <Connect><ConversationRelay>.
+        var callSid = SignedWebhookClient.NewSid("CA");
+        using var incoming = await twilio.PostAsync(VoiceEndpoints.IncomingPath,
+        [
+            new("AccountSid", twilio.AccountSid), new("CallSid", callSid), new("CallStatus", "ringing"),
+            new("Direction", "inbound"), new("From", Caller), new("To", agentNumber),
+        ], CancellationToken.None);
+        incoming.EnsureSuccessStatusCode();
+        var relay = XDocument.Parse(await incoming.Content.ReadAsStringAsync()).Descendants("ConversationRelay").Single();
+        Step(output, $"Twilio: POST {VoiceEndpoints.IncomingPath} (signed) -> 200, TwiML <Connect><ConversationRelay url=\"{relay.Attribute("url")?.Value}\">");
+
+        // 2. Twilio opens the ConversationRelay socket and sends setup with the TwiML's <Parameter>s.
+        await using var client = await RelayClient.ConnectAsync(new Uri(self.BaseUri.AbsoluteUri.Replace("http", "ws", StringComparison.Ordinal) + VoiceEndpoints.RelayPath.TrimStart('/')), CancellationToken.None);
+        var parameters = relay.Elements("Parameter").ToDictionary(p => (string)p.Attribute("name")!, p => (string)p.Attribute("value")!);
+        await client.SendSetupAsync(callSid, Caller, agentNumber, parameters);
+        Say(output, "Agent", relay.Attribute("welcomeGreeting")?.Value ?? "");
+
+        // 3. The caller asks for a code; the agent texts one and waits for it to come back.
+        await CallerSaysAsync(client, output, "Hi, I need to verify my account. Can you text me a code?");
+        Say(output, "Agent", await client.ReceiveUtteranceAsync(Patience));
+        var sms = await loopback.WaitForMessageAsync(m => m.Message.CallId == callSid).WaitAsync(Patience);
+        Step(output, $"SMS to {sms.Message.To}: \"{sms.Message.Body}\"");
+        var code = SixDigits().Match(sms.Message.Body ?? "").Value;
+        if (code.Length == 0)
+        {
+            throw new InvalidOperationException("The SMS carried no six-digit code.");
+        }
+
+        // 4. The caller texts the code back: Twilio's inbound-message webhook, signed, over HTTP.
+        using var reply = await twilio.PostAsync("/twilio/messages",
+        [
+            new("AccountSid", twilio.AccountSid), new("Body", code), new("From", Caller), new("MessageSid", SignedWebhookClient.NewSid("SM")),
+            new("NumMedia", "0"), new("SmsStatus", "received"), new("To", sms.Message.Sender.From!),
+        ], CancellationToken.None);
+        Step(output, $"Caller texts back \"{code}\": POST /twilio/messages with X-Twilio-Signature -> {(int)reply.StatusCode}");
+        reply.EnsureSuccessStatusCode();
+
+        var confirmation = await client.ReceiveUtteranceAsync(Patience);
+        Say(output, "Agent", confirmation);
+        if (!confirmation.Contains(code, StringComparison.Ordinal) || !confirmation.Contains("verified", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"The agent did not confirm code {code}: \"{confirmation}\".");
+        }
+
+        // 5. A summary by text: an agent-composed SMS (the action has no body template).
+        await CallerSaysAsync(client, output, "Great, thanks. Can you text me a summary of this call?");
+        Say(output, "Agent", await client.ReceiveUtteranceAsync(Patience));
+        var summary = await loopback.WaitForMessageAsync(m => m.Message.CallId == callSid && m.Message.ActionName == "send_summary").WaitAsync(Patience);
+        Step(output, $"SMS to {summary.Message.To}: \"{summary.Message.Body}\"");
+        Say(output, "Agent", await client.ReceiveUtteranceAsync(Patience));
+
+        // 6. The caller hangs up: Twilio closes the socket and the host ends the call session.
+        await client.CloseAsync();
+        var ended = await WaitUntilAsync(() => calls.Find(callSid) is { IsActive: false }, Patience);
+        Step(output, ended ? "Caller hung up; the call session ended." : "Caller hung up, but the call session is still live.");
+        if (!ended)
+        {
+            throw new InvalidOperationException("Closing the socket did not end the call session.");
+        }
+    }
+
+    private static async Task CallerSaysAsync(RelayClient client, TextWriter output, string words)
+    {
+        Say(output, "Caller", words);
+        await client.SendPromptAsync(words);
+    }
+
+    private static void Say(TextWriter output, string who, string words) => output.WriteLine($"{who,-7}: {words}");
+
+    private static void Step(TextWriter output, string what) => output.WriteLine($"         [{what}]");
+
+    private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return true;
+    }
+
+    /// <summary>The demo is always offline and deterministic, whatever is configured on this machine.</summary>
+    private static Dictionary<string, string?> OfflineOverrides(IConfiguration configuration)
+    {
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Llm:UseDemoModel"] = "true",
+            ["PublicBaseUrl"] = "",
+            ["InCallMessaging:Twilio:AccountSid"] = DevelopmentCredentials.AccountSid,
+            ["InCallMessaging:Twilio:AuthToken"] = DevelopmentCredentials.AuthToken,
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:VoiceBotHost"] = "Error",
+        };
+        foreach (var sender in configuration.GetSection("InCallMessaging:Senders").GetChildren())
+        {
+            overrides[$"{sender.Path}:Provider"] = LoopbackMessageProvider.ProviderName;
+        }
+
+        return overrides;
+    }
+
+    [GeneratedRegex(@"\b\d{6}\b")]
+    private static partial Regex SixDigits();
+}

@@ -1,0 +1,176 @@
+using InCallMessaging.AspNetCore;
+using InCallMessaging.SemanticKernel;
+using InCallMessaging.SemanticKernel.Replies;
+using InCallMessaging.Twilio;
+using Microsoft.AspNetCore.HttpOverrides;
+using VoiceBotHost.Agent;
+using VoiceBotHost.ConversationRelay;
+using VoiceBotHost.Llm;
+using VoiceBotHost.Simulator;
+
+namespace VoiceBotHost;
+
+/// <summary>
+/// The host, buildable from tests and the console demo as well as from Program: voice webhook and ConversationRelay
+/// socket, the messaging webhooks, the agent (SK + the in-call messaging plugin) and, offline, the call simulator.
+/// </summary>
+public static class VoiceBotApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <param name="args">Command-line arguments (configuration overrides such as <c>--Llm:Model=...</c>).</param>
+    /// <param name="configure">Runs before anything is read from configuration: tests add settings and URLs here.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        // Content root = the app's folder, so appsettings, prompts and wwwroot are found however it is started.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        configure?.Invoke(builder);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        // Trace and span ids would crowd the console; the call id scope is what ties a call's lines together.
+        builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.None);
+        builder.Logging.AddSimpleConsole(options =>
+        {
+            options.IncludeScopes = true;
+            options.SingleLine = true;
+            options.TimestampFormat = "HH:mm:ss ";
+        });
+
+        var configuration = builder.Configuration;
+        var settings = configuration.GetSection(VoiceBotSettings.SectionName).Get<VoiceBotSettings>() ?? new VoiceBotSettings();
+        settings.PublicBaseUrl = ParsePublicBaseUrl(configuration["PublicBaseUrl"]);
+        settings.Offline = CheckTwilioMode(configuration, builder.Environment);
+        var llm = LlmSettings.From(configuration);
+
+        var services = builder.Services;
+        services.AddInCallMessaging(configuration.GetSection(InCallMessagingOptions.SectionName));
+        services.AddInCallMessagingTwilio(configuration.GetSection(TwilioOptions.SectionName));
+        services.AddInCallMessagingWebhooks(configuration.GetSection(WebhookOptions.SectionName));
+        if (settings.PublicBaseUrl is { } publicBaseUrl)
+        {
+            // One setting for everything Twilio sees: status callbacks, signature URLs, the relay's wss:// URL.
+            services.PostConfigure<TwilioOptions>(options => options.PublicBaseUrl ??= publicBaseUrl);
+        }
+
+        services.AddSingleton(settings);
+        services.AddSingleton(llm);
+        services.AddSingleton<SelfAddress>();
+        services.AddSingleton<SystemPrompt>();
+        services.AddSingleton<AgentKernel>();
+        services.AddSingleton<VoiceAgent>();
+        services.AddSingleton<ActiveRelays>();
+
+        if (settings.NudgeOnIdleReply)
+        {
+            // Registered after AddInCallMessaging, so the webhooks deliver through it (last registration wins).
+            services.AddSingleton<IReplyHub>(sp => new ReplyNudgingHub(sp.GetRequiredService<InCallMessagingRuntime>().Replies, sp.GetRequiredService<ActiveRelays>()));
+        }
+
+        if (settings.Offline)
+        {
+            services.Configure<SimulatorSettings>(configuration.GetSection(SimulatorSettings.SectionName));
+            services.AddHttpClient();
+            services.AddSingleton<SignedWebhookClient>();
+            services.AddSingleton<SimulatorEventStream>();
+            services.AddHostedService<SimulatedCarrier>();
+        }
+
+        var app = builder.Build();
+
+        // A tunnel or proxy on this machine (ngrok, cloudflared) says the call came in over https.
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto });
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
+
+        app.MapInCallMessagingWebhooks("/twilio");
+        app.MapVoiceEndpoints();
+        if (llm.UseDemoModel)
+        {
+            app.MapDemoModel();
+        }
+
+        if (settings.Offline)
+        {
+            app.UseDefaultFiles();
+            app.UseStaticFiles();
+            app.MapCallSimulator();
+        }
+        else
+        {
+            app.MapGet("/", () => Results.Text("VoiceBotHost is running with Twilio. Point your number's voice webhook at /voice/incoming and its messaging webhook at /twilio/messages."));
+        }
+
+        LogMode(app, settings, llm);
+        return app;
+    }
+
+    /// <summary>The simulator's address (the first one the server listens on).</summary>
+    public static Uri SimulatorUrl(WebApplication app) => app.Services.GetRequiredService<SelfAddress>().BaseUri;
+
+    /// <summary>True when running offline on the development token; refuses combinations that would be unsafe.</summary>
+    private static bool CheckTwilioMode(IConfiguration configuration, IWebHostEnvironment environment)
+    {
+        var token = configuration[$"{TwilioOptions.SectionName}:AuthToken"];
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            throw new InvalidOperationException(
+                "InCallMessaging:Twilio:AuthToken is not set. For the offline call simulator run in the Development environment "
+                + "(dotnet run does; or set ASPNETCORE_ENVIRONMENT=Development). For real calls set InCallMessaging:Twilio:AccountSid "
+                + "and AuthToken (user secrets or InCallMessaging__Twilio__AuthToken); see samples/VoiceBotHost/README.md.");
+        }
+
+        var offline = DevelopmentCredentials.IsDevelopmentToken(token);
+        if (offline && !environment.IsDevelopment())
+        {
+            throw new InvalidOperationException(
+                $"The development-only Twilio token is configured in the '{environment.EnvironmentName}' environment. It is public, so "
+                + "webhooks signed with it prove nothing: configure your real AuthToken, or run in Development.");
+        }
+
+        return offline;
+    }
+
+    private static Uri? ParsePublicBaseUrl(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(value.Trim(), UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new InvalidOperationException($"PublicBaseUrl '{value}' must be an absolute https URL such as https://abc.ngrok.app.");
+        }
+
+        return url;
+    }
+
+    private static void LogMode(WebApplication app, VoiceBotSettings settings, LlmSettings llm)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VoiceBotHost");
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            if (llm.UseDemoModel)
+            {
+                logger.LogWarning("LLM: offline demo model (no API key configured). It is a few keyword rules, not an LLM; set Llm:ApiKey or OPENAI_API_KEY for a real model.");
+            }
+            else
+            {
+                logger.LogInformation("LLM: {Model}.", llm.Describe());
+            }
+
+            var messaging = app.Services.GetRequiredService<InCallMessagingRuntime>().Options;
+            var loopbackSenders = messaging.Senders.Where(s => s.Value.Provider.Equals("Loopback", StringComparison.OrdinalIgnoreCase)).Select(s => s.Key).ToList();
+            if (settings.Offline)
+            {
+                logger.LogInformation("Messaging: offline. Texts go to the loopback provider and show up in the call simulator; webhooks are signed with the development-only token.");
+            }
+            else if (loopbackSenders.Count > 0)
+            {
+                logger.LogWarning("Twilio is configured, but sender(s) {Senders} still use the Loopback provider: their texts go nowhere. Set InCallMessaging:Senders:<name>:Provider to Twilio.", string.Join(", ", loopbackSenders));
+            }
+        });
+    }
+}

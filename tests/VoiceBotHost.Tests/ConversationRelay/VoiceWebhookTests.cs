@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Xml.Linq;
+using InCallMessaging.Twilio;
+using VoiceBotHost.Demo;
+using static VoiceBotHost.Tests.TestSupport.VoiceBotTestHost;
+
+namespace VoiceBotHost.Tests.ConversationRelay;
+
+/// <summary>The incoming-call TwiML and the signature checks on the voice side.</summary>
+public sealed class VoiceWebhookTests
+{
+    private static List<KeyValuePair<string, string>> IncomingCall(string callSid) =>
+    [
+        new("AccountSid", DevelopmentCredentials.AccountSid),
+        new("CallSid", callSid),
+        new("CallStatus", "ringing"),
+        new("Direction", "inbound"),
+        new("From", Caller),
+        new("To", SmsSender),
+    ];
+
+    [Fact]
+    public async Task Incoming_call_answers_connect_conversation_relay_with_the_calls_parameters()
+    {
+        await using var host = await StartAsync();
+        var callSid = NewCallSid();
+
+        using var response = await host.PostSignedAsync("/voice/incoming", IncomingCall(callSid));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/xml", response.Content.Headers.ContentType?.MediaType);
+        var twiml = XDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Response", twiml.Root!.Name.LocalName);
+        var relay = Assert.Single(twiml.Root.Element("Connect")!.Elements("ConversationRelay"));
+        Assert.Equal($"ws://{host.BaseUri.Authority}/voice/relay", (string?)relay.Attribute("url"));
+        Assert.StartsWith("Hi, this is Ava from Acme.", (string?)relay.Attribute("welcomeGreeting"), StringComparison.Ordinal);
+        Assert.Equal("true", (string?)relay.Attribute("dtmfDetection"));
+        var parameters = relay.Elements("Parameter").ToDictionary(p => (string)p.Attribute("name")!, p => (string)p.Attribute("value")!);
+        Assert.Equal(new Dictionary<string, string> { ["From"] = Caller, ["To"] = SmsSender, ["CallSid"] = callSid }, parameters);
+    }
+
+    [Fact]
+    public async Task Incoming_call_behind_a_public_url_points_twilio_at_wss_on_that_url()
+    {
+        await using var host = await StartAsync(settings: new Dictionary<string, string?> { ["PublicBaseUrl"] = "https://voice.example.test" });
+
+        using var response = await host.PostSignedAsync("/voice/incoming", IncomingCall(NewCallSid()), signedBase: "https://voice.example.test");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var relay = XDocument.Parse(await response.Content.ReadAsStringAsync()).Descendants("ConversationRelay").Single();
+        Assert.Equal("wss://voice.example.test/voice/relay", (string?)relay.Attribute("url"));
+    }
+
+    [Fact]
+    public async Task Incoming_call_without_a_valid_signature_is_refused()
+    {
+        await using var host = await StartAsync();
+
+        using var unsigned = await host.PostUnsignedAsync("/voice/incoming", IncomingCall(NewCallSid()));
+
+        Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_twilio_configured_the_relay_upgrade_needs_twilios_signature_and_the_simulator_is_off()
+    {
+        const string token = "0123456789abcdef0123456789abcdef";
+        await using var host = await StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["InCallMessaging:Twilio:AccountSid"] = "AC" + new string('a', 32),
+            ["InCallMessaging:Twilio:AuthToken"] = token,
+            ["PublicBaseUrl"] = "https://voice.example.test",
+        }, environment: "Production");
+
+        var refused = await Assert.ThrowsAsync<WebSocketException>(() => RelayClient.ConnectAsync(host.RelayUri, CancellationToken.None));
+        Assert.Contains("403", refused.Message, StringComparison.Ordinal);
+
+        // Twilio signs the wss:// URL it was given in the TwiML.
+        var signature = TwilioSignature.Compute("wss://voice.example.test/voice/relay", [], token);
+        await using var relay = await RelayClient.ConnectAsync(host.RelayUri, CancellationToken.None,
+            options => options.SetRequestHeader("X-Twilio-Signature", signature));
+        var callSid = NewCallSid();
+        await relay.SendSetupAsync(callSid, Caller, SmsSender);
+        Assert.True(await EventuallyAsync(() => host.Calls.Find(callSid) is { IsActive: true }));
+
+        using var simulator = await host.GetAsync("/simulator/config");
+        Assert.Equal(HttpStatusCode.NotFound, simulator.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_development_token_is_refused_outside_development()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["InCallMessaging:Twilio:AccountSid"] = DevelopmentCredentials.AccountSid,
+            ["InCallMessaging:Twilio:AuthToken"] = DevelopmentCredentials.AuthToken,
+        }, environment: "Production"));
+
+        Assert.Contains("development-only", error.Message, StringComparison.Ordinal);
+    }
+}
