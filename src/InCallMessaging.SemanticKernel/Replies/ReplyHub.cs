@@ -146,8 +146,6 @@ internal sealed class ReplyHub : IReplyHub
         return StatusUpdateOutcome.Applied;
     }
 
-    internal void RecordOptOut(string customer, string sender) => _consent.RecordOptOut(customer, sender);
-
     /// <summary>Keeps a customer's text on one line and within bounds: it is untrusted input headed for a prompt.</summary>
     internal static string Sanitize(string text, int maxLength)
     {
