@@ -21,13 +21,13 @@ internal sealed class CustomerConsent
         "START", "UNSTOP", "YES",
     };
 
-    private readonly ConcurrentDictionary<(string Customer, string Sender), byte> _optedOut = new();
-    private readonly ConcurrentDictionary<(string Customer, string Sender), DateTimeOffset> _lastWhatsAppInbound = new();
+    private readonly ConcurrentDictionary<(string Customer, string Sender), byte> _optedOut = new(CustomerSenderComparer.Instance);
+    private readonly ConcurrentDictionary<(string Customer, string Sender), DateTimeOffset> _lastWhatsAppInbound = new(CustomerSenderComparer.Instance);
 
     /// <summary>Records an inbound message's effect on consent; returns whether it was an opt-out or opt-in keyword.</summary>
     public ConsentChange Observe(string customer, string sender, MessageChannel channel, string text, string? optOutType, DateTimeOffset now)
     {
-        var key = (customer, sender.ToUpperInvariant());
+        var key = (customer, sender);
         if (channel == MessageChannel.WhatsApp)
         {
             _lastWhatsAppInbound[key] = now;
@@ -48,12 +48,24 @@ internal sealed class CustomerConsent
         return ConsentChange.None;
     }
 
-    public bool IsOptedOut(string customer, string sender) => _optedOut.ContainsKey((customer, sender.ToUpperInvariant()));
+    public bool IsOptedOut(string customer, string sender) => _optedOut.ContainsKey((customer, sender));
 
-    public void RecordOptOut(string customer, string sender) => _optedOut[(customer, sender.ToUpperInvariant())] = 0;
+    public void RecordOptOut(string customer, string sender) => _optedOut[(customer, sender)] = 0;
 
     public bool IsWhatsAppWindowOpen(string customer, string sender, DateTimeOffset now) =>
-        _lastWhatsAppInbound.TryGetValue((customer, sender.ToUpperInvariant()), out var last) && now - last < WhatsAppWindow;
+        _lastWhatsAppInbound.TryGetValue((customer, sender), out var last) && now - last < WhatsAppWindow;
+}
+
+/// <summary>Customer numbers compare exactly; sender names ignore case, as everywhere.</summary>
+internal sealed class CustomerSenderComparer : IEqualityComparer<(string Customer, string Sender)>
+{
+    public static readonly CustomerSenderComparer Instance = new();
+
+    public bool Equals((string Customer, string Sender) x, (string Customer, string Sender) y) =>
+        string.Equals(x.Customer, y.Customer, StringComparison.Ordinal) && string.Equals(x.Sender, y.Sender, StringComparison.OrdinalIgnoreCase);
+
+    public int GetHashCode((string Customer, string Sender) obj) =>
+        HashCode.Combine(StringComparer.Ordinal.GetHashCode(obj.Customer), StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Sender));
 }
 
 /// <summary>What an inbound message did to consent.</summary>
