@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using InCallMessaging.SemanticKernel;
+using InCallMessaging.SemanticKernel.Replies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.SemanticKernel;
+
+namespace InCallMessaging.Benchmarks.Load;
+
+/// <summary>
+/// The server under load, in its own process: <c>server --mode webhook|bare --port N [--calls K]</c>.
+/// <list type="bullet">
+/// <item><c>webhook</c>: the plugin (loopback provider), Twilio configured with an Auth Token, and
+/// <c>app.MapInCallMessagingWebhooks("/twilio")</c>: every request is signature-checked, parsed, deduplicated and delivered
+/// by the reply hub. K live calls have each texted their caller once, so replies are matched to calls.</item>
+/// <item><c>bare</c>: the same host (slim builder, Kestrel on 127.0.0.1, console logging at Warning) with one endpoint,
+/// <c>POST /twilio/messages</c>, answering the same empty TwiML without reading the request.</item>
+/// <item><c>bare-read</c> and <c>bare-form</c> (calibration): the bare endpoint plus reading the body, or plus
+/// <c>Request.ReadFormAsync()</c>: what reading any form webhook costs before any of this project's code runs.</item>
+/// </list>
+/// Both modes also map <c>GET /_stats</c> (counters, CPU time, GC) and <c>POST /_quit</c>. "ready" is printed when listening.
+/// </summary>
+internal static class BenchServer
+{
+    public const string Path = "/twilio/messages";
+    public const string EmptyTwiml = """<?xml version="1.0" encoding="UTF-8"?><Response/>""";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var mode = Options.String(args, "--mode", "webhook")!;
+        var port = Options.Int(args, "--port", 5080);
+        var calls = Options.Int(args, "--calls", LoadGenerator.DefaultCalls);
+        if (mode is not ("webhook" or "bare" or "bare-read" or "bare-form"))
+        {
+            Console.Error.WriteLine("--mode must be webhook, bare, bare-read or bare-form");
+            return 2;
+        }
+
+        var counters = new Counters();
+        var (app, sessions) = await BuildAsync(mode, port, calls, counters);
+        app.MapGet("/_stats", () => Results.Json(counters.Snapshot(mode, sessions), StatsJson.Options));
+        app.MapPost("/_quit", (IHostApplicationLifetime lifetime) =>
+        {
+            lifetime.StopApplication();
+            return Results.Ok();
+        });
+
+        await app.StartAsync();
+        Console.WriteLine($"ready {mode} http://127.0.0.1:{port}{Path} calls={sessions.Count}");
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    /// <summary>Builds (does not start) the server of <paramref name="mode"/>; the benchmarks call its endpoints directly too.</summary>
+    public static async Task<(WebApplication App, List<CallSession> Sessions)> BuildAsync(string mode, int port, int calls, Counters counters)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["InCallMessaging:Twilio:AccountSid"] = Fixture.AccountSid,
+            ["InCallMessaging:Twilio:AuthToken"] = Fixture.AuthToken,
+        });
+
+        if (mode == "webhook")
+        {
+            builder.Services.AddInCallMessaging(Fixture.Configure);
+            builder.Services.AddInCallMessagingTwilio(builder.Configuration.GetSection("InCallMessaging:Twilio"));
+            builder.Services.AddInCallMessagingWebhooks(builder.Configuration.GetSection("InCallMessaging:Webhooks"));
+
+            // Counts the hub's outcomes, to check that every request was delivered exactly once.
+            builder.Services.AddSingleton<IReplyHub>(sp => new CountingReplyHub(sp.GetRequiredService<InCallMessagingRuntime>().Replies, counters));
+        }
+
+        var app = builder.Build();
+        var sessions = new List<CallSession>();
+        if (mode == "webhook")
+        {
+            app.MapInCallMessagingWebhooks("/twilio");
+            await StartCallsAsync(app.Services, calls, sessions);
+        }
+        else if (mode == "bare")
+        {
+            var twiml = Encoding.UTF8.GetBytes(EmptyTwiml);
+            app.MapPost(Path, () =>
+            {
+                Interlocked.Increment(ref counters.Requests);
+                return Results.Bytes(twiml, "text/xml; charset=utf-8");
+            });
+        }
+        else if (mode == "bare-read")
+        {
+            // Calibration: the bare endpoint plus reading the whole body (what any webhook must do at least).
+            var twiml = Encoding.UTF8.GetBytes(EmptyTwiml);
+            app.MapPost(Path, async (HttpRequest request) =>
+            {
+                var buffer = new byte[request.ContentLength ?? 0];
+                await request.Body.ReadExactlyAsync(buffer);
+                Interlocked.Increment(ref counters.Requests);
+                return Results.Bytes(twiml, "text/xml; charset=utf-8");
+            });
+        }
+        else
+        {
+            // Calibration: the bare endpoint plus ASP.NET Core's own form reading (Request.ReadFormAsync).
+            var twiml = Encoding.UTF8.GetBytes(EmptyTwiml);
+            app.MapPost(Path, async (HttpRequest request) =>
+            {
+                var form = await request.ReadFormAsync();
+                if (form.Count == 0)
+                {
+                    return Results.BadRequest();
+                }
+
+                Interlocked.Increment(ref counters.Requests);
+                return Results.Bytes(twiml, "text/xml; charset=utf-8");
+            });
+        }
+
+        return (app, sessions);
+    }
+
+    /// <summary>K live calls, each having texted its caller once through the plugin, as in a real deployment.</summary>
+    private static async Task StartCallsAsync(IServiceProvider services, int calls, List<CallSession> sessions)
+    {
+        var registry = services.GetRequiredService<ICallSessionRegistry>();
+        var kernel = new Kernel();
+        var plugin = services.GetRequiredService<KernelPlugin>();
+        kernel.Plugins.Add(plugin);
+        var arguments = new KernelArguments { ["otp_code"] = Fixture.OtpCode };
+        for (var i = 0; i < calls; i++)
+        {
+            var session = registry.StartCall(Fixture.CallId(i), Fixture.Caller(i), Fixture.SenderNumber, Fixture.Metadata(i));
+            var result = await kernel.WithCallSession(session).InvokeAsync(plugin[Fixture.SendAction], arguments);
+            if (!result.GetValue<string>()!.Contains("\"status\":\"sent\"", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException("Set-up send failed: " + result.GetValue<string>());
+            }
+
+            sessions.Add(session);
+        }
+    }
+
+    internal sealed class Counters
+    {
+        public long Requests;
+        public long DeliveredToCall;
+        public long DeliveredAfterCall;
+        public long Unmatched;
+        public long Duplicate;
+
+        public ServerStats Snapshot(string mode, List<CallSession> sessions)
+        {
+            using var process = Process.GetCurrentProcess();
+            long inbound = 0;
+            foreach (var session in sessions)
+            {
+                foreach (var message in session.Messages)
+                {
+                    if (message.Direction == MessageDirection.Inbound)
+                    {
+                        inbound++;
+                    }
+                }
+            }
+
+            return new ServerStats
+            {
+                Mode = mode,
+                Requests = Interlocked.Read(ref Requests),
+                DeliveredToCall = Interlocked.Read(ref DeliveredToCall),
+                DeliveredAfterCall = Interlocked.Read(ref DeliveredAfterCall),
+                Unmatched = Interlocked.Read(ref Unmatched),
+                Duplicate = Interlocked.Read(ref Duplicate),
+                InboundRecordedOnCalls = inbound,
+                CpuSeconds = process.TotalProcessorTime.TotalSeconds,
+                WorkingSetBytes = process.WorkingSet64,
+                PeakWorkingSetBytes = process.PeakWorkingSet64,
+                Threads = process.Threads.Count,
+                Gen0 = GC.CollectionCount(0),
+                Gen1 = GC.CollectionCount(1),
+                Gen2 = GC.CollectionCount(2),
+                GcPauseSeconds = GC.GetTotalPauseDuration().TotalSeconds,
+                ServerGc = System.Runtime.GCSettings.IsServerGC,
+            };
+        }
+    }
+
+    /// <summary>Passes every call to the plugin's hub and counts the outcomes.</summary>
+    private sealed class CountingReplyHub(IReplyHub inner, Counters counters) : IReplyHub
+    {
+        public IReadOnlyList<InboundMessage> UnmatchedReplies => inner.UnmatchedReplies;
+
+        public async ValueTask<ReplyDeliveryOutcome> DeliverAsync(InboundMessage message, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref counters.Requests);
+            var outcome = await inner.DeliverAsync(message, cancellationToken);
+            switch (outcome)
+            {
+                case ReplyDeliveryOutcome.DeliveredToCall:
+                    Interlocked.Increment(ref counters.DeliveredToCall);
+                    break;
+                case ReplyDeliveryOutcome.DeliveredAfterCall:
+                    Interlocked.Increment(ref counters.DeliveredAfterCall);
+                    break;
+                case ReplyDeliveryOutcome.Unmatched:
+                    Interlocked.Increment(ref counters.Unmatched);
+                    break;
+                default:
+                    Interlocked.Increment(ref counters.Duplicate);
+                    break;
+            }
+
+            return outcome;
+        }
+
+        public ValueTask<StatusUpdateOutcome> ApplyStatusAsync(DeliveryStatusUpdate update, CancellationToken cancellationToken = default) =>
+            inner.ApplyStatusAsync(update, cancellationToken);
+    }
+}
+
+internal sealed class ServerStats
+{
+    public string Mode { get; set; } = "";
+
+    public long Requests { get; set; }
+
+    public long DeliveredToCall { get; set; }
+
+    public long DeliveredAfterCall { get; set; }
+
+    public long Unmatched { get; set; }
+
+    public long Duplicate { get; set; }
+
+    public long InboundRecordedOnCalls { get; set; }
+
+    public double CpuSeconds { get; set; }
+
+    public long WorkingSetBytes { get; set; }
+
+    public long PeakWorkingSetBytes { get; set; }
+
+    public int Threads { get; set; }
+
+    public int Gen0 { get; set; }
+
+    public int Gen1 { get; set; }
+
+    public int Gen2 { get; set; }
+
+    public double GcPauseSeconds { get; set; }
+
+    public bool ServerGc { get; set; }
+}
+
+internal static class StatsJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+}
