@@ -36,11 +36,20 @@ internal sealed class WebhookEndpointContext(IServiceProvider services)
     /// and the provider is answered at once, so it does not time out and send the message again.
     /// </summary>
     /// <returns>The outcome, or <see langword="null"/> while the delivery is still running.</returns>
-    public async Task<ReplyDeliveryOutcome?> DeliverAsync(InboundMessage message)
+    public async ValueTask<ReplyDeliveryOutcome?> DeliverAsync(InboundMessage message)
     {
         // Not the request's abort token: once the hub has marked the message as seen, an abandoned delivery would make
         // the provider's retry a "duplicate" and the reply would be lost.
-        var task = Hub.DeliverAsync(message, CancellationToken.None).AsTask();
+        var delivery = Hub.DeliverAsync(message, CancellationToken.None);
+        if (delivery.IsCompletedSuccessfully)
+        {
+            // The in-memory hub finishes synchronously: no Task, no timer.
+            var done = delivery.Result;
+            LogInbound(message, done);
+            return done;
+        }
+
+        var task = delivery.AsTask();
         if (!task.IsCompleted)
         {
             using var stopDelay = new CancellationTokenSource();
@@ -52,7 +61,7 @@ internal sealed class WebhookEndpointContext(IServiceProvider services)
         if (task.IsCompleted)
         {
             var outcome = await task;
-            LogInbound(message, outcome.ToString());
+            LogInbound(message, outcome);
             return outcome;
         }
 
@@ -84,8 +93,22 @@ internal sealed class WebhookEndpointContext(IServiceProvider services)
         }
     }
 
-    private void LogInbound(InboundMessage message, string outcome) =>
-        WebhookLog.InboundAccepted(Logger, message.Provider, message.Channel, message.MessageId,
-            WebhookLog.Phone(message.From, MaskPersonalData), WebhookLog.Phone(message.To, MaskPersonalData),
-            message.Text.Length, message.Media.Count, outcome);
+    private void LogInbound(InboundMessage message, ReplyDeliveryOutcome outcome)
+    {
+        if (Logger.IsEnabled(LogLevel.Information))
+        {
+            LogInbound(message, outcome.ToString());
+        }
+    }
+
+    private void LogInbound(InboundMessage message, string outcome)
+    {
+        // Masking allocates: only when the message is written.
+        if (Logger.IsEnabled(LogLevel.Information))
+        {
+            WebhookLog.InboundAccepted(Logger, message.Provider, message.Channel, message.MessageId,
+                WebhookLog.Phone(message.From, MaskPersonalData), WebhookLog.Phone(message.To, MaskPersonalData),
+                message.Text.Length, message.Media.Count, outcome);
+        }
+    }
 }

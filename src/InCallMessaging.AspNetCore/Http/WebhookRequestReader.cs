@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -45,20 +47,52 @@ internal static class WebhookRequestReader
             return (null, TooLarge(maxBytes));
         }
 
-        using var buffer = new MemoryStream(request.ContentLength is > 0 and var length ? (int)length : 1024);
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        if (request.ContentLength is { } declared)
         {
-            if (buffer.Length + read > maxBytes)
+            // The usual case (Twilio sends Content-Length): one exact-size array, no copying.
+            body = new byte[declared];
+            var filled = 0;
+            while (filled < body.Length)
             {
-                return (null, TooLarge(maxBytes));
+                var read = await request.Body.ReadAsync(body.AsMemory(filled), context.RequestAborted);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                filled += read;
             }
 
-            buffer.Write(chunk, 0, read);
+            if (filled < body.Length)
+            {
+                body = body[..filled];
+            }
+        }
+        else
+        {
+            using var buffer = new MemoryStream(1024);
+            var chunk = ArrayPool<byte>.Shared.Rent(8192);
+            try
+            {
+                int read;
+                while ((read = await request.Body.ReadAsync(chunk.AsMemory(), context.RequestAborted)) > 0)
+                {
+                    if (buffer.Length + read > maxBytes)
+                    {
+                        return (null, TooLarge(maxBytes));
+                    }
+
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+
+            body = buffer.ToArray();
         }
 
-        body = buffer.ToArray();
         context.Items[BodyKey] = body;
 
         // A filter that read the body must not leave the endpoint behind it an empty stream.
@@ -86,8 +120,9 @@ internal static class WebhookRequestReader
         Dictionary<string, StringValues> fields;
         try
         {
-            using var reader = new FormReader(Encoding.UTF8.GetString(body));
-            fields = reader.ReadForm();
+            // Parsed from the UTF-8 bytes as they are (no string of the whole body first).
+            var reader = new FormPipeReader(PipeReader.Create(new ReadOnlySequence<byte>(body)));
+            fields = await reader.ReadFormAsync(context.RequestAborted);
         }
         catch (InvalidDataException ex)
         {
@@ -101,8 +136,19 @@ internal static class WebhookRequestReader
     }
 
     /// <summary>The form's fields as single name/value pairs (a repeated name gives one pair per value).</summary>
-    public static IEnumerable<KeyValuePair<string, string>> Pairs(IFormCollection form) =>
-        form.SelectMany(field => field.Value.Select(value => new KeyValuePair<string, string>(field.Key, value ?? "")));
+    public static List<KeyValuePair<string, string>> Pairs(IFormCollection form)
+    {
+        var pairs = new List<KeyValuePair<string, string>>(form.Count);
+        foreach (var field in form)
+        {
+            foreach (var value in field.Value)
+            {
+                pairs.Add(new KeyValuePair<string, string>(field.Key, value ?? ""));
+            }
+        }
+
+        return pairs;
+    }
 
     private static bool HasMediaType(HttpRequest request, string mediaType) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type)

@@ -54,8 +54,12 @@ internal sealed class TwilioSignatureFilter(
                 return Refuse(request, problem!.Value);
             }
 
-            var pairs = WebhookRequestReader.Pairs(form).ToList();
-            valid = urls.Any(url => TwilioSignature.IsValid(url, pairs, signature, authToken));
+            var pairs = WebhookRequestReader.Pairs(form);
+            valid = false;
+            for (var i = 0; i < urls.Count && !valid; i++)
+            {
+                valid = TwilioSignature.IsValid(urls[i], pairs, signature, authToken);
+            }
         }
         else if (request.Query.ContainsKey(BodyHashParameter))
         {

@@ -120,36 +120,50 @@ public static class TwilioSignature
     private static bool Matches(in SignedPayload payload, string url, string signature, string authToken)
     {
         var expected = MemoryMarshal.AsBytes(signature.AsSpan());
-        Span<byte> keyBuffer = stackalloc byte[StackKeyLimit];
-        byte[]? rentedKey = null;
-        var key = EncodeKey(authToken, keyBuffer, ref rentedKey);
-        try
+        var hmac = KeyedHmac.For(authToken);
+        Span<byte> hash = stackalloc byte[Sha1Length];
+        Span<char> actual = stackalloc char[Base64Length];
+        payload.Hash(hmac, new UrlVariant(url, url.Length, "", url.Length), hash);
+        Convert.TryToBase64Chars(hash, actual, out _);
+        if (CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(actual), expected))
         {
-            Span<byte> hash = stackalloc byte[Sha1Length];
-            Span<char> actual = stackalloc char[Base64Length];
-            payload.Hash(key, new UrlVariant(url, url.Length, "", url.Length), hash);
-            Convert.TryToBase64Chars(hash, actual, out _);
-            if (CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(actual), expected))
-            {
-                return true;
-            }
-
-            if (UrlVariant.TryOther(url, out var other))
-            {
-                payload.Hash(key, other, hash);
-                Convert.TryToBase64Chars(hash, actual, out _);
-                return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(actual), expected);
-            }
-
-            return false;
+            return true;
         }
-        finally
+
+        if (UrlVariant.TryOther(url, out var other))
         {
-            CryptographicOperations.ZeroMemory(key);
-            if (rentedKey is not null)
+            payload.Hash(hmac, other, hash);
+            Convert.TryToBase64Chars(hash, actual, out _);
+            return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(actual), expected);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// An HMAC-SHA1 keyed with the Auth Token, one per thread: keying costs about as much as hashing a whole webhook
+    /// (OpenSSL sets up a context each time), and every request on a host uses the same token.
+    /// </summary>
+    private static class KeyedHmac
+    {
+        [ThreadStatic]
+        private static IncrementalHash? t_hmac;
+
+        [ThreadStatic]
+        private static string? t_token;
+
+        public static IncrementalHash For(string authToken)
+        {
+            if (t_hmac is null || !string.Equals(t_token, authToken, StringComparison.Ordinal))
             {
-                ArrayPool<byte>.Shared.Return(rentedKey);
+                t_hmac?.Dispose();
+                var key = Utf8.GetBytes(authToken);
+                t_hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, key);
+                CryptographicOperations.ZeroMemory(key);
+                t_token = authToken;
             }
+
+            return t_hmac;
         }
     }
 
@@ -312,6 +326,15 @@ public static class TwilioSignature
 #pragma warning disable CA5350 // Twilio's signature scheme is defined as HMAC-SHA1; the choice is not ours.
             HMACSHA1.HashData(key, _buffer.AsSpan(start, _end - start), destination);
 #pragma warning restore CA5350
+        }
+
+        public void Hash(IncrementalHash hmac, UrlVariant url, Span<byte> destination)
+        {
+            var urlBytes = url.ByteCount;
+            var start = _urlRoom - urlBytes;
+            url.Write(_buffer.AsSpan(start, urlBytes));
+            hmac.AppendData(_buffer.AsSpan(start, _end - start));
+            hmac.GetHashAndReset(destination);
         }
 
         public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
