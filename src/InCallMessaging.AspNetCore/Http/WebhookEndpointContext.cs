@@ -1,4 +1,5 @@
 using InCallMessaging.AspNetCore.Diagnostics;
+using InCallMessaging.AspNetCore.Security;
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.AspNetCore.Http;
@@ -20,6 +21,12 @@ internal sealed class WebhookEndpointContext(IServiceProvider services)
 
     /// <summary>The webhook endpoints' logger.</summary>
     public ILogger Logger { get; } = services.GetRequiredService<ILoggerFactory>().CreateLogger(WebhookLog.Category);
+
+    /// <summary>Checks X-Twilio-Signature on the Twilio endpoints.</summary>
+    public TwilioRequestValidator TwilioValidator { get; } = new(
+        services.GetRequiredService<IOptionsMonitor<InCallMessaging.Twilio.TwilioOptions>>(),
+        services.GetRequiredService<IOptionsMonitor<WebhookOptions>>(),
+        services.GetRequiredService<ILoggerFactory>().CreateLogger(WebhookLog.Category));
 
     /// <summary>The current webhook options.</summary>
     public WebhookOptions Options => _options.CurrentValue;

@@ -1,9 +1,7 @@
 using System.Buffers;
-using System.IO.Pipelines;
-using System.Text;
+using InCallMessaging.Twilio;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
@@ -20,7 +18,11 @@ internal static class WebhookRequestReader
     private static readonly object FormKey = new();
 
     /// <summary>Whether the request declares a form body.</summary>
-    public static bool IsForm(HttpRequest request) => HasMediaType(request, FormContentType);
+    public static bool IsForm(HttpRequest request) =>
+        // Twilio's exact header first: no header parsing on every webhook.
+        string.Equals(request.ContentType, FormContentType, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(request.ContentType, FormContentType + "; charset=utf-8", StringComparison.OrdinalIgnoreCase)
+        || HasMediaType(request, FormContentType);
 
     /// <summary>Whether the request declares a JSON body (<c>application/json</c> or <c>application/*+json</c>).</summary>
     public static bool IsJson(HttpRequest request) =>
@@ -34,9 +36,15 @@ internal static class WebhookRequestReader
         $"Content-Type must be '{FormContentType}' (got '{Describe(request.ContentType)}').";
 
     /// <summary>Reads the raw body; no body and a problem (413) when it is larger than <paramref name="maxBytes"/>.</summary>
-    public static async ValueTask<(byte[]? Body, WebhookProblem? Problem)> ReadBodyAsync(HttpContext context, long maxBytes)
+    /// <param name="context">The request's context.</param>
+    /// <param name="maxBytes">The largest body accepted.</param>
+    /// <param name="share">
+    /// Whether what runs next may read the body again: it is then cached on the request and <see cref="HttpRequest.Body"/>
+    /// is replaced by a stream over it.
+    /// </param>
+    public static async ValueTask<(byte[]? Body, WebhookProblem? Problem)> ReadBodyAsync(HttpContext context, long maxBytes, bool share = true)
     {
-        if (context.Items.TryGetValue(BodyKey, out var cached) && cached is byte[] body)
+        if (share && context.Items.TryGetValue(BodyKey, out var cached) && cached is byte[] body)
         {
             return (body, null);
         }
@@ -93,6 +101,11 @@ internal static class WebhookRequestReader
             body = buffer.ToArray();
         }
 
+        if (!share)
+        {
+            return (body, null);
+        }
+
         context.Items[BodyKey] = body;
 
         // A filter that read the body must not leave the endpoint behind it an empty stream.
@@ -101,53 +114,44 @@ internal static class WebhookRequestReader
     }
 
     /// <summary>
-    /// Reads and parses a form body (the caller checked <see cref="IsForm"/>). The parsed form is also installed as the
-    /// request's <see cref="HttpRequest.Form"/>.
+    /// Reads and decodes a form body once (the caller checked <see cref="IsForm"/>).
     /// </summary>
-    public static async ValueTask<(IFormCollection? Form, WebhookProblem? Problem)> ReadFormAsync(HttpContext context, long maxBytes)
+    /// <param name="context">The request's context.</param>
+    /// <param name="maxBytes">The largest body accepted.</param>
+    /// <param name="share">
+    /// Whether what runs next may read the body again (an endpoint behind the signature filter): the form is then cached
+    /// on the request, and <see cref="HttpRequest.Body"/> and <see cref="HttpRequest.Form"/> are served from it.
+    /// Without, the body is decoded in place and nothing is kept on the request.
+    /// </param>
+    public static async ValueTask<(FormBody? Form, WebhookProblem? Problem)> ReadFormAsync(HttpContext context, long maxBytes, bool share = true)
     {
-        if (context.Items.TryGetValue(FormKey, out var cached) && cached is IFormCollection form)
+        if (share && context.Items.TryGetValue(FormKey, out var cached) && cached is FormBody known)
         {
-            return (form, null);
+            return (known, null);
         }
 
-        var (body, problem) = await ReadBodyAsync(context, maxBytes);
+        var (body, problem) = await ReadBodyAsync(context, maxBytes, share);
         if (body is null)
         {
             return (null, problem);
         }
 
-        Dictionary<string, StringValues> fields;
-        try
+        FormBody? form;
+        string? parseProblem;
+        var parsed = share ? FormBody.TryParse(body, out form, out parseProblem) : FormBody.TryParseInPlace(body, out form, out parseProblem);
+        if (!parsed || form is null)
         {
-            // Parsed from the UTF-8 bytes as they are (no string of the whole body first).
-            var reader = new FormPipeReader(PipeReader.Create(new ReadOnlySequence<byte>(body)));
-            fields = await reader.ReadFormAsync(context.RequestAborted);
-        }
-        catch (InvalidDataException ex)
-        {
-            return (null, new WebhookProblem(StatusCodes.Status400BadRequest, $"The form body could not be parsed: {ex.Message}"));
+            return (null, new WebhookProblem(StatusCodes.Status400BadRequest, $"The form body could not be parsed: {parseProblem}"));
         }
 
-        form = new FormCollection(fields);
+        if (!share)
+        {
+            return (form, null);
+        }
+
         context.Items[FormKey] = form;
-        context.Features.Set<IFormFeature>(new FormFeature(form));
+        context.Features.Set<IFormFeature>(new FormBodyFeature(form));
         return (form, null);
-    }
-
-    /// <summary>The form's fields as single name/value pairs (a repeated name gives one pair per value).</summary>
-    public static List<KeyValuePair<string, string>> Pairs(IFormCollection form)
-    {
-        var pairs = new List<KeyValuePair<string, string>>(form.Count);
-        foreach (var field in form)
-        {
-            foreach (var value in field.Value)
-            {
-                pairs.Add(new KeyValuePair<string, string>(field.Key, value ?? ""));
-            }
-        }
-
-        return pairs;
     }
 
     private static bool HasMediaType(HttpRequest request, string mediaType) =>
@@ -160,6 +164,35 @@ internal static class WebhookRequestReader
 
     private static WebhookProblem TooLarge(long maxBytes) =>
         new(StatusCodes.Status413PayloadTooLarge, $"The request body exceeds the {maxBytes}-byte limit.");
+}
+
+/// <summary>Serves <see cref="HttpRequest.Form"/> from a body that is already decoded; the collection is built on first use.</summary>
+internal sealed class FormBodyFeature(FormBody body) : IFormFeature
+{
+    private IFormCollection? _form;
+
+    public bool HasFormContentType => true;
+
+    public IFormCollection? Form
+    {
+        get => _form ??= Build(body);
+        set => _form = value;
+    }
+
+    public IFormCollection ReadForm() => Form!;
+
+    public Task<IFormCollection> ReadFormAsync(CancellationToken cancellationToken) => Task.FromResult(ReadForm());
+
+    private static FormCollection Build(FormBody body)
+    {
+        var fields = new Dictionary<string, StringValues>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in body.Pairs())
+        {
+            fields[name] = fields.TryGetValue(name, out var existing) ? StringValues.Concat(existing, value) : new StringValues(value);
+        }
+
+        return new FormCollection(fields);
+    }
 }
 
 /// <summary>Why a webhook request is refused: the status code and a message naming the problem (no personal data).</summary>

@@ -54,8 +54,9 @@ public static class InCallMessagingWebhookEndpointRouteBuilderExtensions
         var custom = new CustomProviderEndpoint(context);
 
         var group = endpoints.MapGroup(prefix);
-        group.MapPost("/messages", (Delegate)twilio.InboundAsync).ValidateTwilioSignature();
-        group.MapPost("/status", (Delegate)twilio.StatusAsync).ValidateTwilioSignature();
+        // Plain request delegates: they check the signature themselves and decode the form once.
+        group.MapPost("/messages", twilio.InboundAsync);
+        group.MapPost("/status", twilio.StatusAsync);
         group.MapPost("/custom/messages", (Delegate)custom.InboundAsync);
 
         // The bodies are read and authenticated here; a form-antiforgery token does not apply to provider webhooks.

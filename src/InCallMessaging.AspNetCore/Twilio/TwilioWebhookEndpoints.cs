@@ -4,54 +4,63 @@ using Microsoft.AspNetCore.Http;
 
 namespace InCallMessaging.AspNetCore.Twilio;
 
-/// <summary>The Twilio inbound-message and status-callback endpoints. The signature filter has run before them.</summary>
+/// <summary>
+/// The Twilio inbound-message and status-callback endpoints. Each checks the signature itself (the same check as
+/// <c>ValidateTwilioSignature()</c>) and decodes the form once for both the signature and the parser.
+/// </summary>
 internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
 {
     /// <summary><c>POST {prefix}/messages</c>: an inbound SMS or WhatsApp message, answered with empty TwiML.</summary>
-    public async Task<IResult> InboundAsync(HttpContext context)
+    public async Task InboundAsync(HttpContext context)
     {
-        if (!WebhookRequestReader.IsForm(context.Request))
+        var check = await endpoint.TwilioValidator.CheckAsync(context, share: false);
+        if (check.Rejection is not null)
         {
-            return endpoint.Reject(context, StatusCodes.Status400BadRequest, WebhookRequestReader.NotAForm(context.Request));
+            await check.Rejection.ExecuteAsync(context);
+            return;
         }
 
-        var (form, readProblem) = await WebhookRequestReader.ReadFormAsync(context, endpoint.Options.MaxBodyBytes);
-        if (form is null)
+        if (check.Form is null)
         {
-            return endpoint.Reject(context, readProblem!.Value);
+            await endpoint.Reject(context, StatusCodes.Status400BadRequest, WebhookRequestReader.NotAForm(context.Request)).ExecuteAsync(context);
+            return;
         }
 
-        if (!TwilioWebhookParser.TryParseInbound(form, out var message, out var problem))
+        if (!TwilioWebhookParser.TryParseInbound(check.Form, out var message, out var problem))
         {
-            return endpoint.Reject(context, StatusCodes.Status400BadRequest, problem!);
+            await endpoint.Reject(context, StatusCodes.Status400BadRequest, problem).ExecuteAsync(context);
+            return;
         }
 
-        await endpoint.DeliverAsync(message!);
-        return WebhookResults.Twiml();
+        await endpoint.DeliverAsync(message);
+        await WebhookResults.Twiml().ExecuteAsync(context);
     }
 
     /// <summary><c>POST {prefix}/status</c>: a delivery-status callback for an outbound message.</summary>
-    public async Task<IResult> StatusAsync(HttpContext context)
+    public async Task StatusAsync(HttpContext context)
     {
-        if (!WebhookRequestReader.IsForm(context.Request))
+        var check = await endpoint.TwilioValidator.CheckAsync(context, share: false);
+        if (check.Rejection is not null)
         {
-            return endpoint.Reject(context, StatusCodes.Status400BadRequest, WebhookRequestReader.NotAForm(context.Request));
+            await check.Rejection.ExecuteAsync(context);
+            return;
         }
 
-        var (form, readProblem) = await WebhookRequestReader.ReadFormAsync(context, endpoint.Options.MaxBodyBytes);
-        if (form is null)
+        if (check.Form is null)
         {
-            return endpoint.Reject(context, readProblem!.Value);
+            await endpoint.Reject(context, StatusCodes.Status400BadRequest, WebhookRequestReader.NotAForm(context.Request)).ExecuteAsync(context);
+            return;
         }
 
-        if (!TwilioWebhookParser.TryParseStatus(form, out var update, out var problem))
+        if (!TwilioWebhookParser.TryParseStatus(check.Form, out var update, out var problem))
         {
-            return endpoint.Reject(context, StatusCodes.Status400BadRequest, problem!);
+            await endpoint.Reject(context, StatusCodes.Status400BadRequest, problem).ExecuteAsync(context);
+            return;
         }
 
         // In-memory and idempotent; not cancelled with the request so a status is never half applied.
-        var outcome = await endpoint.Hub.ApplyStatusAsync(update!, CancellationToken.None);
-        WebhookLog.StatusAccepted(endpoint.Logger, update!.Status, update.MessageId, update.ErrorCode, outcome.ToString());
-        return WebhookResults.Twiml();
+        var outcome = await endpoint.Hub.ApplyStatusAsync(update, CancellationToken.None);
+        WebhookLog.StatusAccepted(endpoint.Logger, update.Status, update.MessageId, update.ErrorCode, outcome.ToString());
+        await WebhookResults.Twiml().ExecuteAsync(context);
     }
 }

@@ -1,7 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.SemanticKernel.Replies;
-using Microsoft.AspNetCore.Http;
+using InCallMessaging.Twilio;
 
 namespace InCallMessaging.AspNetCore.Twilio;
 
@@ -20,7 +21,7 @@ internal static class TwilioWebhookParser
     private const int MaxMedia = 20;
 
     /// <summary>Parses an inbound-message webhook; on failure <paramref name="problem"/> names the missing or bad field.</summary>
-    public static bool TryParseInbound(IFormCollection form, out InboundMessage? message, out string? problem)
+    public static bool TryParseInbound(FormBody form, [NotNullWhen(true)] out InboundMessage? message, [NotNullWhen(false)] out string? problem)
     {
         message = null;
         var messageId = First(form, "MessageSid", "SmsMessageSid", "SmsSid");
@@ -65,7 +66,7 @@ internal static class TwilioWebhookParser
             From = from,
             To = to,
             MessagingServiceSid = First(form, "MessagingServiceSid"),
-            Text = form["Body"].ToString(),
+            Text = form["Body"] ?? "",
             Media = media,
             InReplyToMessageId = First(form, "OriginalRepliedMessageSid"),
             OptOutType = First(form, "OptOutType"),
@@ -74,7 +75,7 @@ internal static class TwilioWebhookParser
     }
 
     /// <summary>Parses a status callback; on failure <paramref name="problem"/> names the missing field.</summary>
-    public static bool TryParseStatus(IFormCollection form, out DeliveryStatusUpdate? update, out string? problem)
+    public static bool TryParseStatus(FormBody form, [NotNullWhen(true)] out DeliveryStatusUpdate? update, [NotNullWhen(false)] out string? problem)
     {
         update = null;
         var messageId = First(form, "MessageSid", "SmsSid");
@@ -111,7 +112,7 @@ internal static class TwilioWebhookParser
             : (trimmed, false);
     }
 
-    private static bool TryReadMedia(IFormCollection form, out IReadOnlyList<InboundMedia> media, out string? problem)
+    private static bool TryReadMedia(FormBody form, out IReadOnlyList<InboundMedia> media, [NotNullWhen(false)] out string? problem)
     {
         media = [];
         problem = null;
@@ -121,7 +122,7 @@ internal static class TwilioWebhookParser
         {
             // No NumMedia: take the numbered fields that are there.
             count = 0;
-            while (count < MaxMedia && form.ContainsKey(MediaUrl(count)))
+            while (count < MaxMedia && form.Contains(MediaUrl(count)))
             {
                 count++;
             }
@@ -162,13 +163,13 @@ internal static class TwilioWebhookParser
 
     private static string MediaUrl(int index) => "MediaUrl" + index.ToString(CultureInfo.InvariantCulture);
 
-    private static string? First(IFormCollection form, params ReadOnlySpan<string> names)
+    private static string? First(FormBody form, params ReadOnlySpan<string> names)
     {
         foreach (var name in names)
         {
-            if (form.TryGetValue(name, out var values) && values.Count > 0 && !string.IsNullOrWhiteSpace(values[0]))
+            if (form[name] is { } value && !string.IsNullOrWhiteSpace(value))
             {
-                return values[0]!.Trim();
+                return value.Trim();
             }
         }
 

@@ -123,6 +123,16 @@ internal sealed partial class ActionCatalog
             errors.Add("MaxReplyLength must be 1 or more (default 1000).");
         }
 
+        if (options.MaxReceivedMessagesPerCall < 1)
+        {
+            errors.Add($"MaxReceivedMessagesPerCall is {options.MaxReceivedMessagesPerCall}: set it to 1 or more (default 50).");
+        }
+
+        if (options.MaxPendingReplyLines < 1)
+        {
+            errors.Add($"MaxPendingReplyLines is {options.MaxPendingReplyLines}: set it to 1 or more (default 10).");
+        }
+
         if (options.Actions.Count == 0)
         {
             errors.Add("Actions is empty: configure at least one action under InCallMessaging:Actions.");

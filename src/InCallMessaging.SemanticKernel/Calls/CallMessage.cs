@@ -56,4 +56,7 @@ public sealed class CallMessage
 
     /// <summary>The provider's error code when delivery failed.</summary>
     public string? ErrorCode { get; internal set; }
+
+    /// <summary>The order the call recorded it in.</summary>
+    internal long Sequence { get; set; }
 }

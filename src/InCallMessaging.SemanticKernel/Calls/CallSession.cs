@@ -19,13 +19,17 @@ public sealed class CallSession
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
-    private readonly List<CallMessage> _messages = [];
+    private readonly List<CallMessage> _sent = [];
+    private readonly Queue<CallMessage> _received = new();
     private readonly List<PendingReply> _waits = [];
     private readonly Dictionary<string, DateTimeOffset> _recentTexts = new(StringComparer.Ordinal);
     private readonly Dictionary<(MessageChannel, string), string> _replyVariables = new(SenderKeyComparer.Instance);
-    private readonly ConcurrentQueue<string> _transcript = new();
+    private readonly ConcurrentQueue<PendingReplyLine> _transcript = new();
     private readonly CancellationTokenSource _ended = new();
     private int _reservedSends;
+    private long _messageSequence;
+    private int _repliesReceived;
+    private int _droppedLinesReported;
 
     internal CallSession(string callId, string callerNumber, string? agentNumber,
         IReadOnlyDictionary<string, string> metadata, DateTimeOffset startedAt)
@@ -56,6 +60,12 @@ public sealed class CallSession
 
     /// <summary>Whether <see cref="CallerNumber"/> is a valid E.164 number (checked once, when the call started).</summary>
     internal bool CallerIsTextable { get; init; }
+
+    /// <summary>The most received messages kept in <see cref="Messages"/> (<see cref="InCallMessagingOptions.MaxReceivedMessagesPerCall"/>).</summary>
+    internal int MaxReceivedMessages { get; init; } = 50;
+
+    /// <summary>The most reply lines queued for the chat history (<see cref="InCallMessagingOptions.MaxPendingReplyLines"/>).</summary>
+    internal int MaxPendingLines { get; init; } = 10;
 
     /// <summary>The agent's (called) number.</summary>
     public string? AgentNumber { get; }
@@ -105,14 +115,20 @@ public sealed class CallSession
         }
     }
 
-    /// <summary>A snapshot of the messages sent and received during the call, oldest first.</summary>
+    /// <summary>How many replies the call has received, including any no longer kept in <see cref="Messages"/>.</summary>
+    public int RepliesReceived => Volatile.Read(ref _repliesReceived);
+
+    /// <summary>
+    /// A snapshot of the messages sent and received during the call, oldest first. At most
+    /// <see cref="InCallMessagingOptions.MaxReceivedMessagesPerCall"/> received messages are kept (the newest).
+    /// </summary>
     public IReadOnlyList<CallMessage> Messages
     {
         get
         {
             lock (_gate)
             {
-                return [.. _messages];
+                return Merge(_sent, _received);
             }
         }
     }
@@ -174,10 +190,11 @@ public sealed class CallSession
             return 0;
         }
 
+        Volatile.Write(ref _droppedLinesReported, 0);
         var added = 0;
         while (_transcript.TryDequeue(out var line))
         {
-            history.AddUserMessage(line);
+            history.AddUserMessage(line.ToString());
             added++;
         }
 
@@ -193,10 +210,11 @@ public sealed class CallSession
             return 0;
         }
 
+        Volatile.Write(ref _droppedLinesReported, 0);
         var added = 0;
         while (_transcript.TryDequeue(out var line))
         {
-            messages.Add(new AIChatMessage(AIChatRole.User, line));
+            messages.Add(new AIChatMessage(AIChatRole.User, line.ToString()));
             added++;
         }
 
@@ -295,7 +313,8 @@ public sealed class CallSession
     {
         lock (_gate)
         {
-            _messages.Add(message);
+            message.Sequence = _messageSequence++;
+            _sent.Add(message);
             _replyVariables[(message.Channel, message.SenderName)] = replyVariable;
         }
     }
@@ -304,11 +323,12 @@ public sealed class CallSession
     {
         lock (_gate)
         {
-            for (var i = _messages.Count - 1; i >= 0; i--)
+            // Only sent messages get status callbacks.
+            for (var i = _sent.Count - 1; i >= 0; i--)
             {
-                if (_messages[i].MessageId == messageId)
+                if (_sent[i].MessageId == messageId)
                 {
-                    return _messages[i];
+                    return _sent[i];
                 }
             }
         }
@@ -317,29 +337,47 @@ public sealed class CallSession
     }
 
     /// <summary>Records a reply, sets its variable, queues its transcript line and resumes the waiting action, if any.</summary>
-    internal void AcceptReply(InboundMessage reply, string customer, string senderName, string text, string transcriptLine, DateTimeOffset now)
+    /// <returns>How many older transcript lines were dropped to stay within <see cref="MaxPendingLines"/>.</returns>
+    internal int AcceptReply(InboundMessage reply, string customer, string senderName, string text, DateTimeOffset now)
     {
         PendingReply? wait = null;
+        bool live;
         lock (_gate)
         {
-            _messages.Add(new CallMessage(MessageDirection.Inbound, reply.Channel, reply.MessageId, senderName, customer,
-                text, now, actionName: null, status: "received"));
+            if (_received.Count == MaxReceivedMessages)
+            {
+                _received.Dequeue();
+            }
+
+            _repliesReceived++;
+            _received.Enqueue(new CallMessage(MessageDirection.Inbound, reply.Channel, reply.MessageId, senderName, customer,
+                text, now, actionName: null, status: "received") { Sequence = _messageSequence++ });
             var variable = _replyVariables.GetValueOrDefault((reply.Channel, senderName))
                 ?? CallVariables.DefaultReplyVariable(reply.Channel);
             _variables[variable] = text;
-            if (EndedAt is null)
+            live = EndedAt is null;
+            if (live)
             {
                 wait = FindWait(reply, senderName);
             }
         }
 
-        if (EndedAt is null)
+        var dropped = 0;
+        if (live)
         {
-            _transcript.Enqueue(transcriptLine);
+            _transcript.Enqueue(new PendingReplyLine(reply.Channel, text, reply.Media));
+            while (_transcript.Count > MaxPendingLines && _transcript.TryDequeue(out _))
+            {
+                dropped++;
+            }
         }
 
         wait?.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.Replied, text, reply));
+        return dropped;
     }
+
+    /// <summary>Whether dropped transcript lines should be reported now: once until the chat history takes the queue again.</summary>
+    internal bool ShouldReportDroppedLines() => Interlocked.Exchange(ref _droppedLinesReported, 1) == 0;
 
     /// <summary>Ends the wait on <paramref name="messageId"/> because the provider could not deliver it.</summary>
     internal void FailWait(string messageId, string? errorCode)
@@ -365,6 +403,16 @@ public sealed class CallSession
         }
 
         return _waits.Find(w => w.Channel == reply.Channel && string.Equals(w.SenderName, senderName, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Sent and received messages in the order they were recorded.</summary>
+    private static CallMessage[] Merge(List<CallMessage> sent, Queue<CallMessage> received)
+    {
+        var all = new CallMessage[sent.Count + received.Count];
+        sent.CopyTo(all);
+        received.CopyTo(all, sent.Count);
+        Array.Sort(all, static (left, right) => left.Sequence.CompareTo(right.Sequence));
+        return all;
     }
 
     private static bool IsSafePoint(ChatHistory history)

@@ -49,6 +49,8 @@ public sealed class CallSessionRegistry : ICallSessionRegistry
         var fresh = new CallSession(callId, caller, agent, metadata ?? new Dictionary<string, string>(), _time.GetUtcNow())
         {
             CallerIsTextable = textable,
+            MaxReceivedMessages = _options.MaxReceivedMessagesPerCall,
+            MaxPendingLines = _options.MaxPendingReplyLines,
         };
         var session = _byCallId.AddOrUpdate(callId, fresh, (_, existing) => existing.IsActive ? existing : fresh);
         if (ReferenceEquals(session, fresh))

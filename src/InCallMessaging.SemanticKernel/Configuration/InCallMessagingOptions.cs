@@ -46,6 +46,23 @@ public sealed class InCallMessagingOptions
     /// <value>The default value is 1,000 characters.</value>
     public int MaxReplyLength { get; set; } = 1000;
 
+    /// <summary>
+    /// The most received messages one call keeps in <see cref="CallSession.Messages"/>. A caller who floods the call
+    /// with texts cannot grow it without bound: past the limit the oldest received message leaves the log (it was
+    /// delivered already; <see cref="CallSession.RepliesReceived"/> still counts it). Sent messages are bounded by
+    /// <see cref="MaxMessagesPerCall"/>.
+    /// </summary>
+    /// <value>The default value is 50.</value>
+    public int MaxReceivedMessagesPerCall { get; set; } = 50;
+
+    /// <summary>
+    /// The most reply lines queued for a call's chat history between two turns. Past the limit the oldest line is
+    /// dropped, a warning is logged and <c>incall_messaging.replies.lines_dropped</c> counts it; the reply variables
+    /// and waiting actions still get every reply.
+    /// </summary>
+    /// <value>The default value is 10.</value>
+    public int MaxPendingReplyLines { get; set; } = 10;
+
     /// <summary>Whether phone numbers and message texts are masked in logs and traces.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool MaskPersonalData { get; set; } = true;

@@ -33,6 +33,9 @@ public static class InCallMessagingTelemetry
     internal static readonly Counter<long> RepliesUnmatched =
         Meter.CreateCounter<long>("incall_messaging.replies.unmatched", "{message}", "Inbound messages no call could be matched to.");
 
+    internal static readonly Counter<long> ReplyLinesDropped =
+        Meter.CreateCounter<long>("incall_messaging.replies.lines_dropped", "{line}", "Reply lines dropped from a call's pending transcript (more texts than MaxPendingReplyLines between two turns).");
+
     internal static readonly Counter<long> WaitOutcomes =
         Meter.CreateCounter<long>("incall_messaging.wait.outcomes", "{wait}", "Reply waits by outcome.");
 

@@ -53,6 +53,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Reply {MessageId} {Text} from {Customer} delivered to call {CallId}.")]
     private static partial void ReplyDeliveredCore(ILogger logger, string messageId, string text, string customer, string callId);
 
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Call {CallId} received more texts than MaxPendingReplyLines ({Limit}) between two turns; the oldest lines of its pending transcript are being dropped (reported once until the next turn).")]
+    public static partial void ReplyLinesDropped(ILogger logger, string callId, int limit);
+
     [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Inbound {MessageId} was delivered before; ignored.")]
     public static partial void DuplicateInbound(ILogger logger, string messageId);
 }

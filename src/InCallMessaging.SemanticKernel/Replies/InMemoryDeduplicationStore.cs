@@ -1,43 +1,46 @@
-using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace InCallMessaging.SemanticKernel.Replies;
 
-/// <summary>The in-memory <see cref="IDeduplicationStore"/> for a single host. Expired keys are purged periodically.</summary>
-public sealed class InMemoryDeduplicationStore(TimeProvider? timeProvider = null) : IDeduplicationStore
+/// <summary>
+/// The in-memory <see cref="IDeduplicationStore"/> for a single host. Expired keys are removed by <see cref="Purge"/>,
+/// which the call-eviction service runs every <see cref="InCallMessagingOptions.EvictionInterval"/>.
+/// </summary>
+/// <remarks>
+/// A busy host remembers every webhook delivery for a day, so the keys the plugin writes (<c>in:</c> or
+/// <c>status:</c>, a Twilio SID such as <c>SM</c> followed by 32 hex digits, and for statuses a known Twilio status)
+/// are kept as 24-byte values in lock-sharded dictionaries: no object per key for the garbage collector to trace.
+/// Any other key is kept as a string.
+/// </remarks>
+public sealed class InMemoryDeduplicationStore : IDeduplicationStore
 {
-    private readonly ConcurrentDictionary<string, long> _expiries = new(StringComparer.Ordinal);
-    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private const int ShardCount = 32;
 
-    /// <summary>How many keys are remembered.</summary>
-    public int Count => _expiries.Count;
+    private readonly Shard<SidKey>[] _sidShards = CreateShards<SidKey>();
+    private readonly Shard<string>[] _stringShards = CreateShards<string>();
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates an empty store.</summary>
+    /// <param name="timeProvider">The clock expiries are measured with; <see cref="TimeProvider.System"/> by default.</param>
+    public InMemoryDeduplicationStore(TimeProvider? timeProvider = null)
+    {
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>How many keys are remembered (expired keys count until they are purged).</summary>
+    public int Count => _sidShards.Sum(s => s.Count) + _stringShards.Sum(s => s.Count);
 
     /// <inheritdoc />
     public ValueTask<bool> TryMarkAsync(string key, TimeSpan retention, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(key);
         var now = _time.GetUtcNow().UtcTicks;
         var expiry = now + retention.Ticks;
-        while (true)
-        {
-            if (_expiries.TryAdd(key, expiry))
-            {
-                return ValueTask.FromResult(true);
-            }
-
-            if (!_expiries.TryGetValue(key, out var existing))
-            {
-                continue;
-            }
-
-            if (existing > now)
-            {
-                return ValueTask.FromResult(false);
-            }
-
-            if (_expiries.TryUpdate(key, expiry, existing))
-            {
-                return ValueTask.FromResult(true);
-            }
-        }
+        var first = SidKey.TryParse(key, out var compact)
+            ? ShardFor(_sidShards, compact).TryMark(compact, now, expiry)
+            : ShardFor(_stringShards, key).TryMark(key, now, expiry);
+        return ValueTask.FromResult(first);
     }
 
     /// <summary>Removes expired keys.</summary>
@@ -46,14 +49,194 @@ public sealed class InMemoryDeduplicationStore(TimeProvider? timeProvider = null
     {
         var now = _time.GetUtcNow().UtcTicks;
         var removed = 0;
-        foreach (var entry in _expiries)
+        foreach (var shard in _sidShards)
         {
-            if (entry.Value <= now && _expiries.TryRemove(entry))
-            {
-                removed++;
-            }
+            removed += shard.Purge(now);
+        }
+
+        foreach (var shard in _stringShards)
+        {
+            removed += shard.Purge(now);
         }
 
         return removed;
+    }
+
+    private static Shard<TKey>[] CreateShards<TKey>()
+        where TKey : notnull
+    {
+        var shards = new Shard<TKey>[ShardCount];
+        for (var i = 0; i < shards.Length; i++)
+        {
+            shards[i] = new Shard<TKey>();
+        }
+
+        return shards;
+    }
+
+    private static Shard<TKey> ShardFor<TKey>(Shard<TKey>[] shards, TKey key)
+        where TKey : notnull =>
+        shards[(int)((uint)EqualityComparer<TKey>.Default.GetHashCode(key) % ShardCount)];
+
+    /// <summary>One lock and one dictionary of key to expiry (UTC ticks).</summary>
+    private sealed class Shard<TKey>
+        where TKey : notnull
+    {
+        private readonly Lock _gate = new();
+        private readonly Dictionary<TKey, long> _expiries = new(EqualityComparer<TKey>.Default);
+
+        public int Count
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _expiries.Count;
+                }
+            }
+        }
+
+        public bool TryMark(TKey key, long now, long expiry)
+        {
+            lock (_gate)
+            {
+                ref var stored = ref CollectionsMarshal.GetValueRefOrAddDefault(_expiries, key, out var exists);
+                if (exists && stored > now)
+                {
+                    return false;
+                }
+
+                stored = expiry;
+                return true;
+            }
+        }
+
+        public int Purge(long now)
+        {
+            lock (_gate)
+            {
+                var removed = 0;
+                foreach (var (key, expiry) in _expiries)
+                {
+                    // Removing during enumeration is allowed for Dictionary<TKey, TValue> since .NET Core 3.0.
+                    if (expiry <= now && _expiries.Remove(key))
+                    {
+                        removed++;
+                    }
+                }
+
+                if (removed > 0 && _expiries.Count < _expiries.EnsureCapacity(0) / 4)
+                {
+                    _expiries.TrimExcess();
+                }
+
+                return removed;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>{kind}:{SID}</c> or <c>{kind}:{SID}:{status}</c> packed into 24 bytes: the SID's 128-bit hex value as two halves, its
+    /// two-letter type, the key's kind and a known status. Two keys are equal exactly when their strings are.
+    /// </summary>
+    private readonly record struct SidKey(ulong High, ulong Low, ushort SidType, byte Kind, byte Status)
+    {
+        private const string InboundPrefix = "in:";
+        private const string StatusPrefix = "status:";
+        private const int SidLength = 34;
+
+        // Twilio's message statuses; a status outside this list keeps its key as a string.
+        private static readonly string[] Statuses =
+        [
+            "accepted", "scheduled", "canceled", "queued", "sending", "sent", "failed", "delivered", "undelivered",
+            "receiving", "received", "read", "partially_delivered",
+        ];
+
+        public static bool TryParse(string key, out SidKey parsed)
+        {
+            parsed = default;
+            ReadOnlySpan<char> rest;
+            byte kind;
+            if (key.StartsWith(InboundPrefix, StringComparison.Ordinal))
+            {
+                kind = 1;
+                rest = key.AsSpan(InboundPrefix.Length);
+            }
+            else if (key.StartsWith(StatusPrefix, StringComparison.Ordinal))
+            {
+                kind = 2;
+                rest = key.AsSpan(StatusPrefix.Length);
+            }
+            else
+            {
+                return false;
+            }
+
+            if (rest.Length < SidLength || !TryParseSid(rest[..SidLength], out var high, out var low, out var sidType))
+            {
+                return false;
+            }
+
+            byte status = 0;
+            rest = rest[SidLength..];
+            if (kind == 1 && !rest.IsEmpty)
+            {
+                return false;
+            }
+
+            if (kind == 2)
+            {
+                if (rest.Length < 2 || rest[0] != ':')
+                {
+                    return false;
+                }
+
+                var name = rest[1..];
+                for (var i = 0; i < Statuses.Length && status == 0; i++)
+                {
+                    if (name.SequenceEqual(Statuses[i]))
+                    {
+                        status = (byte)(i + 1);
+                    }
+                }
+
+                if (status == 0)
+                {
+                    return false;
+                }
+            }
+
+            parsed = new SidKey(high, low, sidType, kind, status);
+            return true;
+        }
+
+        /// <summary>Two uppercase letters and 32 lowercase hex digits, Twilio's SID format (other spellings stay strings).</summary>
+        private static bool TryParseSid(ReadOnlySpan<char> sid, out ulong high, out ulong low, out ushort sidType)
+        {
+            high = low = 0;
+            sidType = 0;
+            if (!char.IsAsciiLetterUpper(sid[0]) || !char.IsAsciiLetterUpper(sid[1]))
+            {
+                return false;
+            }
+
+            var hex = sid[2..];
+            foreach (var c in hex)
+            {
+                if (!char.IsAsciiHexDigitLower(c))
+                {
+                    return false;
+                }
+            }
+
+            if (!ulong.TryParse(hex[..16], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out high)
+                || !ulong.TryParse(hex[16..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out low))
+            {
+                return false;
+            }
+
+            sidType = (ushort)((sid[0] << 8) | sid[1]);
+            return true;
+        }
     }
 }

@@ -90,8 +90,17 @@ internal sealed class ReplyHub : IReplyHub
             return ReplyDeliveryOutcome.Unmatched;
         }
 
-        session.AcceptReply(message, customer, sender, text, TranscriptLine(message, text), now);
+        var dropped = session.AcceptReply(message, customer, sender, text, now);
         InCallMessagingTelemetry.RepliesMatched.Add(1);
+        if (dropped > 0)
+        {
+            InCallMessagingTelemetry.ReplyLinesDropped.Add(dropped);
+            if (session.ShouldReportDroppedLines())
+            {
+                Log.ReplyLinesDropped(_logger, session.CallId, _options.MaxPendingReplyLines);
+            }
+        }
+
         if (session.IsActive)
         {
             Log.ReplyDelivered(_logger, _options.MaskPersonalData, message.MessageId, text, customer, session.CallId);
@@ -149,6 +158,12 @@ internal sealed class ReplyHub : IReplyHub
     /// <summary>Keeps a customer's text on one line and within bounds: it is untrusted input headed for a prompt.</summary>
     internal static string Sanitize(string text, int maxLength)
     {
+        if (IsClean(text, maxLength))
+        {
+            // The usual text: nothing to change, no copy.
+            return text;
+        }
+
         var builder = new StringBuilder(Math.Min(text.Length, maxLength + 1));
         var lastWasSpace = false;
         foreach (var c in text)
@@ -178,17 +193,37 @@ internal sealed class ReplyHub : IReplyHub
         return builder.ToString().TrimEnd();
     }
 
-    private static string TranscriptLine(InboundMessage message, string text)
+    /// <summary>Whether <see cref="Sanitize"/> would return <paramref name="text"/> unchanged: single spaces only, not at the ends.</summary>
+    private static bool IsClean(string text, int maxLength)
     {
-        var label = message.Channel == MessageChannel.WhatsApp ? "[WhatsApp Reply]: " : "[SMS Reply]: ";
-        if (message.Media.Count == 0)
+        if (text.Length > maxLength || (text.Length > 0 && (text[0] == ' ' || text[^1] == ' ')))
         {
-            return label + text;
+            return false;
         }
 
-        var media = string.Join(", ", message.Media.Select(m => m.ContentType));
-        var attachment = $"(attached {message.Media.Count} file{(message.Media.Count == 1 ? "" : "s")}: {media})";
-        return text.Length == 0 ? label + attachment : $"{label}{text} {attachment}";
+        var lastWasSpace = false;
+        foreach (var c in text)
+        {
+            if (c == ' ')
+            {
+                if (lastWasSpace)
+                {
+                    return false;
+                }
+
+                lastWasSpace = true;
+            }
+            else if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                return false;
+            }
+            else
+            {
+                lastWasSpace = false;
+            }
+        }
+
+        return true;
     }
 
     private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;

@@ -77,6 +77,34 @@ public static class TwilioSignature
     }
 
     /// <summary>
+    /// Checks an <c>X-Twilio-Signature</c> header of a form POST from its raw body, as received
+    /// (<c>application/x-www-form-urlencoded</c>): the body is decoded once, without building a form collection.
+    /// </summary>
+    /// <param name="url">The full URL Twilio requested, query string included, as Twilio saw it (the public URL behind a proxy).</param>
+    /// <param name="formBody">The request body exactly as received.</param>
+    /// <param name="signature">The <c>X-Twilio-Signature</c> header value.</param>
+    /// <param name="authToken">The account's Auth Token.</param>
+    /// <returns><see langword="true"/> when the signature matches one of the URL's forms; <see langword="false"/> also when the body is not a valid form.</returns>
+    public static bool IsValidFormBody(string url, ReadOnlySpan<byte> formBody, string signature, string authToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentException.ThrowIfNullOrEmpty(authToken);
+        return FormBody.TryParse(formBody, out var form, out _) && IsValid(url, form, signature, authToken);
+    }
+
+    /// <summary>Checks a signature over a form body that is already decoded.</summary>
+    internal static bool IsValid(string url, FormBody form, string signature, string authToken)
+    {
+        if (!LooksLikeSignature(signature))
+        {
+            return false;
+        }
+
+        using var payload = new SignedPayload(url, form);
+        return Matches(payload, url, signature, authToken);
+    }
+
+    /// <summary>
     /// Checks a request with a JSON (or other raw) body: Twilio signs the URL, which carries
     /// <c>bodySHA256=&lt;hex SHA-256 of the body&gt;</c>, and the body must hash to that value.
     /// </summary>
@@ -315,6 +343,25 @@ public static class TwilioSignature
             finally
             {
                 ArrayPool<Parameter>.Shared.Return(parameters, clearArray: true);
+            }
+        }
+
+        public SignedPayload(string url, FormBody form)
+        {
+            Span<int> order = form.Count <= 128 ? stackalloc int[form.Count] : new int[form.Count];
+            form.SortedIndices(order);
+            _urlRoom = Utf8.GetByteCount(url) + 4;
+            _end = _urlRoom + form.DecodedLength;
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_end, 1));
+            var position = _urlRoom;
+            foreach (var index in order)
+            {
+                var name = form.NameBytes(index);
+                name.CopyTo(_buffer.AsSpan(position));
+                position += name.Length;
+                var value = form.ValueBytes(index);
+                value.CopyTo(_buffer.AsSpan(position));
+                position += value.Length;
             }
         }
 

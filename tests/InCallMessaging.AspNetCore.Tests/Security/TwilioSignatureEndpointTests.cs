@@ -222,4 +222,26 @@ public sealed class TwilioSignatureEndpointTests
         Assert.Equal("""reached:{"CallSid":"CA1"}""", await genuine.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Forbidden, altered.StatusCode);
     }
+
+    [Fact]
+    public async Task An_endpoint_behind_the_filter_reads_the_signed_form_and_its_raw_body_unchanged()
+    {
+        await using var host = await WebhookTestHost.StartAsync(o => o.Map = app =>
+        {
+            app.MapInCallMessagingWebhooks();
+            app.MapPost("/hooks/form", async (HttpRequest request) =>
+            {
+                var raw = await new StreamReader(request.Body).ReadToEndAsync();
+                var form = await request.ReadFormAsync();
+                return $"{form["Tag"]}|{form["Body"]}|{form["tag"].Count}|{raw}";
+            }).ValidateTwilioSignature();
+        });
+        KeyValuePair<string, string>[] form = [new("Tag", "a"), new("Body", "Hi + bye & café"), new("Tag", "b")];
+
+        using var response = await host.Client.SendAsync(TwilioTestSigner.SignedForm(host.Url("hooks/form"), host.TwilioUrl("hooks/form"), form, WebhookTestHost.AuthToken));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var expectedRaw = await new FormUrlEncodedContent(form).ReadAsStringAsync();
+        Assert.Equal("a,b|Hi + bye & café|2|" + expectedRaw, await response.Content.ReadAsStringAsync());
+    }
 }

@@ -1,14 +1,19 @@
 using InCallMessaging.AspNetCore.Twilio;
 using InCallMessaging.SemanticKernel;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Primitives;
+using System.Text;
+using InCallMessaging.Twilio;
 
 namespace InCallMessaging.AspNetCore.Tests.Twilio;
 
 public sealed class TwilioWebhookParserTests
 {
-    private static FormCollection Form(params (string Key, string Value)[] fields) =>
-        new(fields.ToDictionary(f => f.Key, f => new StringValues(f.Value)));
+    /// <summary>A form body as Twilio posts it: the fields URL-encoded, then decoded by the production parser.</summary>
+    private static FormBody Form(params (string Key, string Value)[] fields)
+    {
+        var body = string.Join("&", fields.Select(f => Uri.EscapeDataString(f.Key) + "=" + Uri.EscapeDataString(f.Value)));
+        Assert.True(FormBody.TryParse(Encoding.UTF8.GetBytes(body), out var form, out var problem), problem);
+        return form;
+    }
 
     [Fact]
     public void An_sms_is_parsed_and_unknown_parameters_are_ignored()
@@ -86,13 +91,13 @@ public sealed class TwilioWebhookParserTests
     [InlineData("From", "whatsapp:", "'From'")]
     public void Bad_fields_are_named(string field, string value, string expected)
     {
-        var fields = new Dictionary<string, StringValues>
+        var fields = new Dictionary<string, string>
         {
             ["MessageSid"] = "MM1", ["From"] = "+14155550100", ["To"] = "+15005550006", ["NumMedia"] = "1", ["MediaUrl0"] = "https://x.test/0",
         };
         fields[field] = value;
 
-        Assert.False(TwilioWebhookParser.TryParseInbound(new FormCollection(fields), out var message, out var problem));
+        Assert.False(TwilioWebhookParser.TryParseInbound(Form([.. fields.Select(f => (f.Key, f.Value))]), out var message, out var problem));
 
         Assert.Null(message);
         Assert.Contains(expected, problem, StringComparison.Ordinal);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.SemanticKernel.Replies;
+using InCallMessaging.Twilio;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -38,9 +39,9 @@ internal static class BenchServer
         var mode = Options.String(args, "--mode", "webhook")!;
         var port = Options.Int(args, "--port", 5080);
         var calls = Options.Int(args, "--calls", LoadGenerator.DefaultCalls);
-        if (mode is not ("webhook" or "bare" or "bare-read" or "bare-form"))
+        if (mode is not ("webhook" or "bare" or "bare-read" or "bare-form" or "bare-signed"))
         {
-            Console.Error.WriteLine("--mode must be webhook, bare, bare-read or bare-form");
+            Console.Error.WriteLine("--mode must be webhook, bare, bare-read, bare-form or bare-signed");
             return 2;
         }
 
@@ -75,7 +76,21 @@ internal static class BenchServer
 
         if (mode == "webhook")
         {
-            builder.Services.AddInCallMessaging(Fixture.Configure);
+            var experiment = Environment.GetEnvironmentVariable("BENCH_EXPERIMENT") ?? "";
+            if (experiment.Contains("nodedupe", StringComparison.Ordinal))
+            {
+                builder.Services.AddSingleton<IDeduplicationStore, NoDedupe>();
+            }
+
+            builder.Services.AddInCallMessaging(o =>
+            {
+                Fixture.Configure(o);
+                if (experiment.Contains("lean", StringComparison.Ordinal))
+                {
+                    o.MaxReceivedMessagesPerCall = 1;
+                    o.MaxPendingReplyLines = 1;
+                }
+            });
             builder.Services.AddInCallMessagingTwilio(builder.Configuration.GetSection("InCallMessaging:Twilio"));
             builder.Services.AddInCallMessagingWebhooks(builder.Configuration.GetSection("InCallMessaging:Webhooks"));
 
@@ -107,6 +122,26 @@ internal static class BenchServer
             {
                 var buffer = new byte[request.ContentLength ?? 0];
                 await request.Body.ReadExactlyAsync(buffer);
+                Interlocked.Increment(ref counters.Requests);
+                return Results.Bytes(twiml, "text/xml; charset=utf-8");
+            });
+        }
+        else if (mode == "bare-signed")
+        {
+            // Calibration: the least any Twilio webhook must do before it looks at the message: read the body, decode
+            // the form and check X-Twilio-Signature (the same production code the webhook runs), nothing else.
+            var twiml = Encoding.UTF8.GetBytes(EmptyTwiml);
+            var url = $"http://127.0.0.1:{port}{Path}";
+            app.MapPost(Path, async (HttpRequest request) =>
+            {
+                var body = new byte[request.ContentLength ?? 0];
+                await request.Body.ReadExactlyAsync(body);
+                if (!FormBody.TryParseInPlace(body, out var form, out _)
+                    || !TwilioSignature.IsValid(url, form, request.Headers["X-Twilio-Signature"].ToString(), Fixture.AuthToken))
+                {
+                    return Results.StatusCode(StatusCodes.Status403Forbidden);
+                }
+
                 Interlocked.Increment(ref counters.Requests);
                 return Results.Bytes(twiml, "text/xml; charset=utf-8");
             });
@@ -152,6 +187,11 @@ internal static class BenchServer
         }
     }
 
+    private sealed class NoDedupe : IDeduplicationStore
+    {
+        public ValueTask<bool> TryMarkAsync(string key, TimeSpan retention, CancellationToken cancellationToken = default) => ValueTask.FromResult(true);
+    }
+
     internal sealed class Counters
     {
         public long Requests;
@@ -166,13 +206,8 @@ internal static class BenchServer
             long inbound = 0;
             foreach (var session in sessions)
             {
-                foreach (var message in session.Messages)
-                {
-                    if (message.Direction == MessageDirection.Inbound)
-                    {
-                        inbound++;
-                    }
-                }
+                // Every reply the call accepted (its message log keeps only the newest MaxReceivedMessagesPerCall).
+                inbound += session.RepliesReceived;
             }
 
             return new ServerStats

@@ -24,6 +24,7 @@ public class WebhookPartsBenchmarks
     private string _signature = null!;
     private List<KeyValuePair<string, string>> _pairs = null!;
     private IncrementalHash _reused = null!;
+    private FormBody _form = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -36,7 +37,9 @@ public class WebhookPartsBenchmarks
         _key = Encoding.UTF8.GetBytes(Fixture.AuthToken);
         _pairs = [.. new FormReader(Encoding.UTF8.GetString(_body)).ReadForm().Select(f => new KeyValuePair<string, string>(f.Key, f.Value.ToString()))];
         _reused = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, _key);
-        if (!SignatureCheck())
+        _ = FormBody.TryParse(_body, out var form, out _);
+        _form = form!;
+        if (!SignatureCheck() || !SignatureCheckFormBody() || !SignatureCheckRawBody())
         {
             throw new InvalidOperationException("Signature set-up is wrong.");
         }
@@ -56,8 +59,17 @@ public class WebhookPartsBenchmarks
     public int FormFromBytes() =>
         new FormPipeReader(PipeReader.Create(new ReadOnlySequence<byte>(_body))).ReadFormAsync().GetAwaiter().GetResult().Count;
 
-    [Benchmark(Description = "TwilioSignature.IsValid (sort, encode, HMAC-SHA1, compare)")]
+    [Benchmark(Description = "form: FormBody.TryParse (the webhook's one decoding)")]
+    public int FormBodyDecode() => FormBody.TryParse(_body, out var form, out _) ? form.Count : -1;
+
+    [Benchmark(Description = "TwilioSignature.IsValid over name/value pairs (sort, encode, HMAC-SHA1, compare)")]
     public bool SignatureCheck() => TwilioSignature.IsValid(Url, _pairs, _signature, Fixture.AuthToken);
+
+    [Benchmark(Description = "TwilioSignature.IsValid over a decoded FormBody (what the webhook runs)")]
+    public bool SignatureCheckFormBody() => TwilioSignature.IsValid(Url, _form, _signature, Fixture.AuthToken);
+
+    [Benchmark(Description = "TwilioSignature.IsValidFormBody: decode + check from the raw body")]
+    public bool SignatureCheckRawBody() => TwilioSignature.IsValidFormBody(Url, _body, _signature, Fixture.AuthToken);
 
     [Benchmark(Description = "HMACSHA1.HashData one-shot (~600 B)")]
     public byte OneShotHmac()

@@ -1,0 +1,116 @@
+using System.Globalization;
+using InCallMessaging.SemanticKernel.Replies;
+using Microsoft.Extensions.Time.Testing;
+
+namespace InCallMessaging.SemanticKernel.Tests.Core.Replies;
+
+/// <summary>
+/// The in-memory dedupe store: the plugin's own keys (Twilio SIDs) are packed into values, everything else stays a
+/// string; either way a key is remembered exactly until its retention ends.
+/// </summary>
+public sealed class InMemoryDeduplicationStoreTests
+{
+    private const string Sid = "SM0123456789abcdef0123456789abcdef";
+    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-11-22T10:00:00Z", CultureInfo.InvariantCulture);
+    private static readonly TimeSpan Day = TimeSpan.FromHours(24);
+
+    [Theory]
+    [InlineData("in:" + Sid)]
+    [InlineData("status:" + Sid + ":delivered")]
+    [InlineData("status:" + Sid + ":partially_delivered")]
+    [InlineData("status:" + Sid + ":some_future_status")]
+    [InlineData("in:SM0123456789ABCDEF0123456789ABCDEF")]
+    [InlineData("in:SM123")]
+    [InlineData("custom:anything at all")]
+    public async Task Any_key_is_marked_once(string key)
+    {
+        var store = new InMemoryDeduplicationStore(new FakeTimeProvider(Now));
+
+        Assert.True(await store.TryMarkAsync(key, Day));
+        Assert.False(await store.TryMarkAsync(key, Day));
+        Assert.Equal(1, store.Count);
+    }
+
+    [Fact]
+    public async Task Keys_that_differ_anywhere_are_different()
+    {
+        var store = new InMemoryDeduplicationStore(new FakeTimeProvider(Now));
+        string[] keys =
+        [
+            "in:" + Sid,
+            "in:MM" + Sid[2..],
+            "in:" + Sid[..^1] + "0",
+            "status:" + Sid + ":sent",
+            "status:" + Sid + ":delivered",
+            "status:MM" + Sid[2..] + ":delivered",
+            "in:SM0123456789ABCDEF0123456789ABCDEF",
+            "in:" + Sid + ":delivered",
+            "status:" + Sid,
+        ];
+
+        foreach (var key in keys)
+        {
+            Assert.True(await store.TryMarkAsync(key, Day), key);
+        }
+
+        foreach (var key in keys)
+        {
+            Assert.False(await store.TryMarkAsync(key, Day), key);
+        }
+
+        Assert.Equal(keys.Length, store.Count);
+    }
+
+    [Fact]
+    public async Task Concurrent_marks_of_one_key_let_exactly_one_through()
+    {
+        var store = new InMemoryDeduplicationStore();
+        for (var round = 0; round < 50; round++)
+        {
+            var key = "in:SM" + round.ToString("x32", CultureInfo.InvariantCulture);
+            var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => store.TryMarkAsync(key, Day).AsTask())));
+
+            Assert.Equal(1, results.Count(first => first));
+        }
+    }
+
+    [Fact]
+    public async Task Purge_removes_only_expired_keys_of_both_kinds()
+    {
+        var time = new FakeTimeProvider(Now);
+        var store = new InMemoryDeduplicationStore(time);
+        await store.TryMarkAsync("in:" + Sid, TimeSpan.FromMinutes(1));
+        await store.TryMarkAsync("custom:short", TimeSpan.FromMinutes(1));
+        await store.TryMarkAsync("status:" + Sid + ":sent", TimeSpan.FromMinutes(5));
+        await store.TryMarkAsync("custom:long", TimeSpan.FromMinutes(5));
+
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(2, store.Purge());
+        Assert.Equal(2, store.Count);
+        Assert.True(await store.TryMarkAsync("in:" + Sid, Day));
+        Assert.True(await store.TryMarkAsync("custom:short", Day));
+        Assert.False(await store.TryMarkAsync("status:" + Sid + ":sent", Day));
+        Assert.False(await store.TryMarkAsync("custom:long", Day));
+    }
+
+    [Fact]
+    public async Task Many_keys_are_all_remembered_and_all_purged_when_expired()
+    {
+        var time = new FakeTimeProvider(Now);
+        var store = new InMemoryDeduplicationStore(time);
+        const int count = 20_000;
+        for (var i = 0; i < count; i++)
+        {
+            Assert.True(await store.TryMarkAsync("in:SM" + i.ToString("x32", CultureInfo.InvariantCulture), TimeSpan.FromMinutes(1)));
+        }
+
+        Assert.Equal(count, store.Count);
+        Assert.False(await store.TryMarkAsync("in:SM" + 12345.ToString("x32", CultureInfo.InvariantCulture), TimeSpan.FromMinutes(1)));
+
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(count, store.Purge());
+        Assert.Equal(0, store.Count);
+    }
+}

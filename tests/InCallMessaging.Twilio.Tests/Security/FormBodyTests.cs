@@ -1,0 +1,155 @@
+using System.Text;
+
+namespace InCallMessaging.Twilio.Tests.Security;
+
+/// <summary>
+/// The webhook's one decoding of a form body: what it decodes, what it refuses, and that a signature checked over it is
+/// the signature checked over the same form's name/value pairs.
+/// </summary>
+public sealed class FormBodyTests
+{
+    private const string Token = "12345";
+    private const string Url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+
+    private static FormBody Parse(string body)
+    {
+        Assert.True(FormBody.TryParse(Encoding.UTF8.GetBytes(body), out var form, out var problem), problem);
+        return form;
+    }
+
+    private static string Encode(IEnumerable<KeyValuePair<string, string>> fields) =>
+        string.Join("&", fields.Select(f => Uri.EscapeDataString(f.Key) + "=" + Uri.EscapeDataString(f.Value)));
+
+    [Fact]
+    public void Plus_and_percent_escapes_are_decoded()
+    {
+        var form = Parse("Body=Yes%2C+3pm+works%21&From=%2B14155550100&Emoji=%F0%9F%91%8D&Accent=caf%C3%A9");
+
+        Assert.Equal(4, form.Count);
+        Assert.Equal("Yes, 3pm works!", form["Body"]);
+        Assert.Equal("+14155550100", form["From"]);
+        Assert.Equal("\U0001F44D", form["Emoji"]);
+        Assert.Equal("café", form["Accent"]);
+    }
+
+    [Fact]
+    public void Odd_segments_are_read_as_ASP_NET_Core_reads_them()
+    {
+        var form = Parse("&a=1&&flag&b=&c=100%&d=%zz&e=%4");
+
+        Assert.Equal(["a", "flag", "b", "c", "d", "e"], Enumerable.Range(0, form.Count).Select(form.Name));
+        Assert.Equal("1", form["a"]);
+        Assert.Equal("", form["flag"]);
+        Assert.Equal("", form["b"]);
+        Assert.Equal("100%", form["c"]);
+        Assert.Equal("%zz", form["d"]);
+        Assert.Equal("%4", form["e"]);
+    }
+
+    [Fact]
+    public void Names_are_found_ignoring_case_and_the_first_of_a_repeated_name_wins()
+    {
+        var form = Parse("MediaUrl0=first&mediaurl0=second");
+
+        Assert.Equal("first", form["mediaurl0"]);
+        Assert.True(form.Contains("MEDIAURL0"));
+        Assert.False(form.Contains("MediaUrl1"));
+        Assert.Null(form["MediaUrl1"]);
+        Assert.Equal(2, form.Pairs().Count());
+    }
+
+    [Theory]
+    [InlineData("Body=%FF%FE")]
+    [InlineData("%C3=x")]
+    [InlineData("Body=%ED%A0%80")]
+    public void A_field_that_is_not_UTF8_once_decoded_is_refused(string body)
+    {
+        Assert.False(FormBody.TryParse(Encoding.ASCII.GetBytes(body), out var form, out var problem));
+
+        Assert.Null(form);
+        Assert.Contains("not UTF-8", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Too_many_fields_are_refused()
+    {
+        var body = string.Join("&", Enumerable.Range(0, FormBody.MaxFields + 1).Select(i => $"f{i}=1"));
+
+        Assert.False(FormBody.TryParse(Encoding.ASCII.GetBytes(body), out _, out var problem));
+        Assert.Contains($"more than {FormBody.MaxFields} fields", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decoding_in_place_gives_the_same_fields_as_decoding_a_copy()
+    {
+        const string body = "Body=Hello+%E2%9C%93+world&From=%2B1415&To=whatsapp%3A%2B1500&NumMedia=0";
+        var copy = Parse(body);
+        var bytes = Encoding.UTF8.GetBytes(body);
+
+        Assert.True(FormBody.TryParseInPlace(bytes, out var inPlace, out _));
+
+        Assert.Equal(copy.Pairs(), inPlace.Pairs());
+        Assert.Equal("Hello ✓ world", inPlace["Body"]);
+    }
+
+    [Fact]
+    public void Signing_order_is_by_name_bytes_with_repeated_names_in_body_order()
+    {
+        var form = Parse("b=2&B=3&a=1&b=1&ab=0&Body=x&BodyX=y&aaaaaaaaaz=1&aaaaaaaaa=2&%C3%A9=e&z=last");
+        Span<int> order = stackalloc int[form.Count];
+
+        form.SortedIndices(order);
+
+        var names = new List<string>();
+        foreach (var index in order)
+        {
+            names.Add(form.Name(index) + "=" + form.Value(index));
+        }
+
+        Assert.Equal(["B=3", "Body=x", "BodyX=y", "a=1", "aaaaaaaaa=2", "aaaaaaaaaz=1", "ab=0", "b=2", "b=1", "z=last", "é=e"], names);
+    }
+
+    [Fact]
+    public void Large_forms_are_sorted_the_same_way()
+    {
+        var random = new Random(7);
+        var fields = Enumerable.Range(0, 300).Select(i => new KeyValuePair<string, string>("k" + random.Next(0, 50), i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        var form = Parse(Encode(fields));
+        var order = new int[form.Count];
+
+        form.SortedIndices(order);
+
+        var expected = fields.Select((f, i) => (f, i)).OrderBy(x => x.f.Key, StringComparer.Ordinal).ThenBy(x => x.i).Select(x => x.f.Value);
+        Assert.Equal(expected, order.Select(form.Value));
+    }
+
+    [Fact]
+    public void The_documented_vector_is_valid_from_the_raw_body()
+    {
+        const string body = "CallSid=CA1234567890ABCDE&Caller=%2B12349013030&Digits=1234&From=%2B12349013030&To=%2B18005551212";
+
+        Assert.True(TwilioSignature.IsValidFormBody(Url, Encoding.UTF8.GetBytes(body), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", Token));
+        Assert.False(TwilioSignature.IsValidFormBody(Url, Encoding.UTF8.GetBytes(body.Replace("1234&", "1235&", StringComparison.Ordinal)), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", Token));
+        Assert.False(TwilioSignature.IsValidFormBody(Url, Encoding.ASCII.GetBytes(body + "&x=%FF"), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", Token));
+    }
+
+    [Fact]
+    public void A_signature_over_the_decoded_body_matches_one_over_the_same_pairs()
+    {
+        var random = new Random(42);
+        const string alphabet = "aAbBzZ09 +%&=/:?é✓_-";
+        for (var round = 0; round < 200; round++)
+        {
+            var fields = Enumerable.Range(0, random.Next(0, 25))
+                .Select(_ => new KeyValuePair<string, string>(Text(random, alphabet, 1, 8), Text(random, alphabet, 0, 30)))
+                .ToList();
+            var signature = TwilioSignature.Compute(Url, fields, Token);
+
+            Assert.True(TwilioSignature.IsValid(Url, Parse(Encode(fields)), signature, Token), Encode(fields));
+            Assert.True(TwilioSignature.IsValidFormBody(Url, Encoding.UTF8.GetBytes(Encode(fields)), signature, Token));
+        }
+    }
+
+    private static string Text(Random random, string alphabet, int min, int max) =>
+        new([.. Enumerable.Range(0, random.Next(min, max + 1)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+}
