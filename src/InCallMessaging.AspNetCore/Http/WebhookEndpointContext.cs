@@ -28,6 +28,9 @@ internal sealed class WebhookEndpointContext(IServiceProvider services)
         services.GetRequiredService<IOptionsMonitor<WebhookOptions>>(),
         services.GetRequiredService<ILoggerFactory>().CreateLogger(WebhookLog.Category));
 
+    /// <summary>The current time, from the application's <see cref="TimeProvider"/>.</summary>
+    public DateTimeOffset Now => _time.GetUtcNow();
+
     /// <summary>The current webhook options.</summary>
     public WebhookOptions Options => _options.CurrentValue;
 

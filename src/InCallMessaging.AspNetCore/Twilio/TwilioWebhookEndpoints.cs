@@ -26,7 +26,7 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
             return;
         }
 
-        if (!TwilioWebhookParser.TryParseInbound(check.Form, out var message, out var problem))
+        if (!TwilioWebhookParser.TryParseInbound(check.Form, out var message, out var problem, endpoint.Now))
         {
             await endpoint.Reject(context, StatusCodes.Status400BadRequest, problem).ExecuteAsync(context);
             return;

@@ -21,7 +21,12 @@ internal static class TwilioWebhookParser
     private const int MaxMedia = 20;
 
     /// <summary>Parses an inbound-message webhook; on failure <paramref name="problem"/> names the missing or bad field.</summary>
-    public static bool TryParseInbound(FormBody form, [NotNullWhen(true)] out InboundMessage? message, [NotNullWhen(false)] out string? problem)
+    /// <param name="form">The decoded form.</param>
+    /// <param name="message">The message, received at <paramref name="receivedAt"/>.</param>
+    /// <param name="problem">What is missing or wrong.</param>
+    /// <param name="receivedAt">When the webhook arrived; left unset, the hub fills it in.</param>
+    public static bool TryParseInbound(FormBody form, [NotNullWhen(true)] out InboundMessage? message, [NotNullWhen(false)] out string? problem,
+        DateTimeOffset receivedAt = default)
     {
         message = null;
         var messageId = First(form, "MessageSid", "SmsMessageSid", "SmsSid");
@@ -70,6 +75,7 @@ internal static class TwilioWebhookParser
             Media = media,
             InReplyToMessageId = First(form, "OriginalRepliedMessageSid"),
             OptOutType = First(form, "OptOutType"),
+            ReceivedAt = receivedAt,
         };
         return true;
     }

@@ -75,7 +75,8 @@ internal sealed class FormBody
             written += Decode(equals < 0 ? segment : segment[..equals], decoded.AsSpan(written));
             var valueStart = written;
             written += equals < 0 ? 0 : Decode(segment[(equals + 1)..], decoded.AsSpan(written));
-            if (!System.Text.Unicode.Utf8.IsValid(decoded.AsSpan(nameStart, written - nameStart)))
+            if (!System.Text.Unicode.Utf8.IsValid(decoded.AsSpan(nameStart, valueStart - nameStart))
+                || !System.Text.Unicode.Utf8.IsValid(decoded.AsSpan(valueStart, written - valueStart)))
             {
                 problem = "The form body is not UTF-8 once decoded (field " + (count + 1) + ").";
                 return false;

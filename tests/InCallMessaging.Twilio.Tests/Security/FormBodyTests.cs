@@ -62,6 +62,7 @@ public sealed class FormBodyTests
     [InlineData("Body=%FF%FE")]
     [InlineData("%C3=x")]
     [InlineData("Body=%ED%A0%80")]
+    [InlineData("Na%C3=%A9")]
     public void A_field_that_is_not_UTF8_once_decoded_is_refused(string body)
     {
         Assert.False(FormBody.TryParse(Encoding.ASCII.GetBytes(body), out var form, out var problem));
