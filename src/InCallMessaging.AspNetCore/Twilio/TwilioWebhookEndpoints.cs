@@ -1,5 +1,6 @@
 using InCallMessaging.AspNetCore.Diagnostics;
 using InCallMessaging.AspNetCore.Http;
+using InCallMessaging.Twilio;
 using Microsoft.AspNetCore.Http;
 
 namespace InCallMessaging.AspNetCore.Twilio;
@@ -13,20 +14,12 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
     /// <summary><c>POST {prefix}/messages</c>: an inbound SMS or WhatsApp message, answered with empty TwiML.</summary>
     public async Task InboundAsync(HttpContext context)
     {
-        var check = await endpoint.TwilioValidator.CheckAsync(context, share: false);
-        if (check.Rejection is not null)
+        if (await SignedFormAsync(context) is not { } form)
         {
-            await check.Rejection.ExecuteAsync(context);
             return;
         }
 
-        if (check.Form is null)
-        {
-            await endpoint.Reject(context, StatusCodes.Status400BadRequest, WebhookRequestReader.NotAForm(context.Request)).ExecuteAsync(context);
-            return;
-        }
-
-        if (!TwilioWebhookParser.TryParseInbound(check.Form, out var message, out var problem, endpoint.Now))
+        if (!TwilioWebhookParser.TryParseInbound(form, out var message, out var problem, endpoint.Now))
         {
             await endpoint.Reject(context, StatusCodes.Status400BadRequest, problem).ExecuteAsync(context);
             return;
@@ -39,20 +32,12 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
     /// <summary><c>POST {prefix}/status</c>: a delivery-status callback for an outbound message.</summary>
     public async Task StatusAsync(HttpContext context)
     {
-        var check = await endpoint.TwilioValidator.CheckAsync(context, share: false);
-        if (check.Rejection is not null)
+        if (await SignedFormAsync(context) is not { } form)
         {
-            await check.Rejection.ExecuteAsync(context);
             return;
         }
 
-        if (check.Form is null)
-        {
-            await endpoint.Reject(context, StatusCodes.Status400BadRequest, WebhookRequestReader.NotAForm(context.Request)).ExecuteAsync(context);
-            return;
-        }
-
-        if (!TwilioWebhookParser.TryParseStatus(check.Form, out var update, out var problem))
+        if (!TwilioWebhookParser.TryParseStatus(form, out var update, out var problem))
         {
             await endpoint.Reject(context, StatusCodes.Status400BadRequest, problem).ExecuteAsync(context);
             return;
@@ -62,5 +47,19 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
         var outcome = await endpoint.Hub.ApplyStatusAsync(update, CancellationToken.None);
         WebhookLog.StatusAccepted(endpoint.Logger, update.Status, update.MessageId, update.ErrorCode, outcome.ToString());
         await WebhookResults.Twiml().ExecuteAsync(context);
+    }
+
+    /// <summary>The request's decoded form when its signature matches; otherwise answers the request and returns null.</summary>
+    private async ValueTask<FormBody?> SignedFormAsync(HttpContext context)
+    {
+        var check = await endpoint.TwilioValidator.CheckAsync(context, share: false);
+        var rejection = check.Rejection
+            ?? (check.Form is null ? endpoint.Reject(context, StatusCodes.Status400BadRequest, WebhookRequestReader.NotAForm(context.Request)) : null);
+        if (rejection is not null)
+        {
+            await rejection.ExecuteAsync(context);
+        }
+
+        return rejection is null ? check.Form : null;
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
@@ -24,7 +23,7 @@ public sealed class CallSession
     private readonly List<PendingReply> _waits = [];
     private readonly Dictionary<string, DateTimeOffset> _recentTexts = new(StringComparer.Ordinal);
     private readonly Dictionary<(MessageChannel, string), string> _replyVariables = new(SenderKeyComparer.Instance);
-    private readonly ConcurrentQueue<PendingReplyLine> _transcript = new();
+    private readonly Queue<PendingReplyLine> _transcript = new();
     private readonly CancellationTokenSource _ended = new();
     private int _reservedSends;
     private long _messageSequence;
@@ -101,7 +100,16 @@ public sealed class CallSession
     }
 
     /// <summary>Whether replies are queued for the chat history (see <see cref="ApplyPendingReplies(ChatHistory)"/>).</summary>
-    public bool HasPendingReplies => !_transcript.IsEmpty;
+    public bool HasPendingReplies
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _transcript.Count > 0;
+            }
+        }
+    }
 
     /// <summary>A snapshot of the call's variables: caller and agent numbers, call id, metadata and replies so far.</summary>
     public IReadOnlyDictionary<string, string> Variables
@@ -185,40 +193,36 @@ public sealed class CallSession
     public int ApplyPendingReplies(ChatHistory history)
     {
         ArgumentNullException.ThrowIfNull(history);
-        if (_transcript.IsEmpty || !IsSafePoint(history))
+        if (!HasPendingReplies || !IsSafePoint(history))
         {
             return 0;
         }
 
-        Volatile.Write(ref _droppedLinesReported, 0);
-        var added = 0;
-        while (_transcript.TryDequeue(out var line))
+        var lines = TakePendingLines();
+        foreach (var line in lines)
         {
-            history.AddUserMessage(line.ToString());
-            added++;
+            history.AddUserMessage(line);
         }
 
-        return added;
+        return lines.Length;
     }
 
     /// <summary>The same as <see cref="ApplyPendingReplies(ChatHistory)"/> for a Microsoft.Extensions.AI message list.</summary>
     public int ApplyPendingReplies(IList<AIChatMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        if (_transcript.IsEmpty || !IsSafePoint(messages))
+        if (!HasPendingReplies || !IsSafePoint(messages))
         {
             return 0;
         }
 
-        Volatile.Write(ref _droppedLinesReported, 0);
-        var added = 0;
-        while (_transcript.TryDequeue(out var line))
+        var lines = TakePendingLines();
+        foreach (var line in lines)
         {
-            messages.Add(new AIChatMessage(AIChatRole.User, line.ToString()));
-            added++;
+            messages.Add(new AIChatMessage(AIChatRole.User, line));
         }
 
-        return added;
+        return lines.Length;
     }
 
     /// <summary>
@@ -341,7 +345,7 @@ public sealed class CallSession
     internal int AcceptReply(InboundMessage reply, string customer, string senderName, string text, DateTimeOffset now)
     {
         PendingReply? wait = null;
-        bool live;
+        var dropped = 0;
         lock (_gate)
         {
             if (_received.Count == MaxReceivedMessages)
@@ -355,25 +359,34 @@ public sealed class CallSession
             var variable = _replyVariables.GetValueOrDefault((reply.Channel, senderName))
                 ?? CallVariables.DefaultReplyVariable(reply.Channel);
             _variables[variable] = text;
-            live = EndedAt is null;
-            if (live)
+            if (EndedAt is null)
             {
                 wait = FindWait(reply, senderName);
-            }
-        }
-
-        var dropped = 0;
-        if (live)
-        {
-            _transcript.Enqueue(new PendingReplyLine(reply.Channel, text, reply.Media));
-            while (_transcript.Count > MaxPendingLines && _transcript.TryDequeue(out _))
-            {
-                dropped++;
+                _transcript.Enqueue(new PendingReplyLine(reply.Channel, text, reply.Media));
+                while (_transcript.Count > MaxPendingLines)
+                {
+                    _transcript.Dequeue();
+                    dropped++;
+                }
             }
         }
 
         wait?.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.Replied, text, reply));
         return dropped;
+    }
+
+    /// <summary>Takes every queued reply line, oldest first; dropped lines are reported again from now on.</summary>
+    private string[] TakePendingLines()
+    {
+        PendingReplyLine[] pending;
+        lock (_gate)
+        {
+            pending = [.. _transcript];
+            _transcript.Clear();
+        }
+
+        Volatile.Write(ref _droppedLinesReported, 0);
+        return Array.ConvertAll(pending, line => line.ToString());
     }
 
     /// <summary>Whether dropped transcript lines should be reported now: once until the chat history takes the queue again.</summary>
