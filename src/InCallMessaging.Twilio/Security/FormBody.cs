@@ -75,20 +75,49 @@ internal sealed class FormBody
             written += Decode(equals < 0 ? segment : segment[..equals], decoded.AsSpan(written));
             var valueStart = written;
             written += equals < 0 ? 0 : Decode(segment[(equals + 1)..], decoded.AsSpan(written));
-            if (!System.Text.Unicode.Utf8.IsValid(decoded.AsSpan(nameStart, valueStart - nameStart))
-                || !System.Text.Unicode.Utf8.IsValid(decoded.AsSpan(valueStart, written - valueStart)))
-            {
-                problem = "The form body is not UTF-8 once decoded (field " + (count + 1) + ").";
-                return false;
-            }
-
             fields[count++] = new Field(nameStart, valueStart, written);
+        }
+
+        if (FirstNonUtf8Field(decoded.AsSpan(0, written), fields.AsSpan(0, count)) is var bad and >= 0)
+        {
+            problem = "The form body is not UTF-8 once decoded (field " + (bad + 1) + ").";
+            return false;
         }
 
         problem = null;
         form = new FormBody(decoded, fields, count);
         return true;
     }
+
+    /// <summary>
+    /// The index of the first field whose name or value is not UTF-8, or -1. One pass over all the decoded bytes: when
+    /// they are valid together, a part is invalid alone only if it starts inside a character (a continuation byte).
+    /// </summary>
+    private static int FirstNonUtf8Field(ReadOnlySpan<byte> decoded, ReadOnlySpan<Field> fields)
+    {
+        if (System.Text.Ascii.IsValid(decoded))
+        {
+            return -1;
+        }
+
+        var whole = System.Text.Unicode.Utf8.IsValid(decoded);
+        for (var i = 0; i < fields.Length; i++)
+        {
+            var name = decoded[fields[i].NameStart..fields[i].ValueStart];
+            var value = decoded[fields[i].ValueStart..fields[i].End];
+            var valid = whole
+                ? !StartsInsideCharacter(name) && !StartsInsideCharacter(value)
+                : System.Text.Unicode.Utf8.IsValid(name) && System.Text.Unicode.Utf8.IsValid(value);
+            if (!valid)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool StartsInsideCharacter(ReadOnlySpan<byte> part) => !part.IsEmpty && (part[0] & 0xC0) == 0x80;
 
     /// <summary>The decoded UTF-8 bytes of field <paramref name="index"/>'s name.</summary>
     public ReadOnlySpan<byte> NameBytes(int index) => _decoded.AsSpan(_fields[index].NameStart, _fields[index].NameLength);

@@ -63,6 +63,9 @@ public sealed class FormBodyTests
     [InlineData("%C3=x")]
     [InlineData("Body=%ED%A0%80")]
     [InlineData("Na%C3=%A9")]
+    [InlineData("a=%C3&%A9=c")]
+    [InlineData("a=%C3&b=&%A9=c")]
+    [InlineData("ok=caf%C3%A9&Body=%E2%9C")]
     public void A_field_that_is_not_UTF8_once_decoded_is_refused(string body)
     {
         Assert.False(FormBody.TryParse(Encoding.ASCII.GetBytes(body), out var form, out var problem));
