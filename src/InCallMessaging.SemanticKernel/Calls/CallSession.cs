@@ -19,7 +19,7 @@ public sealed class CallSession
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
     private readonly List<CallMessage> _sent = [];
-    private readonly Queue<CallMessage> _received = new();
+    private readonly Queue<ReceivedMessage> _received = new();
     private readonly List<PendingReply> _waits = [];
     private readonly Dictionary<string, DateTimeOffset> _recentTexts = new(StringComparer.Ordinal);
     private readonly Dictionary<(MessageChannel, string), string> _replyVariables = new(SenderKeyComparer.Instance);
@@ -354,8 +354,8 @@ public sealed class CallSession
             }
 
             _repliesReceived++;
-            _received.Enqueue(new CallMessage(MessageDirection.Inbound, reply.Channel, reply.MessageId, senderName, customer,
-                text, now, actionName: null, status: "received") { Sequence = _messageSequence++ });
+            _received.Enqueue(new ReceivedMessage(PackedMessageId.From(reply.MessageId), reply.Channel, senderName, customer, text, now,
+                _messageSequence++));
             var variable = _replyVariables.GetValueOrDefault((reply.Channel, senderName))
                 ?? CallVariables.DefaultReplyVariable(reply.Channel);
             _variables[variable] = text;
@@ -419,13 +419,33 @@ public sealed class CallSession
     }
 
     /// <summary>Sent and received messages in the order they were recorded.</summary>
-    private static CallMessage[] Merge(List<CallMessage> sent, Queue<CallMessage> received)
+    private static CallMessage[] Merge(List<CallMessage> sent, Queue<ReceivedMessage> received)
     {
         var all = new CallMessage[sent.Count + received.Count];
         sent.CopyTo(all);
-        received.CopyTo(all, sent.Count);
+        var next = sent.Count;
+        foreach (var message in received)
+        {
+            all[next++] = message.ToCallMessage();
+        }
+
         Array.Sort(all, static (left, right) => left.Sequence.CompareTo(right.Sequence));
         return all;
+    }
+
+    /// <summary>
+    /// A received message as the call keeps it: a value in the call's queue, whose only object of its own is the text
+    /// (its id is packed), so a flood of replies leaves little for the garbage collector to move. <see cref="Messages"/>
+    /// turns it into a <see cref="CallMessage"/>.
+    /// </summary>
+    private readonly record struct ReceivedMessage(PackedMessageId Id, MessageChannel Channel, string SenderName, string Customer,
+        string Text, DateTimeOffset ReceivedAt, long Sequence)
+    {
+        public CallMessage ToCallMessage() =>
+            new(MessageDirection.Inbound, Channel, Id.ToString(), SenderName, Customer, Text, ReceivedAt, actionName: null, status: "received")
+            {
+                Sequence = Sequence,
+            };
     }
 
     private static bool IsSafePoint(ChatHistory history)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace InCallMessaging.SemanticKernel.Replies;
@@ -136,14 +135,14 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
     }
 
     /// <summary>
-    /// <c>{kind}:{SID}</c> or <c>{kind}:{SID}:{status}</c> packed into 24 bytes: the SID's 128-bit hex value as two halves, its
-    /// two-letter type, the key's kind and a known status. Two keys are equal exactly when their strings are.
+    /// <c>{kind}:{SID}</c> or <c>{kind}:{SID}:{status}</c> packed into 24 bytes (the SID's fields inline, so the two
+    /// small ones share its padding): the SID, the key's kind and a known status. Two keys are equal exactly when their
+    /// strings are.
     /// </summary>
     private readonly record struct SidKey(ulong High, ulong Low, ushort SidType, byte Kind, byte Status)
     {
         private const string InboundPrefix = "in:";
         private const string StatusPrefix = "status:";
-        private const int SidLength = 34;
 
         // Twilio's message statuses; a status outside this list keeps its key as a string.
         private static readonly string[] Statuses =
@@ -172,13 +171,13 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
                 return false;
             }
 
-            if (rest.Length < SidLength || !TryParseSid(rest[..SidLength], out var high, out var low, out var sidType))
+            if (rest.Length < TwilioSid.Length || !TwilioSid.TryParse(rest[..TwilioSid.Length], out var sid))
             {
                 return false;
             }
 
             byte status = 0;
-            rest = rest[SidLength..];
+            rest = rest[TwilioSid.Length..];
             if (kind == 1 && !rest.IsEmpty)
             {
                 return false;
@@ -206,36 +205,7 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
                 }
             }
 
-            parsed = new SidKey(high, low, sidType, kind, status);
-            return true;
-        }
-
-        /// <summary>Two uppercase letters and 32 lowercase hex digits, Twilio's SID format (other spellings stay strings).</summary>
-        private static bool TryParseSid(ReadOnlySpan<char> sid, out ulong high, out ulong low, out ushort sidType)
-        {
-            high = low = 0;
-            sidType = 0;
-            if (!char.IsAsciiLetterUpper(sid[0]) || !char.IsAsciiLetterUpper(sid[1]))
-            {
-                return false;
-            }
-
-            var hex = sid[2..];
-            foreach (var c in hex)
-            {
-                if (!char.IsAsciiHexDigitLower(c))
-                {
-                    return false;
-                }
-            }
-
-            if (!ulong.TryParse(hex[..16], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out high)
-                || !ulong.TryParse(hex[16..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out low))
-            {
-                return false;
-            }
-
-            sidType = (ushort)((sid[0] << 8) | sid[1]);
+            parsed = new SidKey(sid.High, sid.Low, sid.Type, kind, status);
             return true;
         }
     }
