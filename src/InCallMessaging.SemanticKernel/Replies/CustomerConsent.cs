@@ -21,6 +21,10 @@ internal sealed class CustomerConsent
         "START", "UNSTOP", "YES",
     };
 
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> StopLookup = StopWords.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> StartLookup = StartWords.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly int LongestKeyword = StopWords.Concat(StartWords).Max(w => w.Length);
+
     private readonly ConcurrentDictionary<(string Customer, string Sender), byte> _optedOut = new(CustomerSenderComparer.Instance);
     private readonly ConcurrentDictionary<(string Customer, string Sender), DateTimeOffset> _lastWhatsAppInbound = new(CustomerSenderComparer.Instance);
 
@@ -33,20 +37,24 @@ internal sealed class CustomerConsent
             _lastWhatsAppInbound[key] = now;
         }
 
-        var word = text.Trim().TrimEnd('.', '!');
-        if (string.Equals(optOutType, "STOP", StringComparison.OrdinalIgnoreCase) || StopWords.Contains(word))
+        // A keyword is the whole text, give or take spaces and a final '.' or '!': no copy of the text to find out.
+        var word = text.AsSpan().Trim().TrimEnd(".!");
+        if (string.Equals(optOutType, "STOP", StringComparison.OrdinalIgnoreCase) || IsKeyword(StopLookup, word))
         {
             _optedOut[key] = 0;
             return ConsentChange.OptedOut;
         }
 
-        if (string.Equals(optOutType, "START", StringComparison.OrdinalIgnoreCase) || StartWords.Contains(word))
+        if (string.Equals(optOutType, "START", StringComparison.OrdinalIgnoreCase) || IsKeyword(StartLookup, word))
         {
             return _optedOut.TryRemove(key, out _) ? ConsentChange.OptedIn : ConsentChange.None;
         }
 
         return ConsentChange.None;
     }
+
+    private static bool IsKeyword(HashSet<string>.AlternateLookup<ReadOnlySpan<char>> keywords, ReadOnlySpan<char> word) =>
+        word.Length <= LongestKeyword && keywords.Contains(word);
 
     public bool IsOptedOut(string customer, string sender) => _optedOut.ContainsKey((customer, sender));
 
