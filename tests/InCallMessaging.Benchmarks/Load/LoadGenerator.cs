@@ -44,7 +44,7 @@ internal sealed class LoadGenerator
         List<int> latencies;
         long sent, ok, other, errors;
         CpuSample? cpu = null;
-        (double ProcessSeconds, double MachineBusyCores) cpuUsed = default;
+        (double ProcessSeconds, double MachineBusyCores, double StolenCores) cpuUsed = default;
         if (Engine == "epoll")
         {
             var start = Stopwatch.GetTimestamp() + (long)(0.2 * frequency);
@@ -145,6 +145,7 @@ internal sealed class LoadGenerator
             Engine = Engine,
             GeneratorCpuSeconds = cpuUsed.ProcessSeconds,
             MachineBusyCores = cpuUsed.MachineBusyCores,
+            StolenCores = cpuUsed.StolenCores,
             Calls = _calls,
         };
     }
@@ -263,36 +264,41 @@ internal sealed class LoadGenerator
         public void Dispose() => _socket?.Dispose();
     }
 
-    /// <summary>This process's CPU time and the whole machine's busy time (from /proc/stat) over an interval.</summary>
+    /// <summary>
+    /// This process's CPU time, the whole machine's busy time and the time the hypervisor took from this VM (steal),
+    /// from /proc/stat, over an interval.
+    /// </summary>
     private sealed class CpuSample
     {
         private readonly TimeSpan _process = Process.GetCurrentProcess().TotalProcessorTime;
-        private readonly (long Busy, long Total) _machine = MachineTicks();
-        private readonly long _started = Stopwatch.GetTimestamp();
+        private readonly (long Busy, long Steal, long Total) _machine = MachineTicks();
 
-        public (double ProcessSeconds, double MachineBusyCores) Elapsed()
+        public (double ProcessSeconds, double MachineBusyCores, double StolenCores) Elapsed()
         {
             var process = (Process.GetCurrentProcess().TotalProcessorTime - _process).TotalSeconds;
             var machine = MachineTicks();
-            var seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
-            var busyCores = machine.Total == _machine.Total ? 0
-                : (double)(machine.Busy - _machine.Busy) / (machine.Total - _machine.Total) * Environment.ProcessorCount;
-            _ = seconds;
-            return (process, busyCores);
+            if (machine.Total == _machine.Total)
+            {
+                return (process, 0, 0);
+            }
+
+            double Cores(long ticks) => (double)ticks / (machine.Total - _machine.Total) * Environment.ProcessorCount;
+            return (process, Cores(machine.Busy - _machine.Busy), Cores(machine.Steal - _machine.Steal));
         }
 
-        private static (long Busy, long Total) MachineTicks()
+        private static (long Busy, long Steal, long Total) MachineTicks()
         {
             try
             {
+                // user nice system idle iowait irq softirq steal: steal counts as busy (the cores were not ours to use).
                 var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..].Select(long.Parse).ToArray();
                 var idle = cpu[3] + cpu[4];
                 var total = cpu.Take(8).Sum();
-                return (total - idle, total);
+                return (total - idle, cpu[7], total);
             }
             catch (IOException)
             {
-                return (0, 0);
+                return (0, 0, 0);
             }
         }
     }
@@ -335,6 +341,9 @@ internal sealed class LoadResult
     public double GeneratorCpuSeconds { get; set; }
 
     public double MachineBusyCores { get; set; }
+
+    /// <summary>CPU the hypervisor took from this VM during the measured window (steal), in cores; part of "other".</summary>
+    public double StolenCores { get; set; }
 
     public int Calls { get; set; }
 

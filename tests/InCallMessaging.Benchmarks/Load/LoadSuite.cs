@@ -42,7 +42,7 @@ internal static class LoadSuite
                     Console.WriteLine($"--- round {round}: {mode}, {connections} connections, {warmup.TotalSeconds:0} s warm-up + {duration.TotalSeconds:0} s");
                     var result = await RunOneAsync(mode, connections, warmup, duration, calls, serverGc, externalPort);
                     Console.WriteLine($"    {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Microseconds:N0} us  p99 {result.P99Microseconds:N0} us  "
-                        + $"server CPU {result.ServerCpuSeconds / result.DurationSeconds:N2} cores, generator {result.GeneratorCpuSeconds / result.DurationSeconds:N2}, machine busy {result.MachineBusyCores:N2}  [{result.Accounting}]");
+                        + $"server CPU {result.ServerCpuSeconds / result.DurationSeconds:N2} cores, generator {result.GeneratorCpuSeconds / result.DurationSeconds:N2}, machine busy {result.MachineBusyCores:N2} (host steal {result.StolenCores:N2})  [{result.Accounting}]");
                     results.Add(result);
                 }
             }
@@ -209,14 +209,14 @@ internal static class LoadSuite
     private static string Table(List<LoadResult> results, int[] connectionCounts)
     {
         var text = new StringBuilder();
-        text.AppendLine("| connections | server | requests/s | p50 | p90 | p99 | p99.9 | server CPU (cores) | server CPU / request | generator CPU (cores) | other processes (cores) | server GC pause | server peak memory | accounting |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| connections | server | requests/s | p50 | p90 | p99 | p99.9 | server CPU (cores) | server CPU / request | generator CPU (cores) | other processes (cores) | of which host steal | server GC pause | server peak memory | accounting |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
             var other = Math.Max(0, r.MachineBusyCores - ((r.ServerCpuSeconds + r.GeneratorCpuSeconds) / r.DurationSeconds));
             var server = r.Server;
             text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Connections} | {r.Mode} | {r.RequestsPerSecond:N0} | {Ms(r.P50Microseconds)} | {Ms(r.P90Microseconds)} | {Ms(r.P99Microseconds)} | {Ms(r.P999Microseconds)} | "
-                + $"{r.ServerCpuSeconds / r.DurationSeconds:N2} | {r.ServerCpuSeconds * 1e6 / Math.Max(1, r.MeasuredRequests):N1} us | {r.GeneratorCpuSeconds / r.DurationSeconds:N2} | {other:N2} | "
+                + $"{r.ServerCpuSeconds / r.DurationSeconds:N2} | {r.ServerCpuSeconds * 1e6 / Math.Max(1, r.MeasuredRequests):N1} us | {r.GeneratorCpuSeconds / r.DurationSeconds:N2} | {other:N2} | {r.StolenCores:N2} | "
                 + $"{server?.GcPauseSeconds:N2} s ({server?.Gen2} gen2) | {(server?.PeakWorkingSetBytes ?? 0) / 1048576.0:N0} MB | {r.Accounting} |");
         }
 
