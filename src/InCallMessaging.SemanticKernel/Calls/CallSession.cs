@@ -141,6 +141,18 @@ public sealed class CallSession
         }
     }
 
+    /// <summary>How many messages <see cref="Messages"/> holds, without building it.</summary>
+    internal int MessageCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sent.Count + _received.Count;
+            }
+        }
+    }
+
     /// <summary>Reads one variable.</summary>
     public string? GetVariable(string name)
     {

@@ -74,7 +74,7 @@ public sealed class CallSessionRegistry : ICallSessionRegistry
         session.End(_time.GetUtcNow());
         Interlocked.Decrement(ref _active);
         _byCaller.TryRemove(new KeyValuePair<string, CallSession>(session.CallerNumber, session));
-        _logger.LogInformation("Call {CallId} ended after {Messages} message(s).", callId, session.Messages.Count);
+        _logger.LogInformation("Call {CallId} ended after {Messages} message(s).", callId, session.MessageCount);
         return true;
     }
 

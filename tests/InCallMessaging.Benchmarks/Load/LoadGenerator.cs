@@ -43,7 +43,6 @@ internal sealed class LoadGenerator
         var frequency = (double)Stopwatch.Frequency;
         List<int> latencies;
         long sent, ok, other, errors;
-        CpuSample? cpu = null;
         (double ProcessSeconds, double MachineBusyCores, double StolenCores) cpuUsed = default;
         if (Engine == "epoll")
         {
@@ -52,19 +51,7 @@ internal sealed class LoadGenerator
             var measureEnd = measureStart + (long)(duration.TotalSeconds * frequency);
             var engine = new EpollLoadGenerator(_host, _port, _connections, Environment.ProcessorCount, _callers);
             var run = Task.Factory.StartNew(() => engine.Run(template, measureStart, measureEnd), TaskCreationOptions.LongRunning);
-            await DelayUntil(measureStart);
-            cpu = new CpuSample();
-            if (onMeasureStart is not null)
-            {
-                await onMeasureStart();
-            }
-
-            await DelayUntil(measureEnd);
-            cpuUsed = cpu.Elapsed();
-            if (onMeasureEnd is not null)
-            {
-                await onMeasureEnd();
-            }
+            cpuUsed = await MeasureWindowAsync(measureStart, measureEnd, onMeasureStart, onMeasureEnd);
 
             var totals = await run;
             latencies = new List<int>(totals.Sum(t => t.Latencies.Count));
@@ -93,19 +80,7 @@ internal sealed class LoadGenerator
             var window = new Window(measureStart, measureEnd);
             var tasks = workers.Select(w => Task.Run(() => w.RunAsync(window))).ToArray();
 
-            await DelayUntil(measureStart);
-            cpu = new CpuSample();
-            if (onMeasureStart is not null)
-            {
-                await onMeasureStart();
-            }
-
-            await DelayUntil(measureEnd);
-            cpuUsed = cpu.Elapsed();
-            if (onMeasureEnd is not null)
-            {
-                await onMeasureEnd();
-            }
+            cpuUsed = await MeasureWindowAsync(measureStart, measureEnd, onMeasureStart, onMeasureEnd);
 
             await Task.WhenAll(tasks);
             foreach (var worker in workers)
@@ -152,6 +127,27 @@ internal sealed class LoadGenerator
 
     private static double Percentile(List<int> sorted, double p) =>
         sorted.Count == 0 ? 0 : sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1)] / 10.0;
+
+    /// <summary>Waits out the warm-up, then samples CPU over the measured window, calling the hooks at its two ends.</summary>
+    private static async Task<(double ProcessSeconds, double MachineBusyCores, double StolenCores)> MeasureWindowAsync(
+        long measureStart, long measureEnd, Func<Task>? onMeasureStart, Func<Task>? onMeasureEnd)
+    {
+        await DelayUntil(measureStart);
+        var cpu = new CpuSample();
+        if (onMeasureStart is not null)
+        {
+            await onMeasureStart();
+        }
+
+        await DelayUntil(measureEnd);
+        var used = cpu.Elapsed();
+        if (onMeasureEnd is not null)
+        {
+            await onMeasureEnd();
+        }
+
+        return used;
+    }
 
     private static async Task DelayUntil(long timestamp)
     {

@@ -30,18 +30,8 @@ internal static class WebhookAllocationProbe
         {
             sequence++;
             template.Fill(0xa110c, sequence, Fixture.Caller((int)(sequence % calls)));
-            var context = new DefaultHttpContext { RequestServices = app.Services };
+            var context = SignedHttpContext.Create(app.Services, port, template.Body, template.Signature);
             var request = context.Request;
-            request.Method = HttpMethods.Post;
-            request.Scheme = "http";
-            request.Host = new HostString("127.0.0.1", port);
-            request.Path = BenchServer.Path;
-            request.ContentType = "application/x-www-form-urlencoded";
-            var body = template.Body;
-            request.ContentLength = body.Length;
-            request.Body = new MemoryStream(body, writable: false);
-            request.Headers["X-Twilio-Signature"] = template.Signature;
-            context.Features.Get<IHttpRequestFeature>()!.RawTarget = BenchServer.Path;
             context.Response.Body = Stream.Null;
             var record = round >= warmup;
 

@@ -90,23 +90,8 @@ public class WebhookEndpointBenchmarks
         return context.Response.StatusCode;
     }
 
-    private HttpContext Context(WebApplication app, int index)
-    {
-        var context = new DefaultHttpContext { RequestServices = app.Services };
-        var request = context.Request;
-        request.Method = HttpMethods.Post;
-        request.Scheme = "http";
-        request.Host = new HostString("127.0.0.1", Port);
-        request.Path = BenchServer.Path;
-        request.ContentType = "application/x-www-form-urlencoded";
-        var body = _bodies[index % Requests];
-        request.ContentLength = body.Length;
-        request.Body = new MemoryStream(body, writable: false);
-        request.Headers["X-Twilio-Signature"] = _signatures[index % Requests];
-        request.Headers.UserAgent = "TwilioProxy/1.1";
-        context.Features.Get<IHttpRequestFeature>()!.RawTarget = BenchServer.Path;
-        return context;
-    }
+    private HttpContext Context(WebApplication app, int index) =>
+        SignedHttpContext.Create(app.Services, Port, _bodies[index % Requests], _signatures[index % Requests]);
 
     private static RequestDelegate Endpoint(WebApplication app) =>
         ((IEndpointRouteBuilder)app).DataSources
