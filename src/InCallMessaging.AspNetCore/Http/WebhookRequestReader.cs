@@ -130,29 +130,77 @@ internal static class WebhookRequestReader
             return (known, null);
         }
 
+        if (!share)
+        {
+            // Nothing else reads this body: it is copied once from the server's buffers into a pooled array and decoded
+            // there; the caller disposes the form, which wipes and returns the array.
+            var (rented, length, readProblem) = await ReadPooledBodyAsync(context, maxBytes);
+            if (rented is null)
+            {
+                return (null, readProblem);
+            }
+
+            return FormBody.TryParsePooled(rented, length, out var pooled, out var pooledProblem)
+                ? (pooled, null)
+                : (null, NotParsed(pooledProblem));
+        }
+
         var (body, problem) = await ReadBodyAsync(context, maxBytes, share);
         if (body is null)
         {
             return (null, problem);
         }
 
-        FormBody? form;
-        string? parseProblem;
-        var parsed = share ? FormBody.TryParse(body, out form, out parseProblem) : FormBody.TryParseInPlace(body, out form, out parseProblem);
-        if (!parsed || form is null)
+        if (!FormBody.TryParse(body, out var form, out var parseProblem))
         {
-            return (null, new WebhookProblem(StatusCodes.Status400BadRequest, $"The form body could not be parsed: {parseProblem}"));
-        }
-
-        if (!share)
-        {
-            return (form, null);
+            return (null, NotParsed(parseProblem));
         }
 
         context.Items[FormKey] = form;
         context.Features.Set<IFormFeature>(new FormBodyFeature(form));
         return (form, null);
     }
+
+    /// <summary>
+    /// Reads the whole body from the request's pipe into an array rented from <see cref="ArrayPool{T}.Shared"/>; no
+    /// array and a problem (413) when the body is larger than <paramref name="maxBytes"/>.
+    /// </summary>
+    private static async ValueTask<(byte[]? Rented, int Length, WebhookProblem? Problem)> ReadPooledBodyAsync(HttpContext context, long maxBytes)
+    {
+        var request = context.Request;
+        var declared = request.ContentLength;
+        if (declared > maxBytes)
+        {
+            return (null, 0, TooLarge(maxBytes));
+        }
+
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(context.RequestAborted);
+            var buffer = result.Buffer;
+            if (buffer.Length > maxBytes)
+            {
+                reader.AdvanceTo(buffer.End);
+                return (null, 0, TooLarge(maxBytes));
+            }
+
+            if (result.IsCompleted || buffer.Length == declared)
+            {
+                var length = (int)buffer.Length;
+                var rented = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+                buffer.CopyTo(rented);
+                reader.AdvanceTo(buffer.End);
+                return (rented, length, null);
+            }
+
+            // Not all of it yet: look at everything, consume nothing, and wait for more.
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static WebhookProblem NotParsed(string? problem) =>
+        new(StatusCodes.Status400BadRequest, $"The form body could not be parsed: {problem}");
 
     private static bool HasMediaType(HttpRequest request, string mediaType) =>
         MediaTypeHeaderValue.TryParse(request.ContentType, out var type)

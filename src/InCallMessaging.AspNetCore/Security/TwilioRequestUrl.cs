@@ -20,7 +20,17 @@ internal static class TwilioRequestUrl
         var pathAndQuery = PathAndQuery(request);
         if (publicBaseUrl is null)
         {
-            return [string.Concat(request.Scheme, "://", request.Host.Value, pathAndQuery)];
+            // Every webhook of a host is posted to the same few URLs: the one built last on this thread is reused.
+            var scheme = request.Scheme;
+            var host = request.Host.Value ?? "";
+            if (t_last is { } last && last.Matches(scheme, host, pathAndQuery))
+            {
+                return last.Urls;
+            }
+
+            var built = new LastUrl(scheme, host, pathAndQuery, [string.Concat(scheme, "://", host, pathAndQuery)]);
+            t_last = built;
+            return built.Urls;
         }
 
         var asTyped = publicBaseUrl.OriginalString.Trim().TrimEnd('/') + pathAndQuery;
@@ -33,6 +43,9 @@ internal static class TwilioRequestUrl
         return string.Equals(asTyped, normalized, StringComparison.Ordinal) ? [asTyped] : [asTyped, normalized];
     }
 
+    [ThreadStatic]
+    private static LastUrl? t_last;
+
     private static string PathAndQuery(HttpRequest request)
     {
         var rawTarget = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
@@ -42,5 +55,14 @@ internal static class TwilioRequestUrl
         }
 
         return request.PathBase.ToUriComponent() + request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
+    }
+
+    /// <summary>The URL built last on a thread (no public base URL) and what it was built from.</summary>
+    private sealed record LastUrl(string Scheme, string Host, string PathAndQuery, string[] Urls)
+    {
+        public bool Matches(string scheme, string host, string pathAndQuery) =>
+            string.Equals(Scheme, scheme, StringComparison.Ordinal)
+            && string.Equals(Host, host, StringComparison.Ordinal)
+            && string.Equals(PathAndQuery, pathAndQuery, StringComparison.Ordinal);
     }
 }

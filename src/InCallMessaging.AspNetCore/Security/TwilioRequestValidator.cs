@@ -31,7 +31,10 @@ internal sealed class TwilioRequestValidator(
     /// Whether an endpoint behind the check reads the body (or <see cref="HttpRequest.Form"/>) again; the webhook
     /// endpoints use the returned form and pass <see langword="false"/>.
     /// </param>
-    /// <returns>The decoded form (form POSTs only), or the answer to give instead of running the endpoint.</returns>
+    /// <returns>
+    /// The decoded form (form POSTs only), or the answer to give instead of running the endpoint. Without
+    /// <paramref name="share"/>, the caller disposes the form when it is done with it (its body is pooled).
+    /// </returns>
     public async ValueTask<TwilioRequestCheck> CheckAsync(HttpContext http, bool share)
     {
         var request = http.Request;
@@ -88,7 +91,13 @@ internal sealed class TwilioRequestValidator(
             }
         }
 
-        return valid ? new(form, null) : new(null, Reject(request, "does not match"));
+        if (valid)
+        {
+            return new(form, null);
+        }
+
+        form?.Dispose();
+        return new(null, Reject(request, "does not match"));
     }
 
     private IResult Refuse(HttpRequest request, WebhookProblem problem)

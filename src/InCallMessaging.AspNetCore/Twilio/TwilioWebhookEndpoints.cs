@@ -1,5 +1,6 @@
 using InCallMessaging.AspNetCore.Diagnostics;
 using InCallMessaging.AspNetCore.Http;
+using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.Twilio;
 using Microsoft.AspNetCore.Http;
 
@@ -19,9 +20,17 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
             return;
         }
 
-        if (!TwilioWebhookParser.TryParseInbound(form, out var message, out var problem, endpoint.Now))
+        InboundMessage? message;
+        string? problem;
+        using (form)
         {
-            await endpoint.Reject(context, StatusCodes.Status400BadRequest, problem).ExecuteAsync(context);
+            // The message's fields are strings of their own: the pooled body goes back before the hub runs.
+            TwilioWebhookParser.TryParseInbound(form, out message, out problem, endpoint.Now);
+        }
+
+        if (message is null)
+        {
+            await endpoint.Reject(context, StatusCodes.Status400BadRequest, problem!).ExecuteAsync(context);
             return;
         }
 
@@ -37,9 +46,16 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
             return;
         }
 
-        if (!TwilioWebhookParser.TryParseStatus(form, out var update, out var problem))
+        DeliveryStatusUpdate? update;
+        string? problem;
+        using (form)
         {
-            await endpoint.Reject(context, StatusCodes.Status400BadRequest, problem).ExecuteAsync(context);
+            TwilioWebhookParser.TryParseStatus(form, out update, out problem);
+        }
+
+        if (update is null)
+        {
+            await endpoint.Reject(context, StatusCodes.Status400BadRequest, problem!).ExecuteAsync(context);
             return;
         }
 
@@ -49,7 +65,10 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
         await WebhookResults.Twiml().ExecuteAsync(context);
     }
 
-    /// <summary>The request's decoded form when its signature matches; otherwise answers the request and returns null.</summary>
+    /// <summary>
+    /// The request's decoded form when its signature matches (the caller disposes it); otherwise answers the request and
+    /// returns null.
+    /// </summary>
     private async ValueTask<FormBody?> SignedFormAsync(HttpContext context)
     {
         var check = await endpoint.TwilioValidator.CheckAsync(context, share: false);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
@@ -9,20 +10,23 @@ namespace InCallMessaging.Twilio;
 /// (<c>+</c> and <c>%XX</c> decoded), in body order. The signature is computed over these bytes, and strings are made
 /// only for the fields that are read, so a webhook request parses its form exactly once.
 /// </summary>
-internal sealed class FormBody
+internal sealed class FormBody : IDisposable
 {
     /// <summary>The most fields a body may have (ASP.NET Core's form reader allows as many).</summary>
     public const int MaxFields = 1024;
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
-    private readonly byte[] _decoded;
     private readonly Field[] _fields;
+    private readonly int _pooledLength;
+    private byte[] _decoded;
 
-    private FormBody(byte[] decoded, Field[] fields, int count)
+    // pooledLength: for a pooled body, how many bytes of the array it used (-1 otherwise).
+    private FormBody(byte[] decoded, Field[] fields, int count, int pooledLength)
     {
         _decoded = decoded;
         _fields = fields;
+        _pooledLength = pooledLength;
         Count = count;
     }
 
@@ -47,11 +51,46 @@ internal sealed class FormBody
     public static bool TryParseInPlace(byte[] body, [NotNullWhen(true)] out FormBody? form, [NotNullWhen(false)] out string? problem) =>
         TryParse(body, body, out form, out problem);
 
-    private static bool TryParse(ReadOnlySpan<byte> body, byte[] decoded, [NotNullWhen(true)] out FormBody? form, [NotNullWhen(false)] out string? problem)
+    /// <summary>
+    /// Decodes the first <paramref name="length"/> bytes of <paramref name="rented"/>, an array rented from
+    /// <see cref="ArrayPool{T}.Shared"/>, in place. The form owns the array from then on, also when parsing fails:
+    /// <see cref="Dispose"/> wipes the body and returns it, after which the form must not be read.
+    /// </summary>
+    public static bool TryParsePooled(byte[] rented, int length, [NotNullWhen(true)] out FormBody? form, [NotNullWhen(false)] out string? problem)
     {
+        if (TryParse(rented.AsSpan(0, length), rented, out form, out problem, pooledLength: length))
+        {
+            return true;
+        }
+
+        rented.AsSpan(0, length).Clear();
+        ArrayPool<byte>.Shared.Return(rented);
+        return false;
+    }
+
+    /// <summary>Returns a pooled body (<see cref="TryParsePooled"/>) to the pool, wiped; nothing for other forms.</summary>
+    public void Dispose()
+    {
+        if (_pooledLength < 0 || _decoded.Length == 0)
+        {
+            return;
+        }
+
+        // The body is a customer's message: wiped before the array is handed to other code.
+        var decoded = _decoded;
+        _decoded = [];
+        decoded.AsSpan(0, _pooledLength).Clear();
+        ArrayPool<byte>.Shared.Return(decoded);
+        ArrayPool<Field>.Shared.Return(_fields);
+    }
+
+    private static bool TryParse(ReadOnlySpan<byte> body, byte[] decoded, [NotNullWhen(true)] out FormBody? form, [NotNullWhen(false)] out string? problem, int pooledLength = -1)
+    {
+        var pooled = pooledLength >= 0;
         // Every write lands at or before the byte being read, so decoded may be the body's own array.
         form = null;
-        var fields = new Field[Math.Min(body.Count((byte)'&') + 1, MaxFields + 1)];
+        var fieldCount = Math.Min(body.Count((byte)'&') + 1, MaxFields + 1);
+        var fields = pooled ? ArrayPool<Field>.Shared.Rent(fieldCount) : new Field[fieldCount];
         var count = 0;
         var written = 0;
         while (!body.IsEmpty)
@@ -67,6 +106,7 @@ internal sealed class FormBody
             if (count == MaxFields)
             {
                 problem = $"The form body has more than {MaxFields} fields.";
+                ReturnFields(fields, pooled);
                 return false;
             }
 
@@ -81,12 +121,21 @@ internal sealed class FormBody
         if (FirstNonUtf8Field(decoded.AsSpan(0, written), fields.AsSpan(0, count)) is var bad and >= 0)
         {
             problem = "The form body is not UTF-8 once decoded (field " + (bad + 1) + ").";
+            ReturnFields(fields, pooled);
             return false;
         }
 
         problem = null;
-        form = new FormBody(decoded, fields, count);
+        form = new FormBody(decoded, fields, count, pooledLength);
         return true;
+    }
+
+    private static void ReturnFields(Field[] fields, bool pooled)
+    {
+        if (pooled)
+        {
+            ArrayPool<Field>.Shared.Return(fields);
+        }
     }
 
     /// <summary>
@@ -164,11 +213,21 @@ internal sealed class FormBody
     /// The field indices in Twilio's signing order: by name, comparing UTF-8 bytes (code-point order), repeated names in
     /// body order.
     /// </summary>
+    /// <remarks>
+    /// A sender posts the same fields in the same order on every request, so the order found last on this thread is kept
+    /// with the names it was found for, and reused when this body's names are the same, in the same order.
+    /// </remarks>
     public void SortedIndices(Span<int> destination)
     {
         if (Count > 64)
         {
             SortLarge(destination);
+            return;
+        }
+
+        var cache = t_lastOrder ??= new SortOrderCache();
+        if (cache.TryCopy(this, destination))
+        {
             return;
         }
 
@@ -187,7 +246,12 @@ internal sealed class FormBody
 
             destination[j] = i;
         }
+
+        cache.Store(this, destination);
     }
+
+    [ThreadStatic]
+    private static SortOrderCache? t_lastOrder;
 
     private int Compare(int left, int right, ReadOnlySpan<ulong> prefixes) =>
         prefixes[left] != prefixes[right]
@@ -196,10 +260,18 @@ internal sealed class FormBody
 
     private static ulong Prefix(ReadOnlySpan<byte> name)
     {
-        Span<byte> first = stackalloc byte[sizeof(ulong)];
-        first.Clear();
-        name[..Math.Min(name.Length, first.Length)].CopyTo(first);
-        return BinaryPrimitives.ReadUInt64BigEndian(first);
+        if (name.Length >= sizeof(ulong))
+        {
+            return BinaryPrimitives.ReadUInt64BigEndian(name);
+        }
+
+        ulong prefix = 0;
+        for (var i = 0; i < sizeof(ulong); i++)
+        {
+            prefix = (prefix << 8) | (i < name.Length ? name[i] : 0UL);
+        }
+
+        return prefix;
     }
 
     private void SortLarge(Span<int> destination)
@@ -253,6 +325,70 @@ internal sealed class FormBody
     private static bool IsHex(byte b) => char.IsAsciiHexDigit((char)b);
 
     private static int HexValue(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
+
+    /// <summary>The field names (in body order) of the last form sorted on a thread, and the signing order found for them.</summary>
+    private sealed class SortOrderCache
+    {
+        private byte[] _names = new byte[512];
+        private int[] _nameEnds = new int[32];
+        private int[] _order = new int[32];
+        private int _count = -1;
+
+        public bool TryCopy(FormBody form, Span<int> destination)
+        {
+            if (form.Count != _count)
+            {
+                return false;
+            }
+
+            var start = 0;
+            for (var i = 0; i < _count; i++)
+            {
+                if (!form.NameBytes(i).SequenceEqual(_names.AsSpan(start, _nameEnds[i] - start)))
+                {
+                    return false;
+                }
+
+                start = _nameEnds[i];
+            }
+
+            _order.AsSpan(0, _count).CopyTo(destination);
+            return true;
+        }
+
+        public void Store(FormBody form, ReadOnlySpan<int> order)
+        {
+            _count = -1;
+            var length = 0;
+            for (var i = 0; i < form.Count; i++)
+            {
+                length += form._fields[i].NameLength;
+            }
+
+            if (length > _names.Length)
+            {
+                _names = new byte[length];
+            }
+
+            if (form.Count > _order.Length)
+            {
+                _nameEnds = new int[form.Count];
+                _order = new int[form.Count];
+            }
+
+            var end = 0;
+            for (var i = 0; i < form.Count; i++)
+            {
+                var name = form.NameBytes(i);
+                name.CopyTo(_names.AsSpan(end));
+                end += name.Length;
+                _nameEnds[i] = end;
+            }
+
+            order.CopyTo(_order);
+            _count = form.Count;
+        }
+    }
 
     /// <summary>One field: its name is <c>[NameStart, ValueStart)</c> and its value <c>[ValueStart, End)</c> of the decoded bytes.</summary>
     private readonly record struct Field(int NameStart, int ValueStart, int End)

@@ -27,6 +27,29 @@ public sealed class TwilioRequestUrlTests
     }
 
     [Fact]
+    public void Each_request_gets_its_own_url_when_one_thread_builds_many_in_turn()
+    {
+        // The URL built last is reused for a request to the same scheme, host and target: any difference must show.
+        (string Scheme, string Host, string Path, string Query)[] requests =
+        [
+            ("https", "bot.example.com", "/twilio/messages", ""),
+            ("https", "bot.example.com", "/twilio/messages", ""),
+            ("http", "bot.example.com", "/twilio/messages", ""),
+            ("http", "bot.example.com:80", "/twilio/messages", ""),
+            ("http", "bot.example.com:80", "/twilio/status", ""),
+            ("http", "bot.example.com:80", "/twilio/status", "?retry=1"),
+            ("https", "bot.example.com", "/twilio/messages", ""),
+        ];
+
+        foreach (var (scheme, host, path, query) in requests)
+        {
+            var urls = TwilioRequestUrl.Build(Request(scheme, host, path, query), null);
+
+            Assert.Equal([$"{scheme}://{host}{path}{query}"], urls);
+        }
+    }
+
+    [Fact]
     public void The_raw_target_keeps_the_escaping_twilio_signed()
     {
         var urls = TwilioRequestUrl.Build(Request("http", "h", "/twilio/messages", "?x=a+b", rawTarget: "/twilio/%6Dessages?x=a+b"), null);

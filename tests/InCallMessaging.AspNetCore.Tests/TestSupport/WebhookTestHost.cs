@@ -24,6 +24,9 @@ internal sealed class WebhookTestHostOptions
 
     public TimeSpan? MaxDeliveryWait { get; set; }
 
+    /// <summary>Changes to the plugin's options after the defaults of <see cref="WebhookTestHost.ConfigurePlugin"/>.</summary>
+    public Action<InCallMessagingOptions>? Plugin { get; set; }
+
     public Action<IServiceCollection>? ConfigureServices { get; set; }
 
     /// <summary>Maps the endpoints; by default <c>app.MapInCallMessagingWebhooks("/twilio")</c>.</summary>
@@ -81,7 +84,11 @@ internal sealed class WebhookTestHost : IAsyncDisposable
         var logs = new CapturingLoggerProvider();
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
 
-        builder.Services.AddInCallMessaging(ConfigurePlugin);
+        builder.Services.AddInCallMessaging(plugin =>
+        {
+            ConfigurePlugin(plugin);
+            options.Plugin?.Invoke(plugin);
+        });
         if (options.AuthToken is not null)
         {
             builder.Services.AddInCallMessagingTwilio(twilio =>

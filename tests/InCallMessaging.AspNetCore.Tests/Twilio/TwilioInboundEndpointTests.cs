@@ -292,6 +292,88 @@ public sealed class TwilioInboundEndpointTests
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
 
+    [Fact]
+    public async Task A_body_that_arrives_in_pieces_is_read_whole()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        var session = host.StartCall();
+        await host.InvokeAsync(session, "send_link");
+        var text = "Slow network, " + new string('z', 900); // within MaxReplyLength (1000): kept whole
+        var form = WebhookTestHost.InboundSms("SM0000000000000000000000000000000e", text);
+        using var request = TwilioTestSigner.SignedForm(host.Url("twilio/messages"), host.TwilioUrl("twilio/messages"), form, WebhookTestHost.AuthToken);
+        var bytes = await request.Content!.ReadAsByteArrayAsync();
+        request.Content = new TrickleContent(bytes, pieces: 4, pause: TimeSpan.FromMilliseconds(40));
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        request.Content.Headers.ContentLength = bytes.Length;
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(text, session.GetVariable("sms_reply"));
+    }
+
+    [Fact]
+    public async Task A_chunked_body_under_the_limit_is_read_to_its_end()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+        var session = host.StartCall();
+        await host.InvokeAsync(session, "send_link");
+        var form = WebhookTestHost.InboundSms("SM0000000000000000000000000000000f", "Chunked but fine");
+        using var request = TwilioTestSigner.SignedForm(host.Url("twilio/messages"), host.TwilioUrl("twilio/messages"), form, WebhookTestHost.AuthToken);
+        var bytes = await request.Content!.ReadAsByteArrayAsync();
+        request.Content = new TrickleContent(bytes, pieces: 3, pause: TimeSpan.FromMilliseconds(20));
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Chunked but fine", session.GetVariable("sms_reply"));
+    }
+
+    [Fact]
+    public async Task Concurrent_replies_of_different_lengths_each_keep_their_own_text()
+    {
+        // The endpoint decodes each body in a pooled array: a reused array must never leak one reply into another.
+        await using var host = await WebhookTestHost.StartAsync(o => o.Plugin = plugin => plugin.MaxPendingReplyLines = 200);
+        var session = host.StartCall();
+        await host.InvokeAsync(session, "send_link");
+        var texts = Enumerable.Range(0, 120).Select(i => $"reply {i:D3}:" + new string((char)('a' + (i % 26)), (i * 37) % 700)).ToArray();
+
+        var responses = await Task.WhenAll(texts.Select((text, i) =>
+            host.PostSignedAsync("twilio/messages", WebhookTestHost.InboundSms($"SM{i + 0x100:x32}", text))));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var history = new ChatHistory();
+        session.ApplyPendingReplies(history);
+        Assert.Equal(texts.Select(t => "[SMS Reply]: " + t).Order(StringComparer.Ordinal), history.Select(m => m.Content!).Order(StringComparer.Ordinal));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    /// <summary>A request body sent in <c>pieces</c> parts with a pause between them, as a slow client would.</summary>
+    private sealed class TrickleContent(byte[] body, int pieces, TimeSpan pause) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            var size = (body.Length + pieces - 1) / pieces;
+            for (var offset = 0; offset < body.Length; offset += size)
+            {
+                await stream.WriteAsync(body.AsMemory(offset, Math.Min(size, body.Length - offset)));
+                await stream.FlushAsync();
+                await Task.Delay(pause);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = body.Length;
+            return true;
+        }
+    }
+
     private sealed class RecordingAfterCallHandler : IAfterCallReplyHandler
     {
         private readonly List<(CallSession, InboundMessage)> _received = [];
