@@ -22,6 +22,11 @@ internal static class Probe
             return await Load.WebhookAllocationProbe.RunAsync();
         }
 
+        if (what == "webhook")
+        {
+            return await Load.WebhookProbe.RunAsync(args[1..]);
+        }
+
         var seconds = Options.Double(args, "--seconds", 10);
         var deadline = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
         long operations = 0;

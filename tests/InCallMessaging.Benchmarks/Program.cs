@@ -8,7 +8,7 @@ using InCallMessaging.Benchmarks.Scale;
 //   scale [--calls 10000] [--out F]   10,000 concurrent waiting calls: memory per wait, threads, replies reach their calls
 //   load [--connections 64,256] ...   webhook vs bare Kestrel under load (starts `server` processes, drives them)
 //   server --mode webhook|bare --port N [--calls K]   the server under load
-//   probe send|deliver [--seconds 10]  a tight loop of one path, for profiling
+//   probe send|deliver|webhook [--seconds 10]  a tight loop of one path, for profiling
 //   verify-signature                  checks the load generator's signing against the production validator
 var mode = args.Length > 0 ? args[0] : "";
 var rest = args.Length > 0 ? args[1..] : [];

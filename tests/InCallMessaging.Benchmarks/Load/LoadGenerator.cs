@@ -103,6 +103,7 @@ internal sealed class LoadGenerator
         latencies.Sort();
         return new LoadResult
         {
+            Latencies = latencies,
             Connections = _connections,
             DurationSeconds = duration.TotalSeconds,
             MeasuredRequests = latencies.Count,
@@ -125,7 +126,7 @@ internal sealed class LoadGenerator
         };
     }
 
-    private static double Percentile(List<int> sorted, double p) =>
+    public static double Percentile(List<int> sorted, double p) =>
         sorted.Count == 0 ? 0 : sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1)] / 10.0;
 
     /// <summary>Waits out the warm-up, then samples CPU over the measured window, calling the hooks at its two ends.</summary>
@@ -302,6 +303,13 @@ internal sealed class LoadGenerator
 
 internal sealed class LoadResult
 {
+    /// <summary>Every measured request's latency in tenths of a microsecond, sorted (not written to load.json).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public List<int> Latencies { get; set; } = [];
+
+    /// <summary>For an interleaved run: each slice's requests/s and p99 (us), in order.</summary>
+    public List<double[]>? Slices { get; set; }
+
     public string Mode { get; set; } = "";
 
     public string Engine { get; set; } = "";

@@ -9,11 +9,12 @@ using System.Text.Json;
 namespace InCallMessaging.Benchmarks.Load;
 
 /// <summary>
-/// <c>load [--connections 64,256] [--modes bare,webhook] [--duration 20] [--warmup 5] [--calls 1000] [--rounds 1] [--out DIR]</c>:
+/// <c>load [--connections 64,256] [--modes bare,webhook] [--duration 20] [--warmup 5] [--calls 1000] [--rounds 1] [--slices 1] [--out DIR]</c>:
 /// for each connection count and mode, starts the server (<see cref="BenchServer"/>) in its own process (server GC, as
 /// an ASP.NET Core app has by default), drives it with <see cref="LoadGenerator"/> from this process, checks the
 /// accounting (every request answered 200; in webhook mode every request delivered exactly once by the hub and recorded
-/// on its call) and writes a table with the ratios to bare Kestrel.
+/// on its call) and writes a table with the ratios to bare Kestrel. With <c>--slices N</c> (N &gt; 1) the modes' servers
+/// run side by side and are driven in turn, N slices of duration/N each (see <see cref="RunInterleavedAsync"/>).
 /// </summary>
 internal static class LoadSuite
 {
@@ -30,10 +31,20 @@ internal static class LoadSuite
         var serverGc = Options.String(args, "--server-gc", "1")!;
         var output = Options.String(args, "--out", null);
         var externalPort = Options.Int(args, "--external-port", 0);
+        var slices = Options.Int(args, "--slices", 1);
         s_engine = Options.String(args, "--engine", "auto")!;
 
         var results = new List<LoadResult>();
-        for (var round = 1; round <= rounds; round++)
+        for (var round = 1; round <= rounds && slices > 1; round++)
+        {
+            foreach (var connections in connectionCounts)
+            {
+                Console.WriteLine($"--- round {round}: {string.Join(", ", modes)} interleaved, {connections} connections, {slices} slices of {(duration / slices).TotalSeconds:0.#} s each");
+                results.AddRange(await RunInterleavedAsync(modes, connections, warmup, duration, slices, calls, serverGc));
+            }
+        }
+
+        for (var round = 1; round <= rounds && slices <= 1; round++)
         {
             foreach (var connections in connectionCounts)
             {
@@ -74,69 +85,120 @@ internal static class LoadSuite
             return run;
         }
 
-        var port = FreePort();
-        using var server = StartServer(mode, port, calls, serverGc);
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
+        await using var server = await ServerProcess.StartAsync(mode, calls, serverGc);
+        ServerStats? atStart = null;
+        ServerStats? atEnd = null;
+        var generator = new LoadGenerator("127.0.0.1", server.Port, connections, calls, s_engine);
+        var result = await generator.RunAsync(
+            warmup,
+            duration,
+            async () => atStart = await server.StatsAsync(),
+            async () => atEnd = await server.StatsAsync());
+        var final = await server.StatsAsync();
+        result.Mode = mode;
+        result.Server = final;
+        result.ServerCpuSeconds = atEnd!.CpuSeconds - atStart!.CpuSeconds;
+        Account(result, final!);
+        return result;
+    }
 
-            if (e.Data.StartsWith("ready ", StringComparison.Ordinal))
-            {
-                ready.TrySetResult();
-            }
-            else
-            {
-                Console.WriteLine("    [server] " + e.Data);
-            }
-        };
-        server.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                Console.WriteLine("    [server:err] " + e.Data);
-            }
-        };
-        server.BeginOutputReadLine();
-        server.BeginErrorReadLine();
+    /// <summary>
+    /// The modes' servers all started, then driven in turn, <paramref name="slices"/> times each for
+    /// <paramref name="duration"/> / <paramref name="slices"/> (the order reversed every other slice), so that the VM's
+    /// drift and its neighbours' bursts fall on every mode alike. Each mode's result merges its slices: requests over the
+    /// summed time, percentiles over every measured latency, accounting over everything its server answered.
+    /// </summary>
+    private static async Task<List<LoadResult>> RunInterleavedAsync(string[] modes, int connections, TimeSpan warmup, TimeSpan duration, int slices, int calls, string serverGc)
+    {
+        var servers = new List<ServerProcess>();
         try
         {
-            await ready.Task.WaitAsync(TimeSpan.FromSeconds(120));
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-            ServerStats? atStart = null;
-            ServerStats? atEnd = null;
-            var generator = new LoadGenerator("127.0.0.1", port, connections, calls, s_engine);
-            var result = await generator.RunAsync(
-                warmup,
-                duration,
-                async () => atStart = await client.GetFromJsonAsync<ServerStats>("_stats", StatsJson.Options),
-                async () => atEnd = await client.GetFromJsonAsync<ServerStats>("_stats", StatsJson.Options));
-            var final = await client.GetFromJsonAsync<ServerStats>("_stats", StatsJson.Options);
-            result.Mode = mode;
-            result.Server = final;
-            result.ServerCpuSeconds = atEnd!.CpuSeconds - atStart!.CpuSeconds;
-            Account(result, final!);
-            try
+            foreach (var mode in modes)
             {
-                using var quit = await client.PostAsync(new Uri("_quit", UriKind.Relative), null);
-            }
-            catch (HttpRequestException)
-            {
+                servers.Add(await ServerProcess.StartAsync(mode, calls, serverGc));
             }
 
-            return result;
+            var parts = modes.ToDictionary(m => m, _ => new List<LoadResult>());
+            var slice = duration / slices;
+            for (var i = 0; i < slices; i++)
+            {
+                var order = i % 2 == 0 ? servers : Enumerable.Reverse(servers).ToList();
+                foreach (var server in order)
+                {
+                    ServerStats? atStart = null;
+                    ServerStats? atEnd = null;
+                    var generator = new LoadGenerator("127.0.0.1", server.Port, connections, calls, s_engine);
+
+                    // The first slice warms each server up fully; later ones only reopen their connections.
+                    var part = await generator.RunAsync(
+                        i == 0 ? warmup : TimeSpan.FromSeconds(1),
+                        slice,
+                        async () => atStart = await server.StatsAsync(),
+                        async () => atEnd = await server.StatsAsync());
+                    part.ServerCpuSeconds = atEnd!.CpuSeconds - atStart!.CpuSeconds;
+                    parts[server.Mode].Add(part);
+                    Console.WriteLine($"    slice {i + 1}/{slices} {server.Mode,-12} {part.RequestsPerSecond,10:N0} req/s  p99 {part.P99Microseconds,8:N0} us  host steal {part.StolenCores:N2}");
+                }
+            }
+
+            var results = new List<LoadResult>();
+            foreach (var server in servers)
+            {
+                var merged = Merge(server.Mode, connections, parts[server.Mode]);
+                merged.Server = await server.StatsAsync();
+                Account(merged, merged.Server!);
+                results.Add(merged);
+            }
+
+            return results;
         }
         finally
         {
-            if (!server.WaitForExit(15_000))
+            foreach (var server in servers)
             {
-                server.Kill();
-                server.WaitForExit();
+                await server.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>One result from a mode's slices.</summary>
+    private static LoadResult Merge(string mode, int connections, List<LoadResult> parts)
+    {
+        var latencies = new List<int>(parts.Sum(p => p.Latencies.Count));
+        foreach (var part in parts)
+        {
+            latencies.AddRange(part.Latencies);
+        }
+
+        latencies.Sort();
+        var seconds = parts.Sum(p => p.DurationSeconds);
+        double Weighted(Func<LoadResult, double> value) => parts.Sum(p => value(p) * p.DurationSeconds) / seconds;
+        return new LoadResult
+        {
+            Mode = mode,
+            Engine = parts[0].Engine,
+            Connections = connections,
+            Calls = parts[0].Calls,
+            Latencies = latencies,
+            DurationSeconds = seconds,
+            MeasuredRequests = latencies.Count,
+            RequestsPerSecond = latencies.Count / seconds,
+            P50Microseconds = LoadGenerator.Percentile(latencies, 0.50),
+            P90Microseconds = LoadGenerator.Percentile(latencies, 0.90),
+            P99Microseconds = LoadGenerator.Percentile(latencies, 0.99),
+            P999Microseconds = LoadGenerator.Percentile(latencies, 0.999),
+            MaxMicroseconds = latencies.Count == 0 ? 0 : latencies[^1] / 10.0,
+            MeanMicroseconds = latencies.Count == 0 ? 0 : latencies.Average(l => l / 10.0),
+            TotalSent = parts.Sum(p => p.TotalSent),
+            Total200 = parts.Sum(p => p.Total200),
+            TotalOtherStatus = parts.Sum(p => p.TotalOtherStatus),
+            Errors = parts.Sum(p => p.Errors),
+            GeneratorCpuSeconds = parts.Sum(p => p.GeneratorCpuSeconds),
+            ServerCpuSeconds = parts.Sum(p => p.ServerCpuSeconds),
+            MachineBusyCores = Weighted(p => p.MachineBusyCores),
+            StolenCores = Weighted(p => p.StolenCores),
+            Slices = [.. parts.Select(p => new[] { p.RequestsPerSecond, p.P99Microseconds })],
+        };
     }
 
     /// <summary>Every request sent got a 200, and the server saw each exactly once (webhook: delivered once, recorded on its call).</summary>
@@ -173,30 +235,6 @@ internal static class LoadSuite
                 ? $"OK: {result.Total200:N0} requests, all 200, each delivered once to its call ({server.DeliveredToCall:N0} DeliveredToCall, 0 duplicates)"
                 : $"OK: {result.Total200:N0} requests, all 200"
             : "FAILED: " + string.Join("; ", problems);
-    }
-
-    private static Process StartServer(string mode, int port, int calls, string serverGc)
-    {
-        var self = Environment.ProcessPath!;
-        var info = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            info.FileName = self;
-            info.ArgumentList.Add("exec");
-            info.ArgumentList.Add(typeof(LoadSuite).Assembly.Location);
-        }
-        else
-        {
-            info.FileName = self;
-        }
-
-        foreach (var arg in new[] { "server", "--mode", mode, "--port", port.ToString(CultureInfo.InvariantCulture), "--calls", calls.ToString(CultureInfo.InvariantCulture) })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["DOTNET_gcServer"] = serverGc;
-        return Process.Start(info) ?? throw new InvalidOperationException("Could not start the server.");
     }
 
     private static int FreePort()
@@ -242,12 +280,132 @@ internal static class LoadSuite
                 var rps = runs.Average(r => r.RequestsPerSecond) / bare.Average(r => r.RequestsPerSecond);
                 var p99 = runs.Average(r => r.P99Microseconds) / bare.Average(r => r.P99Microseconds);
                 var verdict = mode == "webhook" ? (rps >= 0.8 && p99 <= 1.5 ? "met" : "missed") : "(calibration)";
-                text.AppendLine(CultureInfo.InvariantCulture, $"| {connections} | {mode} | {rps:N2}x | {p99:N2}x | {verdict} |");
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {connections} | {mode} | {rps:N2}x{SliceRatios(runs, bare, 0)} | {p99:N2}x{SliceRatios(runs, bare, 1)} | {verdict} |");
             }
         }
 
         return text.ToString();
     }
 
+    /// <summary>For interleaved runs: the ratios of slices run back to back, as " (slices: median m, min a, max b)".</summary>
+    private static string SliceRatios(List<LoadResult> runs, List<LoadResult> bare, int figure)
+    {
+        var ratios = new List<double>();
+        foreach (var (run, baseline) in runs.Zip(bare))
+        {
+            if (run.Slices is { } slices && baseline.Slices is { } baselineSlices)
+            {
+                ratios.AddRange(slices.Zip(baselineSlices, (s, b) => s[figure] / b[figure]));
+            }
+        }
+
+        if (ratios.Count == 0)
+        {
+            return "";
+        }
+
+        ratios.Sort();
+        var median = ratios.Count % 2 == 1 ? ratios[ratios.Count / 2] : (ratios[(ratios.Count / 2) - 1] + ratios[ratios.Count / 2]) / 2;
+        return string.Create(CultureInfo.InvariantCulture, $" (slices: median {median:N2}x, {ratios[0]:N2}x to {ratios[^1]:N2}x)");
+    }
+
     private static string Ms(double microseconds) => (microseconds / 1000).ToString("N2", CultureInfo.InvariantCulture) + " ms";
+
+    /// <summary>A <see cref="BenchServer"/> in its own process on a free port, ready to be driven.</summary>
+    private sealed class ServerProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly HttpClient _client;
+
+        private ServerProcess(string mode, int port, Process process)
+        {
+            Mode = mode;
+            Port = port;
+            _process = process;
+            _client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        }
+
+        public string Mode { get; }
+
+        public int Port { get; }
+
+        public static async Task<ServerProcess> StartAsync(string mode, int calls, string serverGc)
+        {
+            var port = FreePort();
+            var self = Environment.ProcessPath!;
+            var info = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, FileName = self };
+            if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+            {
+                info.ArgumentList.Add("exec");
+                info.ArgumentList.Add(typeof(LoadSuite).Assembly.Location);
+            }
+
+            foreach (var arg in new[] { "server", "--mode", mode, "--port", port.ToString(CultureInfo.InvariantCulture), "--calls", calls.ToString(CultureInfo.InvariantCulture) })
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            info.Environment["DOTNET_gcServer"] = serverGc;
+            var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the server.");
+            var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is null)
+                {
+                    return;
+                }
+
+                if (e.Data.StartsWith("ready ", StringComparison.Ordinal))
+                {
+                    ready.TrySetResult();
+                }
+                else
+                {
+                    Console.WriteLine("    [server] " + e.Data);
+                }
+            };
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is not null)
+                {
+                    Console.WriteLine("    [server:err] " + e.Data);
+                }
+            };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var server = new ServerProcess(mode, port, process);
+            try
+            {
+                await ready.Task.WaitAsync(TimeSpan.FromSeconds(120));
+                return server;
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+
+        public Task<ServerStats?> StatsAsync() => _client.GetFromJsonAsync<ServerStats>("_stats", StatsJson.Options);
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                using var quit = await _client.PostAsync(new Uri("_quit", UriKind.Relative), null);
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (!_process.WaitForExit(15_000))
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync();
+            }
+
+            _process.Dispose();
+            _client.Dispose();
+        }
+    }
 }

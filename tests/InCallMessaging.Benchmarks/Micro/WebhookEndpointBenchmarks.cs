@@ -93,7 +93,8 @@ public class WebhookEndpointBenchmarks
     private HttpContext Context(WebApplication app, int index) =>
         SignedHttpContext.Create(app.Services, Port, _bodies[index % Requests], _signatures[index % Requests]);
 
-    private static RequestDelegate Endpoint(WebApplication app) =>
+    /// <summary>The request delegate of the app's <c>POST</c> endpoint at <see cref="BenchServer.Path"/>.</summary>
+    internal static RequestDelegate Endpoint(WebApplication app) =>
         ((IEndpointRouteBuilder)app).DataSources
             .SelectMany(source => source.Endpoints)
             .OfType<RouteEndpoint>()
