@@ -220,6 +220,7 @@ internal static class BenchServer
                 Duplicate = Interlocked.Read(ref Duplicate),
                 InboundRecordedOnCalls = inbound,
                 CpuSeconds = process.TotalProcessorTime.TotalSeconds,
+                AllocatedBytes = GC.GetTotalAllocatedBytes(precise: false),
                 WorkingSetBytes = process.WorkingSet64,
                 PeakWorkingSetBytes = process.PeakWorkingSet64,
                 Threads = process.Threads.Count,
@@ -282,6 +283,8 @@ internal sealed class ServerStats
     public long InboundRecordedOnCalls { get; set; }
 
     public double CpuSeconds { get; set; }
+
+    public long AllocatedBytes { get; set; }
 
     public long WorkingSetBytes { get; set; }
 

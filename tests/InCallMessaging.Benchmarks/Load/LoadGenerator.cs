@@ -353,6 +353,9 @@ internal sealed class LoadResult
 
     public double ServerCpuSeconds { get; set; }
 
+    /// <summary>What the server allocated over the measured window (all threads).</summary>
+    public long ServerAllocatedBytes { get; set; }
+
     public ServerStats? Server { get; set; }
 
     public bool AccountingOk { get; set; }

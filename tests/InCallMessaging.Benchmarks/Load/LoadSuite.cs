@@ -95,9 +95,10 @@ internal static class LoadSuite
             async () => atStart = await server.StatsAsync(),
             async () => atEnd = await server.StatsAsync());
         var final = await server.StatsAsync();
-        result.Mode = mode;
+        result.Mode = Label(mode);
         result.Server = final;
         result.ServerCpuSeconds = atEnd!.CpuSeconds - atStart!.CpuSeconds;
+        result.ServerAllocatedBytes = atEnd.AllocatedBytes - atStart.AllocatedBytes;
         Account(result, final!);
         return result;
     }
@@ -136,6 +137,7 @@ internal static class LoadSuite
                         async () => atStart = await server.StatsAsync(),
                         async () => atEnd = await server.StatsAsync());
                     part.ServerCpuSeconds = atEnd!.CpuSeconds - atStart!.CpuSeconds;
+                    part.ServerAllocatedBytes = atEnd.AllocatedBytes - atStart.AllocatedBytes;
                     parts[server.Mode].Add(part);
                     Console.WriteLine($"    slice {i + 1}/{slices} {server.Mode,-12} {part.RequestsPerSecond,10:N0} req/s  p99 {part.P99Microseconds,8:N0} us  host steal {part.StolenCores:N2}");
                 }
@@ -175,7 +177,7 @@ internal static class LoadSuite
         double Weighted(Func<LoadResult, double> value) => parts.Sum(p => value(p) * p.DurationSeconds) / seconds;
         return new LoadResult
         {
-            Mode = mode,
+            Mode = Label(mode),
             Engine = parts[0].Engine,
             Connections = connections,
             Calls = parts[0].Calls,
@@ -195,6 +197,7 @@ internal static class LoadSuite
             Errors = parts.Sum(p => p.Errors),
             GeneratorCpuSeconds = parts.Sum(p => p.GeneratorCpuSeconds),
             ServerCpuSeconds = parts.Sum(p => p.ServerCpuSeconds),
+            ServerAllocatedBytes = parts.Sum(p => p.ServerAllocatedBytes),
             MachineBusyCores = Weighted(p => p.MachineBusyCores),
             StolenCores = Weighted(p => p.StolenCores),
             Slices = [.. parts.Select(p => new[] { p.RequestsPerSecond, p.P99Microseconds })],
@@ -215,7 +218,7 @@ internal static class LoadSuite
             problems.Add($"server handled {server.Requests:N0} vs {result.Total200:N0} answered 200");
         }
 
-        if (result.Mode == "webhook")
+        if (IsWebhook(result.Mode))
         {
             var delivered = server.DeliveredToCall + server.DeliveredAfterCall + server.Unmatched;
             if (delivered != result.Total200 || server.Duplicate != 0)
@@ -231,7 +234,7 @@ internal static class LoadSuite
 
         result.AccountingOk = problems.Count == 0;
         result.Accounting = problems.Count == 0
-            ? result.Mode == "webhook"
+            ? IsWebhook(result.Mode)
                 ? $"OK: {result.Total200:N0} requests, all 200, each delivered once to its call ({server.DeliveredToCall:N0} DeliveredToCall, 0 duplicates)"
                 : $"OK: {result.Total200:N0} requests, all 200"
             : "FAILED: " + string.Join("; ", problems);
@@ -247,14 +250,14 @@ internal static class LoadSuite
     private static string Table(List<LoadResult> results, int[] connectionCounts)
     {
         var text = new StringBuilder();
-        text.AppendLine("| connections | server | requests/s | p50 | p90 | p99 | p99.9 | server CPU (cores) | server CPU / request | generator CPU (cores) | other processes (cores) | of which host steal | server GC pause | server peak memory | accounting |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| connections | server | requests/s | p50 | p90 | p99 | p99.9 | server CPU (cores) | server CPU / request | server allocated / request | generator CPU (cores) | other processes (cores) | of which host steal | server GC pause | server peak memory | accounting |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
             var other = Math.Max(0, r.MachineBusyCores - ((r.ServerCpuSeconds + r.GeneratorCpuSeconds) / r.DurationSeconds));
             var server = r.Server;
             text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Connections} | {r.Mode} | {r.RequestsPerSecond:N0} | {Ms(r.P50Microseconds)} | {Ms(r.P90Microseconds)} | {Ms(r.P99Microseconds)} | {Ms(r.P999Microseconds)} | "
-                + $"{r.ServerCpuSeconds / r.DurationSeconds:N2} | {r.ServerCpuSeconds * 1e6 / Math.Max(1, r.MeasuredRequests):N1} us | {r.GeneratorCpuSeconds / r.DurationSeconds:N2} | {other:N2} | {r.StolenCores:N2} | "
+                + $"{r.ServerCpuSeconds / r.DurationSeconds:N2} | {r.ServerCpuSeconds * 1e6 / Math.Max(1, r.MeasuredRequests):N1} us | {r.ServerAllocatedBytes / (double)Math.Max(1, r.MeasuredRequests):N0} B | {r.GeneratorCpuSeconds / r.DurationSeconds:N2} | {other:N2} | {r.StolenCores:N2} | "
                 + $"{server?.GcPauseSeconds:N2} s ({server?.Gen2} gen2) | {(server?.PeakWorkingSetBytes ?? 0) / 1048576.0:N0} MB | {r.Accounting} |");
         }
 
@@ -279,7 +282,7 @@ internal static class LoadSuite
 
                 var rps = runs.Average(r => r.RequestsPerSecond) / bare.Average(r => r.RequestsPerSecond);
                 var p99 = runs.Average(r => r.P99Microseconds) / bare.Average(r => r.P99Microseconds);
-                var verdict = mode == "webhook" ? (rps >= 0.8 && p99 <= 1.5 ? "met" : "missed") : "(calibration)";
+                var verdict = IsWebhook(mode) ? (rps >= 0.8 && p99 <= 1.5 ? "met" : "missed") : "(calibration)";
                 text.AppendLine(CultureInfo.InvariantCulture, $"| {connections} | {mode} | {rps:N2}x{SliceRatios(runs, bare, 0)} | {p99:N2}x{SliceRatios(runs, bare, 1)} | {verdict} |");
             }
         }
@@ -309,6 +312,14 @@ internal static class LoadSuite
         return string.Create(CultureInfo.InvariantCulture, $" (slices: median {median:N2}x, {ratios[0]:N2}x to {ratios[^1]:N2}x)");
     }
 
+    private static bool IsWebhook(string mode) => mode == "webhook" || mode.StartsWith("webhook@", StringComparison.Ordinal);
+
+    /// <summary><c>mode@/some/dir/app</c> (another build's server) is labelled <c>mode@dir</c>.</summary>
+    private static string Label(string mode) =>
+        mode.IndexOf('@', StringComparison.Ordinal) is var at and >= 0
+            ? mode[..(at + 1)] + Path.GetFileName(Path.GetDirectoryName(mode[(at + 1)..]))
+            : mode;
+
     private static string Ms(double microseconds) => (microseconds / 1000).ToString("N2", CultureInfo.InvariantCulture) + " ms";
 
     /// <summary>A <see cref="BenchServer"/> in its own process on a free port, ready to be driven.</summary>
@@ -329,10 +340,21 @@ internal static class LoadSuite
 
         public int Port { get; }
 
+        /// <param name="mode">
+        /// A server mode, or <c>mode@path</c>: that mode of another build's benchmark app (an A/B of two builds under
+        /// the same load, interleaved); the results are labelled <c>mode@label</c> with the path's build folder name.
+        /// </param>
         public static async Task<ServerProcess> StartAsync(string mode, int calls, string serverGc)
         {
             var port = FreePort();
             var self = Environment.ProcessPath!;
+            var at = mode.IndexOf('@', StringComparison.Ordinal);
+            var serverMode = at < 0 ? mode : mode[..at];
+            if (at >= 0)
+            {
+                self = mode[(at + 1)..];
+            }
+
             var info = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, FileName = self };
             if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
             {
@@ -340,7 +362,7 @@ internal static class LoadSuite
                 info.ArgumentList.Add(typeof(LoadSuite).Assembly.Location);
             }
 
-            foreach (var arg in new[] { "server", "--mode", mode, "--port", port.ToString(CultureInfo.InvariantCulture), "--calls", calls.ToString(CultureInfo.InvariantCulture) })
+            foreach (var arg in new[] { "server", "--mode", serverMode, "--port", port.ToString(CultureInfo.InvariantCulture), "--calls", calls.ToString(CultureInfo.InvariantCulture) })
             {
                 info.ArgumentList.Add(arg);
             }
