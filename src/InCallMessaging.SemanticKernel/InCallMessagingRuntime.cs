@@ -92,8 +92,12 @@ public sealed class InCallMessagingRuntime
             all.Add(new HttpMessageProvider(SharedHttpClientFactory.Instance, loggerFactory.CreateLogger<HttpMessageProvider>()));
         }
 
-        return new InCallMessagingRuntime(options, all, deduplicationStore ?? new InMemoryDeduplicationStore(time), afterCallHandlers ?? [], time, loggerFactory);
+        return new InCallMessagingRuntime(options, all, deduplicationStore ?? new InMemoryDeduplicationStore(ReservedDeduplicationCapacity(options), time), afterCallHandlers ?? [], time, loggerFactory);
     }
+
+    /// <summary>The capacity to reserve; an invalid one is left to the options' validation, which lists it with the rest.</summary>
+    private static int ReservedDeduplicationCapacity(InCallMessagingOptions options) =>
+        options.DeduplicationCapacity is >= 0 and <= ActionCatalog.MaxDeduplicationCapacity ? options.DeduplicationCapacity : 0;
 
     /// <summary>One pooled client for hosts without IHttpClientFactory.</summary>
     private sealed class SharedHttpClientFactory : IHttpClientFactory

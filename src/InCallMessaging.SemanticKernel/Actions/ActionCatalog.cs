@@ -12,6 +12,9 @@ internal sealed partial class ActionCatalog
 {
     private const int MaxToolNameLength = 64;
 
+    /// <summary>The most deliveries the deduplication store may reserve room for (about 2 GB).</summary>
+    internal const int MaxDeduplicationCapacity = 50_000_000;
+
     private readonly Dictionary<string, string> _senderByAddress;
 
     private ActionCatalog(IReadOnlyList<CompiledAction> actions, Dictionary<string, string> senderByAddress)
@@ -121,6 +124,11 @@ internal sealed partial class ActionCatalog
         if (options.MaxReplyLength < 1)
         {
             errors.Add("MaxReplyLength must be 1 or more (default 1000).");
+        }
+
+        if (options.DeduplicationCapacity is < 0 or > MaxDeduplicationCapacity)
+        {
+            errors.Add($"DeduplicationCapacity is {options.DeduplicationCapacity}: set it between 0 (grow as needed, the default) and {MaxDeduplicationCapacity:N0}.");
         }
 
         if (options.MaxReceivedMessagesPerCall < 1)

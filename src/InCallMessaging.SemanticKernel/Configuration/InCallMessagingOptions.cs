@@ -42,6 +42,15 @@ public sealed class InCallMessagingOptions
     /// <value>The default value is 24 hours.</value>
     public TimeSpan DeduplicationRetention { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How many webhook deliveries the in-memory deduplication store makes room for at start-up: a busy host's
+    /// deliveries per <see cref="DeduplicationRetention"/>. 0 lets the store grow as deliveries arrive; each time its
+    /// tables fill they are copied into larger ones, which shows as extra garbage collection until the store reaches its
+    /// steady size (about 44 bytes per remembered delivery, reserved up front when this is set).
+    /// </summary>
+    /// <value>The default value is 0.</value>
+    public int DeduplicationCapacity { get; set; }
+
     /// <summary>The longest reply text kept; longer texts are cut with an ellipsis (customer texts are untrusted).</summary>
     /// <value>The default value is 1,000 characters.</value>
     public int MaxReplyLength { get; set; } = 1000;

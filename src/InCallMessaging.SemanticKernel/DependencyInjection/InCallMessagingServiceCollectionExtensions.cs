@@ -56,7 +56,8 @@ public static class InCallMessagingServiceCollectionExtensions
         services.TryAddSingleton<LoopbackMessageProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageProvider, LoopbackMessageProvider>(sp => sp.GetRequiredService<LoopbackMessageProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageProvider, HttpMessageProvider>());
-        services.TryAddSingleton<IDeduplicationStore>(sp => new InMemoryDeduplicationStore(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IDeduplicationStore>(sp => new InMemoryDeduplicationStore(
+            sp.GetRequiredService<IOptions<InCallMessagingOptions>>().Value.DeduplicationCapacity, sp.GetRequiredService<TimeProvider>()));
 
         if (services.Any(d => d.ServiceType == typeof(InCallMessagingRuntime)))
         {

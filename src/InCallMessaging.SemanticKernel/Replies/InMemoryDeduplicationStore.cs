@@ -16,16 +16,36 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
 {
     private const int ShardCount = 32;
 
-    private readonly Shard<SidKey>[] _sidShards = CreateShards<SidKey>();
-    private readonly Shard<string>[] _stringShards = CreateShards<string>();
+    private readonly Shard<SidKey>[] _sidShards;
+    private readonly Shard<string>[] _stringShards;
     private readonly TimeProvider _time;
 
-    /// <summary>Creates an empty store.</summary>
+    /// <summary>Creates an empty store that grows as keys arrive.</summary>
     /// <param name="timeProvider">The clock expiries are measured with; <see cref="TimeProvider.System"/> by default.</param>
     public InMemoryDeduplicationStore(TimeProvider? timeProvider = null)
+        : this(0, timeProvider)
     {
-        _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>Creates an empty store with room for <paramref name="capacity"/> of the plugin's keys from the start.</summary>
+    /// <param name="capacity">
+    /// How many deliveries the host expects to remember at once (its webhooks per
+    /// <see cref="InCallMessagingOptions.DeduplicationRetention"/>); 0 grows the store as keys arrive. A growing store
+    /// copies its tables each time they fill, which a busy host feels as extra garbage collection in its first hours.
+    /// </param>
+    /// <param name="timeProvider">The clock expiries are measured with; <see cref="TimeProvider.System"/> by default.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is negative.</exception>
+    public InMemoryDeduplicationStore(int capacity, TimeProvider? timeProvider = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        ReservedCapacity = capacity;
+        _time = timeProvider ?? TimeProvider.System;
+        _sidShards = CreateShards<SidKey>(capacity / ShardCount);
+        _stringShards = CreateShards<string>(0);
+    }
+
+    /// <summary>The room reserved at construction (0: none).</summary>
+    internal int ReservedCapacity { get; }
 
     /// <summary>How many keys are remembered (expired keys count until they are purged).</summary>
     public int Count => _sidShards.Sum(s => s.Count) + _stringShards.Sum(s => s.Count);
@@ -61,13 +81,13 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
         return removed;
     }
 
-    private static Shard<TKey>[] CreateShards<TKey>()
+    private static Shard<TKey>[] CreateShards<TKey>(int capacityEach)
         where TKey : notnull
     {
         var shards = new Shard<TKey>[ShardCount];
         for (var i = 0; i < shards.Length; i++)
         {
-            shards[i] = new Shard<TKey>();
+            shards[i] = new Shard<TKey>(capacityEach);
         }
 
         return shards;
@@ -78,11 +98,11 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
         shards[(int)((uint)EqualityComparer<TKey>.Default.GetHashCode(key) % ShardCount)];
 
     /// <summary>One lock and one dictionary of key to expiry (UTC ticks).</summary>
-    private sealed class Shard<TKey>
+    private sealed class Shard<TKey>(int capacity)
         where TKey : notnull
     {
         private readonly Lock _gate = new();
-        private readonly Dictionary<TKey, long> _expiries = new(EqualityComparer<TKey>.Default);
+        private readonly Dictionary<TKey, long> _expiries = new(capacity, EqualityComparer<TKey>.Default);
 
         public int Count
         {

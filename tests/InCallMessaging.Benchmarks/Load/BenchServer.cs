@@ -85,6 +85,12 @@ internal static class BenchServer
             builder.Services.AddInCallMessaging(o =>
             {
                 Fixture.Configure(o);
+                if (experiment.Contains("reserved", StringComparison.Ordinal))
+                {
+                    // A host that knows its volume: room for every delivery a load run sends (see DeduplicationCapacity).
+                    o.DeduplicationCapacity = 4_000_000;
+                }
+
                 if (experiment.Contains("lean", StringComparison.Ordinal))
                 {
                     o.MaxReceivedMessagesPerCall = 1;

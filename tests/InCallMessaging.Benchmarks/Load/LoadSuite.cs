@@ -312,7 +312,8 @@ internal static class LoadSuite
         return string.Create(CultureInfo.InvariantCulture, $" (slices: median {median:N2}x, {ratios[0]:N2}x to {ratios[^1]:N2}x)");
     }
 
-    private static bool IsWebhook(string mode) => mode == "webhook" || mode.StartsWith("webhook@", StringComparison.Ordinal);
+    private static bool IsWebhook(string mode) =>
+        mode == "webhook" || mode.StartsWith("webhook@", StringComparison.Ordinal) || mode.StartsWith("webhook~", StringComparison.Ordinal);
 
     /// <summary><c>mode@/some/dir/app</c> (another build's server) is labelled <c>mode@dir</c>.</summary>
     private static string Label(string mode) =>
@@ -355,6 +356,11 @@ internal static class LoadSuite
                 self = mode[(at + 1)..];
             }
 
+            // webhook~EXPERIMENT: this server alone runs with BENCH_EXPERIMENT=EXPERIMENT (diagnostics, see BenchServer).
+            var tilde = serverMode.IndexOf('~', StringComparison.Ordinal);
+            var experiment = tilde < 0 ? null : serverMode[(tilde + 1)..];
+            serverMode = tilde < 0 ? serverMode : serverMode[..tilde];
+
             var info = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, FileName = self };
             if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
             {
@@ -368,6 +374,11 @@ internal static class LoadSuite
             }
 
             info.Environment["DOTNET_gcServer"] = serverGc;
+            if (experiment is not null)
+            {
+                info.Environment["BENCH_EXPERIMENT"] = experiment;
+            }
+
             var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the server.");
             var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             process.OutputDataReceived += (_, e) =>

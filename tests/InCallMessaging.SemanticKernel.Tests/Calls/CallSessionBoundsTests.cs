@@ -109,6 +109,19 @@ public sealed class CallSessionBoundsTests
         Assert.Contains(expected, exception.Errors);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(50_000_001)]
+    public void A_deduplication_capacity_out_of_range_fails_at_start_up(int capacity)
+    {
+        var options = Options(50, 10);
+        options.DeduplicationCapacity = capacity;
+
+        var exception = Assert.Throws<InCallMessagingConfigurationException>(() => InCallMessagingRuntime.Create(options));
+
+        Assert.Contains(exception.Errors, e => e.StartsWith($"DeduplicationCapacity is {capacity}: set it between 0", StringComparison.Ordinal));
+    }
+
     private static List<string> Warnings(FakeLoggerProvider logs) =>
         [.. logs.Collector.GetSnapshot().Where(r => r.Level == LogLevel.Warning && r.Message.Contains("MaxPendingReplyLines", StringComparison.Ordinal)).Select(r => r.Message)];
 }

@@ -15,6 +15,7 @@ public sealed class ConfigurationBindingTests
             "PluginName": "texting",
             "MetadataKeys": [ "user_name" ],
             "MaxMessagesPerCall": 3,
+            "DeduplicationCapacity": 64000,
             "Senders": {
               "default": { "Provider": "Loopback", "From": "+14155550199" },
               "whatsapp": { "Provider": "Loopback", "From": "+14155550198" }
@@ -72,6 +73,7 @@ public sealed class ConfigurationBindingTests
 
         Assert.Equal("texting", options.PluginName);
         Assert.Equal(3, options.MaxMessagesPerCall);
+        Assert.Equal(64_000, options.DeduplicationCapacity);
         Assert.Equal(["user_name"], options.MetadataKeys);
         Assert.Equal("+14155550198", options.Senders["WhatsApp"].From);
         Assert.Equal(3, options.Actions.Count);
@@ -133,5 +135,7 @@ public sealed class ConfigurationBindingTests
 
         Assert.True(kernel.Plugins.TryGetPlugin("texting", out var plugin));
         Assert.Same(provider.GetRequiredService<InCallMessagingRuntime>().Plugin, plugin);
+        var store = Assert.IsType<InMemoryDeduplicationStore>(provider.GetRequiredService<IDeduplicationStore>());
+        Assert.Equal(64_000, store.ReservedCapacity);
     }
 }

@@ -32,6 +32,30 @@ public sealed class InMemoryDeduplicationStoreTests
     }
 
     [Fact]
+    public async Task A_store_with_room_reserved_remembers_like_one_without_and_grows_past_it()
+    {
+        var reserved = new InMemoryDeduplicationStore(1_000, new FakeTimeProvider(Now));
+        var growing = new InMemoryDeduplicationStore(new FakeTimeProvider(Now));
+        var keys = Enumerable.Range(0, 5_000).Select(i => $"in:SM{i:x32}").ToList();
+
+        foreach (var key in keys)
+        {
+            Assert.True(await reserved.TryMarkAsync(key, Day));
+            Assert.True(await growing.TryMarkAsync(key, Day));
+        }
+
+        foreach (var key in keys)
+        {
+            Assert.False(await reserved.TryMarkAsync(key, Day));
+        }
+
+        Assert.Equal(5_000, reserved.Count);
+        Assert.Equal(growing.Count, reserved.Count);
+        Assert.Equal(1_000, reserved.ReservedCapacity);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new InMemoryDeduplicationStore(-1));
+    }
+
+    [Fact]
     public async Task Keys_that_differ_anywhere_are_different()
     {
         var store = new InMemoryDeduplicationStore(new FakeTimeProvider(Now));
