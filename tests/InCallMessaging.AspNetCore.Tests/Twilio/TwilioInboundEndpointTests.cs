@@ -299,12 +299,7 @@ public sealed class TwilioInboundEndpointTests
         var session = host.StartCall();
         await host.InvokeAsync(session, "send_link");
         var text = "Slow network, " + new string('z', 900); // within MaxReplyLength (1000): kept whole
-        var form = WebhookTestHost.InboundSms("SM0000000000000000000000000000000e", text);
-        using var request = TwilioTestSigner.SignedForm(host.Url("twilio/messages"), host.TwilioUrl("twilio/messages"), form, WebhookTestHost.AuthToken);
-        var bytes = await request.Content!.ReadAsByteArrayAsync();
-        request.Content = new TrickleContent(bytes, pieces: 4, pause: TimeSpan.FromMilliseconds(40));
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
-        request.Content.Headers.ContentLength = bytes.Length;
+        using var request = await TrickledAsync(host, WebhookTestHost.InboundSms("SM0000000000000000000000000000000e", text), pieces: 4, chunked: false);
 
         using var response = await host.Client.SendAsync(request);
 
@@ -318,12 +313,7 @@ public sealed class TwilioInboundEndpointTests
         await using var host = await WebhookTestHost.StartAsync();
         var session = host.StartCall();
         await host.InvokeAsync(session, "send_link");
-        var form = WebhookTestHost.InboundSms("SM0000000000000000000000000000000f", "Chunked but fine");
-        using var request = TwilioTestSigner.SignedForm(host.Url("twilio/messages"), host.TwilioUrl("twilio/messages"), form, WebhookTestHost.AuthToken);
-        var bytes = await request.Content!.ReadAsByteArrayAsync();
-        request.Content = new TrickleContent(bytes, pieces: 3, pause: TimeSpan.FromMilliseconds(20));
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
-        request.Headers.TransferEncodingChunked = true;
+        using var request = await TrickledAsync(host, WebhookTestHost.InboundSms("SM0000000000000000000000000000000f", "Chunked but fine"), pieces: 3, chunked: true);
 
         using var response = await host.Client.SendAsync(request);
 
@@ -351,6 +341,25 @@ public sealed class TwilioInboundEndpointTests
         {
             response.Dispose();
         }
+    }
+
+    /// <summary>A signed inbound-message request whose body is sent in parts, with Content-Length or chunked.</summary>
+    private static async Task<HttpRequestMessage> TrickledAsync(WebhookTestHost host, List<KeyValuePair<string, string>> form, int pieces, bool chunked)
+    {
+        var request = TwilioTestSigner.SignedForm(host.Url("twilio/messages"), host.TwilioUrl("twilio/messages"), form, WebhookTestHost.AuthToken);
+        var bytes = await request.Content!.ReadAsByteArrayAsync();
+        request.Content = new TrickleContent(bytes, pieces, pause: TimeSpan.FromMilliseconds(30));
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        if (chunked)
+        {
+            request.Headers.TransferEncodingChunked = true;
+        }
+        else
+        {
+            request.Content.Headers.ContentLength = bytes.Length;
+        }
+
+        return request;
     }
 
     /// <summary>A request body sent in <c>pieces</c> parts with a pause between them, as a slow client would.</summary>
