@@ -15,22 +15,8 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
     /// <summary><c>POST {prefix}/messages</c>: an inbound SMS or WhatsApp message, answered with empty TwiML.</summary>
     public async Task InboundAsync(HttpContext context)
     {
-        if (await SignedFormAsync(context) is not { } form)
+        if (await SignedAndParsedAsync(context, ParseInbound) is not { } message)
         {
-            return;
-        }
-
-        InboundMessage? message;
-        string? problem;
-        using (form)
-        {
-            // The message's fields are strings of their own: the pooled body goes back before the hub runs.
-            TwilioWebhookParser.TryParseInbound(form, out message, out problem, endpoint.Now);
-        }
-
-        if (message is null)
-        {
-            await endpoint.Reject(context, StatusCodes.Status400BadRequest, problem!).ExecuteAsync(context);
             return;
         }
 
@@ -41,21 +27,8 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
     /// <summary><c>POST {prefix}/status</c>: a delivery-status callback for an outbound message.</summary>
     public async Task StatusAsync(HttpContext context)
     {
-        if (await SignedFormAsync(context) is not { } form)
+        if (await SignedAndParsedAsync(context, ParseStatus) is not { } update)
         {
-            return;
-        }
-
-        DeliveryStatusUpdate? update;
-        string? problem;
-        using (form)
-        {
-            TwilioWebhookParser.TryParseStatus(form, out update, out problem);
-        }
-
-        if (update is null)
-        {
-            await endpoint.Reject(context, StatusCodes.Status400BadRequest, problem!).ExecuteAsync(context);
             return;
         }
 
@@ -63,6 +36,42 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
         var outcome = await endpoint.Hub.ApplyStatusAsync(update, CancellationToken.None);
         WebhookLog.StatusAccepted(endpoint.Logger, update.Status, update.MessageId, update.ErrorCode, outcome.ToString());
         await WebhookResults.Twiml().ExecuteAsync(context);
+    }
+
+    private delegate T? FormParser<T>(FormBody form, DateTimeOffset receivedAt, out string? problem)
+        where T : class;
+
+    private static readonly FormParser<InboundMessage> ParseInbound = static (FormBody form, DateTimeOffset receivedAt, out string? problem) =>
+        TwilioWebhookParser.TryParseInbound(form, out var message, out problem, receivedAt) ? message : null;
+
+    private static readonly FormParser<DeliveryStatusUpdate> ParseStatus = static (FormBody form, DateTimeOffset _, out string? problem) =>
+        TwilioWebhookParser.TryParseStatus(form, out var update, out problem) ? update : null;
+
+    /// <summary>
+    /// The request's form, parsed, when its signature matches and it parses; otherwise answers the request (403 or 400)
+    /// and returns null. The pooled body goes back before this returns: what is parsed holds strings of its own.
+    /// </summary>
+    private async ValueTask<T?> SignedAndParsedAsync<T>(HttpContext context, FormParser<T> parse)
+        where T : class
+    {
+        if (await SignedFormAsync(context) is not { } form)
+        {
+            return null;
+        }
+
+        T? parsed;
+        string? problem;
+        using (form)
+        {
+            parsed = parse(form, endpoint.Now, out problem);
+        }
+
+        if (parsed is null)
+        {
+            await endpoint.Reject(context, StatusCodes.Status400BadRequest, problem ?? "The form could not be read.").ExecuteAsync(context);
+        }
+
+        return parsed;
     }
 
     /// <summary>
