@@ -47,6 +47,9 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
     /// <summary>The room reserved at construction (0: none).</summary>
     internal int ReservedCapacity { get; }
 
+    /// <summary>How many of the plugin's keys the store has room for now, without growing.</summary>
+    internal int SidCapacity => _sidShards.Sum(s => s.Capacity);
+
     /// <summary>How many keys are remembered (expired keys count until they are purged).</summary>
     public int Count => _sidShards.Sum(s => s.Count) + _stringShards.Sum(s => s.Count);
 
@@ -115,6 +118,17 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
             }
         }
 
+        public int Capacity
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _expiries.EnsureCapacity(0);
+                }
+            }
+        }
+
         public bool TryMark(TKey key, long now, long expiry)
         {
             lock (_gate)
@@ -146,7 +160,8 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
 
                 if (removed > 0 && _expiries.Count < _expiries.EnsureCapacity(0) / 4)
                 {
-                    _expiries.TrimExcess();
+                    // Never below the room reserved at construction: a quiet hour must not undo it.
+                    _expiries.TrimExcess(Math.Max(_expiries.Count, capacity));
                 }
 
                 return removed;

@@ -56,6 +56,26 @@ public sealed class InMemoryDeduplicationStoreTests
     }
 
     [Fact]
+    public async Task Purging_keeps_the_reserved_room_and_trims_what_grew_beyond_it()
+    {
+        var time = new FakeTimeProvider(Now);
+        var reserved = new InMemoryDeduplicationStore(32_000, time);
+        var growing = new InMemoryDeduplicationStore(time);
+        for (var i = 0; i < 64_000; i++)
+        {
+            await reserved.TryMarkAsync($"in:SM{i:x32}", TimeSpan.FromMinutes(1));
+            await growing.TryMarkAsync($"in:SM{i:x32}", TimeSpan.FromMinutes(1));
+        }
+
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(64_000, reserved.Purge());
+        Assert.Equal(64_000, growing.Purge());
+        Assert.InRange(reserved.SidCapacity, 32_000, 40_000);
+        Assert.True(growing.SidCapacity < 1_000, $"an empty store without reserved room gives its tables back ({growing.SidCapacity})");
+    }
+
+    [Fact]
     public async Task Keys_that_differ_anywhere_are_different()
     {
         var store = new InMemoryDeduplicationStore(new FakeTimeProvider(Now));
