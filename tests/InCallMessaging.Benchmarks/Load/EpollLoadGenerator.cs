@@ -291,7 +291,7 @@ internal sealed class EpollLoadGenerator
         }
     }
 
-    internal sealed class WorkerTotals
+    internal sealed class WorkerTotals : IWorkerCounts
     {
         public List<int> Latencies { get; } = new(1 << 16);
 

@@ -53,17 +53,7 @@ internal sealed class LoadGenerator
             var run = Task.Factory.StartNew(() => engine.Run(template, measureStart, measureEnd), TaskCreationOptions.LongRunning);
             cpuUsed = await MeasureWindowAsync(measureStart, measureEnd, onMeasureStart, onMeasureEnd);
 
-            var totals = await run;
-            latencies = new List<int>(totals.Sum(t => t.Latencies.Count));
-            foreach (var t in totals)
-            {
-                latencies.AddRange(t.Latencies);
-            }
-
-            sent = totals.Sum(t => t.Sent);
-            ok = totals.Sum(t => t.Ok);
-            other = totals.Sum(t => t.OtherStatus);
-            errors = totals.Sum(t => t.Errors);
+            (latencies, sent, ok, other, errors) = Sum(await run);
         }
         else
         {
@@ -88,16 +78,7 @@ internal sealed class LoadGenerator
                 worker.Dispose();
             }
 
-            latencies = new List<int>(workers.Sum(w => w.Latencies.Count));
-            foreach (var worker in workers)
-            {
-                latencies.AddRange(worker.Latencies);
-            }
-
-            sent = workers.Sum(w => w.Sent);
-            ok = workers.Sum(w => w.Ok);
-            other = workers.Sum(w => w.OtherStatus);
-            errors = workers.Sum(w => w.Errors);
+            (latencies, sent, ok, other, errors) = Sum(workers);
         }
 
         latencies.Sort();
@@ -124,6 +105,18 @@ internal sealed class LoadGenerator
             StolenCores = cpuUsed.StolenCores,
             Calls = _calls,
         };
+    }
+
+    /// <summary>Every worker's latencies in one list, and their counts added up.</summary>
+    private static (List<int> Latencies, long Sent, long Ok, long Other, long Errors) Sum(IReadOnlyCollection<IWorkerCounts> workers)
+    {
+        var latencies = new List<int>(workers.Sum(w => w.Latencies.Count));
+        foreach (var worker in workers)
+        {
+            latencies.AddRange(worker.Latencies);
+        }
+
+        return (latencies, workers.Sum(w => w.Sent), workers.Sum(w => w.Ok), workers.Sum(w => w.OtherStatus), workers.Sum(w => w.Errors));
     }
 
     public static double Percentile(List<int> sorted, double p) =>
@@ -161,7 +154,7 @@ internal sealed class LoadGenerator
 
     private readonly record struct Window(long Start, long End);
 
-    private sealed class Worker(LoadGenerator owner, SignedRequestTemplate request) : IDisposable
+    private sealed class Worker(LoadGenerator owner, SignedRequestTemplate request) : IWorkerCounts, IDisposable
     {
         private readonly byte[] _buffer = new byte[16 * 1024];
         private Socket? _socket;
@@ -361,4 +354,18 @@ internal sealed class LoadResult
     public bool AccountingOk { get; set; }
 
     public string Accounting { get; set; } = "";
+}
+
+/// <summary>What one load worker (a connection, or an epoll thread) measured.</summary>
+internal interface IWorkerCounts
+{
+    List<int> Latencies { get; }
+
+    long Sent { get; }
+
+    long Ok { get; }
+
+    long OtherStatus { get; }
+
+    long Errors { get; }
 }
