@@ -57,14 +57,17 @@ internal sealed class SteadyStateConfig : ManualConfig
     public SteadyStateConfig()
     {
         Add(BenchJobs.Base());
-        AddJob(Job.Default
+        AddJob(Steady().WithId("InProcess-15x120ms"));
+    }
+
+    /// <summary>In process, 3 warm-ups, 15 iterations of about 120 ms, no overhead evaluation.</summary>
+    internal static Job Steady() =>
+        Job.Default
             .WithToolchain(InProcessEmitToolchain.Instance)
             .WithWarmupCount(3)
             .WithIterationCount(BenchJobs.Iterations)
             .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(120))
-            .WithEvaluateOverhead(false)
-            .WithId("InProcess-15x120ms"));
-    }
+            .WithEvaluateOverhead(false);
 }
 
 /// <summary>As <see cref="SteadyStateConfig"/>, without a forced GC before each iteration (for allocation-free operations on a large heap).</summary>
@@ -73,13 +76,6 @@ internal sealed class LargeHeapConfig : ManualConfig
     public LargeHeapConfig()
     {
         Add(BenchJobs.Base());
-        AddJob(Job.Default
-            .WithToolchain(InProcessEmitToolchain.Instance)
-            .WithWarmupCount(3)
-            .WithIterationCount(BenchJobs.Iterations)
-            .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(120))
-            .WithEvaluateOverhead(false)
-            .WithGcForce(false)
-            .WithId("InProcess-15x120ms-NoForcedGC"));
+        AddJob(SteadyStateConfig.Steady().WithGcForce(false).WithId("InProcess-15x120ms-NoForcedGC"));
     }
 }
