@@ -1,7 +1,5 @@
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.SemanticKernel.Diagnostics;
-using InCallMessaging.Twilio;
-using Microsoft.Extensions.Options;
 using VoiceBotHost.Agent;
 
 namespace VoiceBotHost.ConversationRelay;
@@ -16,7 +14,16 @@ public static class VoiceEndpoints
     {
         // Twilio's voice webhook is a signed form POST, checked by the same filter as the messaging webhooks.
         endpoints.MapPost(IncomingPath, IncomingCall).ValidateTwilioSignature().DisableAntiforgery();
-        endpoints.Map(RelayPath, RelayAsync);
+
+        // With real Twilio credentials the WebSocket upgrade must carry Twilio's signature over the wss:// URL it was
+        // given (the same filter; it knows upgrades). Offline (development token) the call simulator connects from a
+        // browser, which cannot set headers; that mode never carries real calls.
+        var relay = endpoints.Map(RelayPath, RelayAsync);
+        if (!endpoints.ServiceProvider.GetRequiredService<VoiceBotSettings>().Offline)
+        {
+            relay.ValidateTwilioSignature();
+        }
+
         return endpoints;
     }
 
@@ -56,23 +63,13 @@ public static class VoiceEndpoints
         return new Uri($"{(request.IsHttps ? "wss" : "ws")}://{request.Host.Value}{request.PathBase}{RelayPath}");
     }
 
-    private static async Task RelayAsync(HttpContext context, VoiceBotSettings settings, IOptionsMonitor<TwilioOptions> twilio,
-        ICallSessionRegistry calls, AgentKernel agentKernel, VoiceAgent agent, SystemPrompt systemPrompt, ActiveRelays relays,
-        IHostApplicationLifetime lifetime, ILogger<RelaySession> logger)
+    private static async Task RelayAsync(HttpContext context, ICallSessionRegistry calls, AgentKernel agentKernel, VoiceAgent agent,
+        SystemPrompt systemPrompt, ActiveRelays relays, IHostApplicationLifetime lifetime, ILogger<RelaySession> logger)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             await context.Response.WriteAsync("Twilio ConversationRelay connects here over a WebSocket.");
-            return;
-        }
-
-        // With real Twilio credentials the upgrade must carry Twilio's signature. Offline (development token) the
-        // call simulator connects from a browser, which cannot set headers; that mode never carries real calls.
-        if (!settings.Offline && !UpgradeSignature.IsValid(context.Request, twilio.CurrentValue.AuthToken ?? "", settings.PublicBaseUrl))
-        {
-            logger.LogWarning("Refused a ConversationRelay connection without a valid X-Twilio-Signature.");
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return;
         }
 

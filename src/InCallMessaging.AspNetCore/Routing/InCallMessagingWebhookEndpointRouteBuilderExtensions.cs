@@ -70,6 +70,8 @@ public static class InCallMessagingWebhookEndpointRouteBuilderExtensions
     /// the configured Auth Token, both port variants are tried and the result is compared in constant time. A missing
     /// or wrong signature is answered 403 and the endpoint does not run; requests from loopback get no exemption.
     /// Without a configured Auth Token every request is refused with 500 and an error is logged.
+    /// A WebSocket upgrade (ConversationRelay, Media Streams) is checked against the <c>wss://</c> URL Twilio connected
+    /// to (<c>ws://</c> on plain HTTP) and then its <c>https://</c> spelling, with no form parameters.
     /// </summary>
     /// <typeparam name="TBuilder">The builder type.</typeparam>
     /// <param name="builder">The endpoint or route group builder.</param>

@@ -14,10 +14,18 @@ internal static class TwilioRequestUrl
     /// <returns>
     /// One URL, or two when the configured base is spelled differently from its normalized form (host case, default
     /// port): the URL Twilio signs is either the one typed into its console or one built from the normalized base.
+    /// A WebSocket upgrade (ConversationRelay, Media Streams) has the <c>ws</c>/<c>wss</c> spellings first, since
+    /// Twilio signs the <c>wss://</c> URL it was given, then the <c>http</c>/<c>https</c> ones.
     /// </returns>
     public static IReadOnlyList<string> Build(HttpRequest request, Uri? publicBaseUrl)
     {
         var pathAndQuery = PathAndQuery(request);
+        if (IsWebSocketUpgrade(request))
+        {
+            string[] httpUrls = publicBaseUrl is null ? [string.Concat(request.Scheme, "://", request.Host.Value, pathAndQuery)] : BaseUrls(publicBaseUrl, pathAndQuery);
+            return [.. httpUrls.Select(WebSocketSpelling), .. httpUrls];
+        }
+
         if (publicBaseUrl is null)
         {
             // Every webhook of a host is posted to the same few URLs: the one built last on this thread is reused.
@@ -33,6 +41,16 @@ internal static class TwilioRequestUrl
             return built.Urls;
         }
 
+        return BaseUrls(publicBaseUrl, pathAndQuery);
+    }
+
+    /// <summary>Whether the request asks to become a WebSocket (HTTP/1.1 <c>Upgrade: websocket</c>, or HTTP/2's extended CONNECT).</summary>
+    public static bool IsWebSocketUpgrade(HttpRequest request) =>
+        request.Headers.Upgrade.ToString().Equals("websocket", StringComparison.OrdinalIgnoreCase)
+        || request.HttpContext.WebSockets.IsWebSocketRequest;
+
+    private static string[] BaseUrls(Uri publicBaseUrl, string pathAndQuery)
+    {
         var asTyped = publicBaseUrl.OriginalString.Trim().TrimEnd('/') + pathAndQuery;
         if (!publicBaseUrl.IsAbsoluteUri)
         {
@@ -42,6 +60,12 @@ internal static class TwilioRequestUrl
         var normalized = publicBaseUrl.AbsoluteUri.TrimEnd('/') + pathAndQuery;
         return string.Equals(asTyped, normalized, StringComparison.Ordinal) ? [asTyped] : [asTyped, normalized];
     }
+
+    /// <summary><c>https://...</c> as <c>wss://...</c> and <c>http://...</c> as <c>ws://...</c>; any other URL as it is.</summary>
+    private static string WebSocketSpelling(string url) =>
+        url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? "wss" + url[5..]
+        : url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? "ws" + url[4..]
+        : url;
 
     [ThreadStatic]
     private static LastUrl? t_last;

@@ -7,9 +7,14 @@ namespace InCallMessaging.AspNetCore.Tests.Security;
 
 public sealed class TwilioRequestUrlTests
 {
-    private static HttpRequest Request(string scheme, string host, string path, string query = "", string? rawTarget = null)
+    private static HttpRequest Request(string scheme, string host, string path, string query = "", string? rawTarget = null, bool webSocket = false)
     {
         var context = new DefaultHttpContext();
+        if (webSocket)
+        {
+            context.Request.Headers.Upgrade = "websocket";
+        }
+
         context.Request.Scheme = scheme;
         context.Request.Host = new HostString(host);
         context.Request.Path = path;
@@ -71,6 +76,34 @@ public sealed class TwilioRequestUrlTests
         var urls = TwilioRequestUrl.Build(Request("http", "127.0.0.1:5000", "/twilio/status"), new Uri("https://Bot.Example.com"));
 
         Assert.Equal(["https://Bot.Example.com/twilio/status", "https://bot.example.com/twilio/status"], urls);
+    }
+
+    [Fact]
+    public void A_websocket_upgrade_is_tried_as_ws_first_then_as_http()
+    {
+        var urls = TwilioRequestUrl.Build(Request("http", "127.0.0.1:5000", "/voice/relay", "?c=1", webSocket: true), null);
+
+        Assert.Equal(["ws://127.0.0.1:5000/voice/relay?c=1", "http://127.0.0.1:5000/voice/relay?c=1"], urls);
+    }
+
+    [Fact]
+    public void A_websocket_upgrade_behind_a_public_base_is_tried_as_wss_in_every_spelling_of_the_base()
+    {
+        var urls = TwilioRequestUrl.Build(Request("http", "127.0.0.1:5000", "/voice/relay", webSocket: true), new Uri("https://Bot.Example.com"));
+
+        Assert.Equal(
+        [
+            "wss://Bot.Example.com/voice/relay", "wss://bot.example.com/voice/relay",
+            "https://Bot.Example.com/voice/relay", "https://bot.example.com/voice/relay",
+        ], urls);
+    }
+
+    [Fact]
+    public void A_plain_get_is_not_taken_for_a_websocket_upgrade()
+    {
+        var urls = TwilioRequestUrl.Build(Request("https", "bot.example.com", "/voice/relay"), null);
+
+        Assert.Equal(["https://bot.example.com/voice/relay"], urls);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.WebSockets;
 using InCallMessaging.AspNetCore.Tests.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -243,5 +244,66 @@ public sealed class TwilioSignatureEndpointTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var expectedRaw = await new FormUrlEncodedContent(form).ReadAsStringAsync();
         Assert.Equal("a,b|Hi + bye & café|2|" + expectedRaw, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_websocket_upgrade_is_checked_against_the_ws_url_twilio_connected_to()
+    {
+        await using var host = await WebhookTestHost.StartAsync(o => o.Map = MapRelay);
+        var relay = new Uri("ws" + host.TwilioUrl("relay?call=1")[4..]);
+
+        var unsigned = await Assert.ThrowsAsync<WebSocketException>(() => ConnectAsync(relay, signature: null));
+        var wrongScheme = await Assert.ThrowsAsync<WebSocketException>(() =>
+            ConnectAsync(relay, TwilioTestSigner.Sign("wss" + relay.AbsoluteUri[2..], [], WebhookTestHost.AuthToken)));
+
+        Assert.Contains("403", unsigned.Message, StringComparison.Ordinal);
+        Assert.Contains("403", wrongScheme.Message, StringComparison.Ordinal);
+        Assert.Equal("accepted", await ConnectAsync(relay, TwilioTestSigner.Sign(relay.AbsoluteUri, [], WebhookTestHost.AuthToken)));
+        Assert.Equal("accepted", await ConnectAsync(relay, TwilioTestSigner.Sign(host.TwilioUrl("relay?call=1"), [], WebhookTestHost.AuthToken)));
+    }
+
+    [Fact]
+    public async Task Behind_a_proxy_a_websocket_upgrade_is_checked_against_the_public_wss_url()
+    {
+        await using var host = await WebhookTestHost.StartAsync(o =>
+        {
+            o.PublicBaseUrl = new Uri("https://bot.example.com/agent/");
+            o.Map = MapRelay;
+        });
+        var relay = new Uri("ws" + host.TwilioUrl("relay")[4..]);
+
+        var local = await Assert.ThrowsAsync<WebSocketException>(() =>
+            ConnectAsync(relay, TwilioTestSigner.Sign(relay.AbsoluteUri, [], WebhookTestHost.AuthToken)));
+
+        Assert.Contains("403", local.Message, StringComparison.Ordinal);
+        Assert.Equal("accepted", await ConnectAsync(relay, TwilioTestSigner.Sign("wss://bot.example.com/agent/relay", [], WebhookTestHost.AuthToken)));
+    }
+
+    /// <summary>A WebSocket endpoint behind the filter that accepts, says "accepted" in its close message and closes.</summary>
+    private static void MapRelay(WebApplication app)
+    {
+        app.MapInCallMessagingWebhooks();
+        app.UseWebSockets();
+        app.Map("/relay", async (HttpContext context) =>
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "accepted", context.RequestAborted);
+        }).ValidateTwilioSignature();
+    }
+
+    /// <summary>Connects (with the signature header when given) and returns the server's close description.</summary>
+    private static async Task<string?> ConnectAsync(Uri url, string? signature)
+    {
+        using var client = new ClientWebSocket();
+        if (signature is not null)
+        {
+            client.Options.SetRequestHeader("X-Twilio-Signature", signature);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await client.ConnectAsync(url, timeout.Token);
+        var received = await client.ReceiveAsync(new byte[16], timeout.Token);
+        Assert.Equal(WebSocketMessageType.Close, received.MessageType);
+        return client.CloseStatusDescription;
     }
 }
