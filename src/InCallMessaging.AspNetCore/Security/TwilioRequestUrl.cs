@@ -22,7 +22,9 @@ internal static class TwilioRequestUrl
         var pathAndQuery = PathAndQuery(request);
         if (IsWebSocketUpgrade(request))
         {
-            string[] httpUrls = publicBaseUrl is null ? [string.Concat(request.Scheme, "://", request.Host.Value, pathAndQuery)] : BaseUrls(publicBaseUrl, pathAndQuery);
+            string[] httpUrls = publicBaseUrl is null
+                ? [string.Concat(request.Scheme, "://", request.Host.Value, pathAndQuery)]
+                : BaseUrls(publicBaseUrl, pathAndQuery);
             return [.. httpUrls.Select(WebSocketSpelling), .. httpUrls];
         }
 
