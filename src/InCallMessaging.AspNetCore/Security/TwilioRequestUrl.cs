@@ -46,10 +46,14 @@ internal static class TwilioRequestUrl
         return BaseUrls(publicBaseUrl, pathAndQuery);
     }
 
-    /// <summary>Whether the request asks to become a WebSocket (HTTP/1.1 <c>Upgrade: websocket</c>, or HTTP/2's extended CONNECT).</summary>
+    /// <summary>
+    /// Whether the request asks to become a WebSocket (HTTP/1.1 GET with <c>Upgrade: websocket</c>, or HTTP/2's extended
+    /// CONNECT). The method is looked at first: webhooks are POSTs, and this runs on every one of them.
+    /// </summary>
     public static bool IsWebSocketUpgrade(HttpRequest request) =>
-        request.Headers.Upgrade.ToString().Equals("websocket", StringComparison.OrdinalIgnoreCase)
-        || request.HttpContext.WebSockets.IsWebSocketRequest;
+        (HttpMethods.IsGet(request.Method) || HttpMethods.IsConnect(request.Method))
+        && (request.Headers.Upgrade.ToString().Equals("websocket", StringComparison.OrdinalIgnoreCase)
+            || request.HttpContext.WebSockets.IsWebSocketRequest);
 
     private static string[] BaseUrls(Uri publicBaseUrl, string pathAndQuery)
     {

@@ -12,6 +12,7 @@ public sealed class TwilioRequestUrlTests
         var context = new DefaultHttpContext();
         if (webSocket)
         {
+            context.Request.Method = HttpMethods.Get;
             context.Request.Headers.Upgrade = "websocket";
         }
 
@@ -99,11 +100,15 @@ public sealed class TwilioRequestUrlTests
     }
 
     [Fact]
-    public void A_plain_get_is_not_taken_for_a_websocket_upgrade()
+    public void A_plain_get_or_a_post_naming_an_upgrade_is_not_taken_for_a_websocket_upgrade()
     {
-        var urls = TwilioRequestUrl.Build(Request("https", "bot.example.com", "/voice/relay"), null);
+        var plainGet = Request("https", "bot.example.com", "/voice/relay");
+        plainGet.Method = HttpMethods.Get;
+        var post = Request("https", "bot.example.com", "/twilio/messages", webSocket: true);
+        post.Method = HttpMethods.Post;
 
-        Assert.Equal(["https://bot.example.com/voice/relay"], urls);
+        Assert.Equal(["https://bot.example.com/voice/relay"], TwilioRequestUrl.Build(plainGet, null));
+        Assert.Equal(["https://bot.example.com/twilio/messages"], TwilioRequestUrl.Build(post, null));
     }
 
     [Fact]
