@@ -12,6 +12,9 @@ internal sealed partial class ActionCatalog
 {
     private const int MaxToolNameLength = 64;
 
+    /// <summary>What the model is told about the auto-injected <c>message</c> parameter.</summary>
+    internal const string InjectedMessageDescription = "The exact text to send to the caller. Keep it short and self-contained; it is sent as written.";
+
     /// <summary>The most deliveries the deduplication store may reserve room for (about 2 GB).</summary>
     internal const int MaxDeduplicationCapacity = 50_000_000;
 
@@ -67,6 +70,7 @@ internal sealed partial class ActionCatalog
             CallVariables.UserPhoneNumber, CallVariables.AgentPhoneNumber, CallVariables.CallId,
             CallVariables.SmsReply, CallVariables.WhatsAppReply,
         };
+        knownCallVariables.UnionWith(options.Variables);
         knownCallVariables.UnionWith(options.MetadataKeys);
         foreach (var action in options.Actions)
         {
@@ -139,6 +143,22 @@ internal sealed partial class ActionCatalog
         if (options.MaxPendingReplyLines < 1)
         {
             errors.Add($"MaxPendingReplyLines is {options.MaxPendingReplyLines}: set it to 1 or more (default 10).");
+        }
+
+        var policy = options.RecipientPolicy ?? new RecipientPolicyOptions();
+        foreach (var code in policy.AllowedCountryCodes.Where(c => !PhoneNumbers.IsCountryCode(c)))
+        {
+            errors.Add($"RecipientPolicy.AllowedCountryCodes: {code} is not a country calling code (write 44 for the United Kingdom, without '+').");
+        }
+
+        foreach (var type in (policy.BlockedNumberTypes ?? []).Where(t => !PhoneNumbers.TryParseNumberType(t, out _)))
+        {
+            errors.Add($"RecipientPolicy.BlockedNumberTypes: '{type}' is not a number type; use {string.Join(", ", RecipientPolicyOptions.DefaultBlockedNumberTypes)}, TollFree, Voip, FixedLine, Mobile or Unknown.");
+        }
+
+        if (policy.MaxRecipientsPerCall < 1)
+        {
+            errors.Add($"RecipientPolicy.MaxRecipientsPerCall is {policy.MaxRecipientsPerCall}: set it to 1 or more (default 3).");
         }
 
         if (options.Actions.Count == 0)
@@ -259,7 +279,8 @@ internal sealed partial class ActionCatalog
             errors.Add($"{label}: ReplyVariable '{action.ReplyVariable}' must be an identifier (letters, digits and '_', not starting with a digit).");
         }
 
-        var parameterNames = ValidateParameters(action, label, errors);
+        var parameters = CompileParameters(action, label, errors);
+        var parameterNames = new HashSet<string>(parameters.Select(p => p.Key), StringComparer.Ordinal);
         var hasBody = !string.IsNullOrWhiteSpace(action.Body);
         var injectsMessage = !hasBody && action.Template is null && !parameterNames.Contains(CallVariables.Message);
         if (!hasBody && action.Template is null && parameterNames.Contains(CallVariables.Message)
@@ -271,6 +292,7 @@ internal sealed partial class ActionCatalog
         if (injectsMessage)
         {
             parameterNames.Add(CallVariables.Message);
+            parameters.Add(new(CallVariables.Message, ParameterSchema.Text(InjectedMessageDescription)));
         }
 
         var allowed = new HashSet<string>(knownCallVariables, StringComparer.Ordinal);
@@ -294,7 +316,10 @@ internal sealed partial class ActionCatalog
             {
                 if (!allowed.Contains(variable))
                 {
-                    errors.Add($"{label}: {field} uses placeholder '{variable}', which can never be filled: declare it under Parameters, list it in MetadataKeys, or use a call variable ({string.Join(", ", knownCallVariables.Order(StringComparer.Ordinal))}).");
+                    var literal = source.Contains($"<{variable}>", StringComparison.Ordinal)
+                        ? $" To send '<{variable}>' as written, escape it as '\\<{variable}>'."
+                        : "";
+                    errors.Add($"{label}: {field} uses placeholder '{variable}', which can never be filled: declare it under Parameters, list it in Variables, or use a call variable ({string.Join(", ", knownCallVariables.Order(StringComparer.Ordinal))}).{literal}");
                 }
                 else if (!variables.Contains(variable))
                 {
@@ -370,18 +395,22 @@ internal sealed partial class ActionCatalog
             ContentVariables = contentVariables,
             MediaUrls = media,
             ParameterNames = parameterNames,
+            Parameters = parameters,
+            RequiredParameters = injectsMessage
+                ? new HashSet<string>(action.Parameters?.Required ?? [], StringComparer.Ordinal) { CallVariables.Message }
+                : new HashSet<string>(action.Parameters?.Required ?? [], StringComparer.Ordinal),
             Variables = variables,
             ReplyVariable = action.EffectiveReplyVariable,
             FallbackMessage = string.IsNullOrWhiteSpace(action.FallbackMessage) ? InCallMessageAction.DefaultFallbackMessage : action.FallbackMessage,
         };
     }
 
-    private static HashSet<string> ValidateParameters(InCallMessageAction action, string label, List<string> errors)
+    private static List<KeyValuePair<string, ParameterSchema>> CompileParameters(InCallMessageAction action, string label, List<string> errors)
     {
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        var compiled = new List<KeyValuePair<string, ParameterSchema>>();
         if (action.Parameters is not { } parameters)
         {
-            return names;
+            return compiled;
         }
 
         foreach (var (name, parameter) in parameters.Properties)
@@ -392,29 +421,15 @@ internal sealed partial class ActionCatalog
                 continue;
             }
 
-            if (parameter.Type is not ("string" or "integer" or "number" or "boolean"))
-            {
-                errors.Add($"{label}: parameter '{name}' has Type '{parameter.Type}'; use string, integer, number or boolean.");
-            }
-
             if (string.IsNullOrWhiteSpace(parameter.Description))
             {
                 errors.Add($"{label}: parameter '{name}' needs a Description: it tells the LLM what to collect.");
             }
 
-            if (parameter.Pattern is not null)
+            if (ParameterSchema.Compile(parameter, $"{label}: parameter '{name}'", errors) is { } schema)
             {
-                try
-                {
-                    _ = new Regex(parameter.Pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
-                }
-                catch (ArgumentException ex)
-                {
-                    errors.Add($"{label}: parameter '{name}' has an invalid Pattern: {ex.Message}");
-                }
+                compiled.Add(new(name, schema));
             }
-
-            names.Add(name);
         }
 
         foreach (var required in parameters.Required)
@@ -425,7 +440,7 @@ internal sealed partial class ActionCatalog
             }
         }
 
-        return names;
+        return compiled;
     }
 
     [GeneratedRegex("^[0-9A-Za-z_]+$")]

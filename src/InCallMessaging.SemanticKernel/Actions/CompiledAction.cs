@@ -31,6 +31,12 @@ internal sealed class CompiledAction
     /// <summary>The declared parameter names (plus <c>message</c> when injected): values come from the LLM's arguments only.</summary>
     public required IReadOnlySet<string> ParameterNames { get; init; }
 
+    /// <summary>The function's parameters in declaration order (the auto-injected <c>message</c> last), compiled.</summary>
+    public required IReadOnlyList<KeyValuePair<string, ParameterSchema>> Parameters { get; init; }
+
+    /// <summary>The parameters the model must supply.</summary>
+    public required IReadOnlySet<string> RequiredParameters { get; init; }
+
     /// <summary>Every variable any of the action's templates reads, each once.</summary>
     public required IReadOnlyList<string> Variables { get; init; }
 

@@ -103,19 +103,50 @@ public sealed class ActionParameters
     public List<string> Required { get; set; } = [];
 }
 
-/// <summary>One parameter of an action, as a JSON Schema property.</summary>
+/// <summary>
+/// One parameter of an action, as a JSON Schema property. The model's value reaches templates typed: a boolean as
+/// <c>true</c>/<c>false</c> (so <c>{{ if wants_survey }}</c> works), numbers as numbers, arrays as lists and objects
+/// with their fields (<c>{{ address.city }}</c>). Every constraint set here is checked before anything is said or sent.
+/// </summary>
 public sealed class ActionParameter
 {
-    /// <summary>The JSON Schema type: <c>string</c>, <c>integer</c>, <c>number</c> or <c>boolean</c>.</summary>
+    /// <summary>The JSON Schema type: <c>string</c>, <c>integer</c>, <c>number</c>, <c>boolean</c>, <c>array</c> or <c>object</c>.</summary>
     /// <value>The default value is <c>string</c>.</value>
     public string Type { get; set; } = "string";
 
     /// <summary>What the value is and how to collect it; shown to the LLM.</summary>
     public string? Description { get; set; }
 
-    /// <summary>Allowed values, if restricted.</summary>
+    /// <summary>Allowed values, if restricted (written as text; sent to the model typed as <see cref="Type"/>).</summary>
     public List<string> Enum { get; set; } = [];
 
-    /// <summary>A regular expression the value must match (sent to the LLM; strict mode drops it).</summary>
+    /// <summary>A regular expression a string value must match somewhere (anchor it with <c>^...$</c> for the whole value).</summary>
     public string? Pattern { get; set; }
+
+    /// <summary>The fewest characters (Unicode code points) a string value may have.</summary>
+    public int? MinLength { get; set; }
+
+    /// <summary>The most characters (Unicode code points) a string value may have.</summary>
+    public int? MaxLength { get; set; }
+
+    /// <summary>The smallest value an integer or number may have.</summary>
+    public double? Minimum { get; set; }
+
+    /// <summary>The largest value an integer or number may have.</summary>
+    public double? Maximum { get; set; }
+
+    /// <summary>For an <c>array</c>: what each item is.</summary>
+    public ActionParameter? Items { get; set; }
+
+    /// <summary>For an <c>array</c>: the fewest items.</summary>
+    public int? MinItems { get; set; }
+
+    /// <summary>For an <c>array</c>: the most items.</summary>
+    public int? MaxItems { get; set; }
+
+    /// <summary>For an <c>object</c>: its fields by name.</summary>
+    public Dictionary<string, ActionParameter> Properties { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>For an <c>object</c>: the fields the model must fill in.</summary>
+    public List<string> Required { get; set; } = [];
 }

@@ -13,6 +13,9 @@ public enum MessageDirection
 /// <summary>A message recorded on a call session: what went out, what came back, and its latest delivery status.</summary>
 public sealed class CallMessage
 {
+    /// <summary>The <see cref="Status"/> of a send whose outcome is unknown: the provider may or may not have sent it.</summary>
+    public const string UnknownStatus = "unknown";
+
     internal CallMessage(MessageDirection direction, MessageChannel channel, string messageId, string senderName,
         string customer, string text, DateTimeOffset timestamp, string? actionName, string? status)
     {
@@ -33,8 +36,11 @@ public sealed class CallMessage
     /// <summary>SMS or WhatsApp.</summary>
     public MessageChannel Channel { get; }
 
-    /// <summary>The provider's message id.</summary>
-    public string MessageId { get; }
+    /// <summary>
+    /// The provider's message id. For a send whose outcome is unknown (<see cref="Status"/> <c>unknown</c>) it is the
+    /// client reference until the provider names the message in a status callback.
+    /// </summary>
+    public string MessageId { get; internal set; }
 
     /// <summary>The sender it went through or came in on.</summary>
     public string SenderName { get; }
@@ -59,4 +65,13 @@ public sealed class CallMessage
 
     /// <summary>The order the call recorded it in.</summary>
     internal long Sequence { get; set; }
+
+    /// <summary>The reference this library gave the send (outbound only), echoed by status callbacks that carry it.</summary>
+    internal string? ClientReference { get; init; }
+
+    /// <summary>The send reservation it holds (outbound only), given back if the provider reports it failed.</summary>
+    internal SendReservationKey? Reservation { get; init; }
+
+    /// <summary>1 once <see cref="Reservation"/> was given back.</summary>
+    internal int ReservationReleased;
 }

@@ -21,7 +21,8 @@ public sealed class CallSession
     private readonly List<CallMessage> _sent = [];
     private readonly Queue<ReceivedMessage> _received = new();
     private readonly List<PendingReply> _waits = [];
-    private readonly Dictionary<string, DateTimeOffset> _recentTexts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RecentText> _recentTexts = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _recipients = new(StringComparer.Ordinal);
     private readonly Dictionary<(MessageChannel, string), string> _replyVariables = new(SenderKeyComparer.Instance);
     private readonly Queue<PendingReplyLine> _transcript = new();
     private readonly CancellationTokenSource _ended = new();
@@ -295,14 +296,18 @@ public sealed class CallSession
         }
     }
 
-    /// <summary>Reserves one send against the per-call cap and the duplicate window; released again if the send fails.</summary>
-    internal SendReservation TryReserveSend(string duplicateKey, DateTimeOffset now, TimeSpan window, int maxMessages)
+    /// <summary>
+    /// Reserves one send against the per-call cap, the distinct-recipient cap and the duplicate window. A send that
+    /// provably failed gives its reservation back (<see cref="ReleaseSend"/>); one whose outcome is unknown keeps it
+    /// (<see cref="MarkOutcomeUnknown"/>), so the same text is not sent twice.
+    /// </summary>
+    internal SendReservation TryReserveSend(string duplicateKey, string recipient, DateTimeOffset now, TimeSpan window, int maxMessages, int maxRecipients)
     {
         lock (_gate)
         {
-            if (_recentTexts.TryGetValue(duplicateKey, out var sentAt) && now - sentAt < window)
+            if (_recentTexts.TryGetValue(duplicateKey, out var recent) && now - recent.At < window)
             {
-                return SendReservation.Duplicate;
+                return recent.OutcomeUnknown ? SendReservation.MayHaveBeenSent : SendReservation.Duplicate;
             }
 
             if (_reservedSends >= maxMessages)
@@ -310,18 +315,69 @@ public sealed class CallSession
                 return SendReservation.LimitReached;
             }
 
+            if (!_recipients.Contains(recipient) && _recipients.Count >= maxRecipients)
+            {
+                return SendReservation.RecipientLimitReached;
+            }
+
             _reservedSends++;
-            _recentTexts[duplicateKey] = now;
+            _recipients.Add(recipient);
+            _recentTexts[duplicateKey] = new RecentText(now, OutcomeUnknown: false);
             return SendReservation.Reserved;
         }
     }
 
-    internal void ReleaseSend(string duplicateKey)
+    /// <summary>Gives back a reservation made at <paramref name="reservedAt"/>: the send is known not to have reached the customer.</summary>
+    internal void ReleaseSend(string duplicateKey, DateTimeOffset reservedAt)
     {
         lock (_gate)
         {
             _reservedSends--;
-            _recentTexts.Remove(duplicateKey);
+            if (_recentTexts.TryGetValue(duplicateKey, out var recent) && recent.At == reservedAt)
+            {
+                _recentTexts.Remove(duplicateKey);
+            }
+        }
+    }
+
+    /// <summary>Keeps a reservation whose send may or may not have reached the provider, and says so to the next identical send.</summary>
+    internal void MarkOutcomeUnknown(string duplicateKey, DateTimeOffset reservedAt)
+    {
+        lock (_gate)
+        {
+            if (_recentTexts.TryGetValue(duplicateKey, out var recent) && recent.At == reservedAt)
+            {
+                _recentTexts[duplicateKey] = recent with { OutcomeUnknown = true };
+            }
+        }
+    }
+
+    /// <summary>A status callback shows that <paramref name="message"/>, whose send had no clear answer, did go out.</summary>
+    internal void ConfirmSent(CallMessage message)
+    {
+        if (message.Reservation is not { } reservation)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_recentTexts.TryGetValue(reservation.DuplicateKey, out var recent) && recent.At == reservation.ReservedAt)
+            {
+                _recentTexts[reservation.DuplicateKey] = recent with { OutcomeUnknown = false };
+            }
+        }
+    }
+
+    /// <summary>
+    /// The provider reported <paramref name="message"/> failed or undelivered: nothing reached the customer, so its cap
+    /// slot and duplicate entry are given back (once), and the same text may be sent again.
+    /// </summary>
+    internal void ReleaseFailedSend(CallMessage message)
+    {
+        if (message.Reservation is { } reservation && Interlocked.Exchange(ref message.ReservationReleased, 1) == 0)
+        {
+            ReleaseSend(reservation.DuplicateKey, reservation.ReservedAt);
         }
     }
 
@@ -335,14 +391,14 @@ public sealed class CallSession
         }
     }
 
-    internal CallMessage? FindMessage(string messageId)
+    internal CallMessage? FindMessage(string messageId, string? clientReference = null)
     {
         lock (_gate)
         {
             // Only sent messages get status callbacks.
             for (var i = _sent.Count - 1; i >= 0; i--)
             {
-                if (_sent[i].MessageId == messageId)
+                if (_sent[i].MessageId == messageId || (clientReference is not null && _sent[i].ClientReference == clientReference))
                 {
                     return _sent[i];
                 }
@@ -523,5 +579,13 @@ internal enum SendReservation
 {
     Reserved,
     Duplicate,
+    MayHaveBeenSent,
     LimitReached,
+    RecipientLimitReached,
 }
+
+/// <summary>When a text was last reserved for a recipient, and whether that send's outcome is unknown.</summary>
+internal readonly record struct RecentText(DateTimeOffset At, bool OutcomeUnknown);
+
+/// <summary>What a sent message holds of its reservation, to give it back if the provider later reports a failure.</summary>
+internal sealed record SendReservationKey(string DuplicateKey, DateTimeOffset ReservedAt);

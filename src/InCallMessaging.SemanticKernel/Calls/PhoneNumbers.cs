@@ -84,6 +84,48 @@ internal static class PhoneNumbers
         }
     }
 
+    /// <summary>The country calling code and the number type of a valid E.164 number, as libphonenumber knows them.</summary>
+    public static bool TryClassify(string e164, out int countryCode, out PhoneNumberType type)
+    {
+        countryCode = 0;
+        type = PhoneNumberType.UNKNOWN;
+        try
+        {
+            var parsed = Util.Parse(e164, null);
+            countryCode = parsed.CountryCode;
+            type = Util.GetNumberType(parsed);
+            return true;
+        }
+        catch (NumberParseException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The country calling code of a valid E.164 number, or <see langword="null"/>.</summary>
+    public static int? CountryCodeOf(string? e164) =>
+        TryNormalize(e164, out var normalized) && TryClassify(normalized, out var countryCode, out _) ? countryCode : null;
+
+    /// <summary>Whether <paramref name="countryCode"/> is a country calling code in use.</summary>
+    public static bool IsCountryCode(int countryCode) => Util.GetSupportedCallingCodes().Contains(countryCode);
+
+    /// <summary>Reads a number type's name as written in configuration (<c>PremiumRate</c>, <c>premium_rate</c>).</summary>
+    public static bool TryParseNumberType(string name, out PhoneNumberType type)
+    {
+        var wanted = name.Replace("_", "", StringComparison.Ordinal);
+        foreach (var candidate in Enum.GetValues<PhoneNumberType>())
+        {
+            if (string.Equals(candidate.ToString().Replace("_", "", StringComparison.Ordinal), wanted, StringComparison.OrdinalIgnoreCase))
+            {
+                type = candidate;
+                return true;
+            }
+        }
+
+        type = PhoneNumberType.UNKNOWN;
+        return false;
+    }
+
     /// <summary>Normalizes when possible, otherwise returns the address without its channel prefix.</summary>
     public static string NormalizeOrKeep(string address) =>
         TryNormalize(address, out var e164) ? e164 : StripChannelPrefix(address);

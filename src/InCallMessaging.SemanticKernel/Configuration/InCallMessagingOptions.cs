@@ -19,8 +19,19 @@ public sealed class InCallMessagingOptions
     /// <summary>The configured senders by name; actions refer to them through <see cref="InCallMessageAction.Sender"/>.</summary>
     public Dictionary<string, MessageSenderOptions> Senders { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Metadata keys the host supplies at call start, so templates may use them (e.g. <c>user_name</c>).</summary>
+    /// <summary>
+    /// The call variables the host supplies, so templates may use them (e.g. <c>user_name</c>): as metadata when the call
+    /// starts (<see cref="ICallSessionRegistry.StartCall"/>) or later with <see cref="CallSession.SetVariable"/>. A template
+    /// that uses one whose value is not set when the action runs sends nothing and asks the model to collect it.
+    /// </summary>
+    /// <remarks>The built-in variables (<see cref="CallVariables"/>) and each action's reply variable need no declaration.</remarks>
+    public List<string> Variables { get; set; } = [];
+
+    /// <summary>The earlier name of <see cref="Variables"/>; names listed here are read as if listed there.</summary>
     public List<string> MetadataKeys { get; set; } = [];
+
+    /// <summary>Who an action with a templated recipient may text besides the caller (countries, number types, how many).</summary>
+    public RecipientPolicyOptions RecipientPolicy { get; set; } = new();
 
     /// <summary>The most messages one call may send; further sends are blocked with a clear result.</summary>
     /// <value>The default value is 5.</value>

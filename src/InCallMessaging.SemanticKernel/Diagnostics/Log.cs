@@ -50,6 +50,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Action {Action} on call {CallId} sent nothing: missing {Missing}.")]
     public static partial void MissingValues(ILogger logger, string action, string callId, string missing);
 
+    [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "Action {Action} on call {CallId} sent nothing: invalid arguments {Fields}.")]
+    public static partial void InvalidArguments(ILogger logger, string action, string callId, string fields);
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Reply {MessageId} {Text} from {Customer} delivered to call {CallId}.")]
     private static partial void ReplyDeliveredCore(ILogger logger, string messageId, string text, string customer, string callId);
 

@@ -15,7 +15,8 @@ internal readonly record struct ActionResult(
     string? Reply = null,
     string? Reason = null,
     string? Detail = null,
-    IReadOnlyList<string>? Missing = null)
+    IReadOnlyList<string>? Missing = null,
+    IReadOnlyList<Actions.ArgumentProblem>? Errors = null)
 {
     public const string Sent = "sent";
     public const string Replied = "replied";
@@ -24,6 +25,7 @@ internal readonly record struct ActionResult(
     public const string Failed = "failed";
     public const string Blocked = "blocked";
     public const string MissingValues = "missing_values";
+    public const string InvalidArguments = "invalid_arguments";
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
@@ -47,6 +49,20 @@ internal readonly record struct ActionResult(
                 foreach (var name in Missing)
                 {
                     writer.WriteStringValue(name);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            if (Errors is { Count: > 0 })
+            {
+                writer.WriteStartArray("errors"u8);
+                foreach (var error in Errors)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("field"u8, error.Field);
+                    writer.WriteString("problem"u8, error.Problem);
+                    writer.WriteEndObject();
                 }
 
                 writer.WriteEndArray();

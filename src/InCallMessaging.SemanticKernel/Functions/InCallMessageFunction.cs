@@ -22,10 +22,12 @@ internal sealed class InCallMessageFunction
     private readonly InCallMessagingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly RecipientPolicy _recipientPolicy;
 
     public InCallMessageFunction(CompiledAction action, CallSessionRegistry calls, CustomerConsent consent,
         InCallMessagingOptions options, TimeProvider time, ILogger logger)
     {
+        _recipientPolicy = new RecipientPolicy(options.RecipientPolicy ?? new RecipientPolicyOptions());
         _action = action;
         _calls = calls;
         _consent = consent;
@@ -46,77 +48,19 @@ internal sealed class InCallMessageFunction
                 Parameters = BuildParameters(),
                 ReturnParameter = new KernelReturnParameterMetadata
                 {
-                    Description = "JSON: status (sent, replied, answered_by_voice, no_reply, failed, blocked, missing_values), the masked recipient, the message id, the reply text or a reason.",
+                    Description = "JSON: status (sent, replied, answered_by_voice, no_reply, failed, blocked, missing_values, invalid_arguments), the masked recipient, the message id, the reply text or a reason.",
                     ParameterType = typeof(string),
                 },
             });
 
-    private List<KernelParameterMetadata> BuildParameters()
-    {
-        var parameters = new List<KernelParameterMetadata>();
-        var declared = _action.Definition.Parameters;
-        if (declared is not null)
+    private List<KernelParameterMetadata> BuildParameters() =>
+        [.. _action.Parameters.Select(pair => new KernelParameterMetadata(pair.Key)
         {
-            foreach (var (name, parameter) in declared.Properties)
-            {
-                parameters.Add(new KernelParameterMetadata(name)
-                {
-                    Description = parameter.Description,
-                    IsRequired = declared.Required.Contains(name),
-                    ParameterType = typeof(string),
-                    Schema = KernelJsonSchema.Parse(SchemaOf(parameter)),
-                });
-            }
-        }
-
-        if (_action.InjectsMessage)
-        {
-            const string description = "The exact text to send to the caller. Keep it short and self-contained; it is sent as written.";
-            parameters.Add(new KernelParameterMetadata(CallVariables.Message)
-            {
-                Description = description,
-                IsRequired = true,
-                ParameterType = typeof(string),
-                Schema = KernelJsonSchema.Parse(SchemaOf(new ActionParameter { Description = description })),
-            });
-        }
-
-        return parameters;
-    }
-
-    private static string SchemaOf(ActionParameter parameter)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type", parameter.Type);
-            if (parameter.Description is not null)
-            {
-                writer.WriteString("description", parameter.Description);
-            }
-
-            if (parameter.Enum.Count > 0)
-            {
-                writer.WriteStartArray("enum");
-                foreach (var value in parameter.Enum)
-                {
-                    writer.WriteStringValue(value);
-                }
-
-                writer.WriteEndArray();
-            }
-
-            if (parameter.Pattern is not null)
-            {
-                writer.WriteString("pattern", parameter.Pattern);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
+            Description = pair.Value.Definition.Description,
+            IsRequired = _action.RequiredParameters.Contains(pair.Key),
+            ParameterType = pair.Value.ClrType,
+            Schema = KernelJsonSchema.Parse(pair.Value.ToJson()),
+        })];
 
     internal async Task<string> InvokeAsync(Kernel kernel, KernelArguments arguments, CancellationToken cancellationToken)
     {
@@ -141,11 +85,50 @@ internal sealed class InCallMessageFunction
             return Block("call_ended", "The call has ended, so nothing was sent.");
         }
 
-        var values = new List<KeyValuePair<string, string>>(_action.Variables.Count);
+        // Every argument is bound and checked before anything is said or sent.
+        var values = new List<KeyValuePair<string, object?>>(_action.Variables.Count);
+        List<ArgumentProblem>? problems = null;
+        List<string>? absent = null;
+        string? modelText = null;
+        foreach (var (name, schema) in _action.Parameters)
+        {
+            arguments.TryGetValue(name, out var raw);
+            if (schema.TryBind(raw, name, problems ??= [], out var value))
+            {
+                modelText = name == CallVariables.Message ? value as string : modelText;
+            }
+            else if (_action.RequiredParameters.Contains(name))
+            {
+                (absent ??= []).Add(name);
+            }
+
+            // An optional parameter the model left out renders empty (or as the template's own default).
+            if (_action.Variables.Contains(name))
+            {
+                values.Add(new(name, value));
+            }
+        }
+
+        if (problems is { Count: > 0 })
+        {
+            return InvalidArguments(session, problems, absent);
+        }
+
+        // What is missing, in the order the templates use it, then required parameters no template uses.
         List<string>? missing = null;
         foreach (var name in _action.Variables)
         {
-            var value = _action.ParameterNames.Contains(name) ? ArgumentReader.Read(arguments, name) : session.GetVariable(name);
+            if (_action.ParameterNames.Contains(name))
+            {
+                if (absent?.Contains(name) == true)
+                {
+                    (missing ??= []).Add(name);
+                }
+
+                continue;
+            }
+
+            var value = session.GetVariable(name);
             if (string.IsNullOrWhiteSpace(value))
             {
                 (missing ??= []).Add(name);
@@ -153,6 +136,14 @@ internal sealed class InCallMessageFunction
             else
             {
                 values.Add(new(name, value));
+            }
+        }
+
+        foreach (var name in absent ?? [])
+        {
+            if (missing?.Contains(name) != true)
+            {
+                (missing ??= []).Add(name);
             }
         }
 
@@ -173,8 +164,13 @@ internal sealed class InCallMessageFunction
                 : "The recipient is not a valid phone number in international format (like +14155550100). Ask the caller to repeat it with the country code.");
         }
 
+        if (_action.To is not null && _recipientPolicy.Check(to, session.CallerNumber, _action.Sender.From) is { } notAllowed)
+        {
+            return Block("recipient_not_allowed", $"That number cannot be texted from this call: {notAllowed}. Nothing was sent. Offer to text the caller's own number instead, or read the information aloud.");
+        }
+
         // Without a body the text is the LLM's own `message` argument (injected, or declared by the action).
-        var text = _action.Body is null ? ArgumentReader.Read(arguments, CallVariables.Message) : _action.Body.Render(values);
+        var text = _action.Body is null ? modelText : _action.Body.Render(values);
         if (string.IsNullOrWhiteSpace(text) && _action.Definition.Template is null)
         {
             return new ActionResult(ActionResult.MissingValues, Channel, Missing: [CallVariables.Message],
@@ -195,12 +191,17 @@ internal sealed class InCallMessageFunction
 
         var message = BuildMessage(session, to, useTemplate.Value ? null : text, useTemplate.Value, values);
         var duplicateKey = DuplicateKey(message);
-        switch (session.TryReserveSend(duplicateKey, _time.GetUtcNow(), _options.DuplicateSuppressionWindow, _options.MaxMessagesPerCall))
+        var reservedAt = _time.GetUtcNow();
+        switch (session.TryReserveSend(duplicateKey, to, reservedAt, _options.DuplicateSuppressionWindow, _options.MaxMessagesPerCall, _recipientPolicy.MaxRecipientsPerCall))
         {
             case SendReservation.Duplicate:
                 return Block("duplicate", "This exact message was already sent to the caller moments ago; it was not sent again. Ask the caller whether it arrived.");
+            case SendReservation.MayHaveBeenSent:
+                return Block("may_have_been_sent", "An identical message went out moments ago but the messaging service never confirmed it, so it may already have arrived; it was not sent again. Ask the caller whether they received it before trying anything else.");
             case SendReservation.LimitReached:
                 return Block("message_limit", $"The limit of {_options.MaxMessagesPerCall} messages for this call is reached; nothing was sent. Continue by voice.");
+            case SendReservation.RecipientLimitReached:
+                return Block("recipient_not_allowed", $"This call has already texted {_recipientPolicy.MaxRecipientsPerCall} different numbers, the most allowed; nothing was sent. Offer to text a number already used, or read the information aloud.");
         }
 
         if (_action.Definition.MessageBeforeAction is { Length: > 0 } beforeAction)
@@ -219,9 +220,27 @@ internal sealed class InCallMessageFunction
                 sent = await SendAsync(message, cancellationToken).ConfigureAwait(false);
             }
 
+            if (!sent.Succeeded && sent.MayHaveBeenSent)
+            {
+                // Never repeated automatically: the reservation stays, and the message is recorded as of unknown outcome
+                // so a status callback that names its reference can still settle it.
+                session.MarkOutcomeUnknown(duplicateKey, reservedAt);
+                var unknown = new CallMessage(MessageDirection.Outbound, Channel, message.ClientReference, _action.SenderName, to,
+                    message.Body ?? $"[template {message.Content?.ContentSid}]", _time.GetUtcNow(), _action.Name, CallMessage.UnknownStatus)
+                {
+                    ClientReference = message.ClientReference,
+                    Reservation = new SendReservationKey(duplicateKey, reservedAt),
+                };
+                session.RecordOutbound(unknown, _action.ReplyVariable);
+                _calls.IndexOutbound(session, unknown);
+            }
+            else if (!sent.Succeeded)
+            {
+                session.ReleaseSend(duplicateKey, reservedAt);
+            }
+
             if (!sent.Succeeded)
             {
-                session.ReleaseSend(duplicateKey);
                 if (sent.Failure == SendFailureReason.OptedOut)
                 {
                     _consent.RecordOptOut(to, _action.SenderName);
@@ -233,7 +252,11 @@ internal sealed class InCallMessageFunction
             }
 
             var record = new CallMessage(MessageDirection.Outbound, Channel, sent.MessageId!, _action.SenderName, to,
-                message.Body ?? $"[template {message.Content?.ContentSid}]", _time.GetUtcNow(), _action.Name, sent.Status);
+                message.Body ?? $"[template {message.Content?.ContentSid}]", _time.GetUtcNow(), _action.Name, sent.Status)
+            {
+                ClientReference = message.ClientReference,
+                Reservation = new SendReservationKey(duplicateKey, reservedAt),
+            };
             if (wait is not null)
             {
                 // Set before the message is findable, so a failed-status callback racing this line still ends the wait.
@@ -283,7 +306,7 @@ internal sealed class InCallMessageFunction
         return hasTemplate ? true : null;
     }
 
-    private OutboundMessage BuildMessage(CallSession session, string to, string? text, bool useTemplate, List<KeyValuePair<string, string>> values)
+    private OutboundMessage BuildMessage(CallSession session, string to, string? text, bool useTemplate, List<KeyValuePair<string, object?>> values)
     {
         WhatsAppContent? content = null;
         if (useTemplate)
@@ -384,6 +407,19 @@ internal sealed class InCallMessageFunction
         {
             _logger.LogWarning(ex, "Speaking into call {CallId} failed.", session.CallId);
         }
+    }
+
+    private ActionResult InvalidArguments(CallSession session, List<ArgumentProblem> problems, List<string>? missing)
+    {
+        foreach (var name in missing ?? [])
+        {
+            problems.Add(new(name, "is required"));
+        }
+
+        InCallMessagingTelemetry.MessagesBlocked.Add(1, new KeyValuePair<string, object?>("reason", "invalid_arguments"));
+        Log.InvalidArguments(_logger, _action.Name, session.CallId, string.Join(", ", problems.Select(p => p.Field)));
+        return new ActionResult(ActionResult.InvalidArguments, Channel, Errors: problems,
+            Detail: "Nothing was sent. Fix the listed arguments (ask the caller where a value came from them), then call this function again.");
     }
 
     private ActionResult Block(string reason, string detail)

@@ -60,6 +60,13 @@ public sealed record DeliveryStatusUpdate
 
     /// <summary>A short description of the failure, when known.</summary>
     public string? ErrorMessage { get; init; }
+
+    /// <summary>
+    /// The reference this library gave the send (<see cref="Sending.OutboundMessage.ClientReference"/>), when the provider
+    /// echoes it (Twilio: the <c>ref</c> query parameter of the status callback URL). It lets a status settle a send whose
+    /// provider answer never came, so its message id was never learned.
+    /// </summary>
+    public string? ClientReference { get; init; }
 }
 
 /// <summary>What the hub did with an inbound message.</summary>

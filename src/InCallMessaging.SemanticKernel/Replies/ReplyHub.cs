@@ -127,8 +127,9 @@ internal sealed class ReplyHub : IReplyHub
     {
         ArgumentNullException.ThrowIfNull(update);
         var status = update.Status.ToLowerInvariant();
-        var session = _calls.FindByMessageId(update.MessageId);
-        var message = session?.FindMessage(update.MessageId);
+        var session = _calls.FindByMessageId(update.MessageId)
+            ?? (update.ClientReference is { } reference ? _calls.FindByMessageId(reference) : null);
+        var message = session?.FindMessage(update.MessageId, update.ClientReference);
         if (session is null || message is null)
         {
             // Not marked as seen: a redelivery after the message is recorded must still apply.
@@ -141,15 +142,28 @@ internal sealed class ReplyHub : IReplyHub
             return StatusUpdateOutcome.Ignored;
         }
 
+        var outcomeWasUnknown = message.Status == CallMessage.UnknownStatus;
         if (!DeliveryStatus.TryAdvance(message, status, update.ErrorCode))
         {
             return StatusUpdateOutcome.Ignored;
+        }
+
+        if (message.MessageId != update.MessageId)
+        {
+            // A send whose answer never came is named at last: index it under the provider's id too.
+            message.MessageId = update.MessageId;
+            _calls.IndexOutbound(session, message);
         }
 
         if (DeliveryStatus.IsFailure(status))
         {
             _logger.LogWarning("Message {MessageId} of call {CallId} was {Status} (error {ErrorCode}).", update.MessageId, session.CallId, status, update.ErrorCode);
             session.FailWait(update.MessageId, update.ErrorCode);
+            session.ReleaseFailedSend(message);
+        }
+        else if (outcomeWasUnknown)
+        {
+            session.ConfirmSent(message);
         }
 
         return StatusUpdateOutcome.Applied;

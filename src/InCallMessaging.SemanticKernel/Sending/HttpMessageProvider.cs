@@ -47,19 +47,27 @@ internal sealed class HttpMessageProvider(IHttpClientFactory httpClientFactory, 
             return response.StatusCode switch
             {
                 HttpStatusCode.TooManyRequests => SendResult.Failed(SendFailureReason.RateLimited, "The messaging service is busy; the message was not sent. Try once more shortly or continue by voice.", "429"),
-                >= HttpStatusCode.InternalServerError => SendResult.Failed(SendFailureReason.ProviderUnavailable, "The messaging service failed; the message may not have been sent. Offer to read the information aloud.", ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                HttpStatusCode.ServiceUnavailable => SendResult.Failed(SendFailureReason.ProviderUnavailable, "The messaging service is unavailable; the message was not sent. Offer to read the information aloud.", "503"),
+                >= HttpStatusCode.InternalServerError => SendResult.OutcomeUnknown(SendFailureReason.ProviderUnavailable, "The messaging service failed while handling the message, so it may or may not have been sent; do not send it again now: ask the caller whether it arrived, or read the information aloud.", ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 _ => SendResult.Failed(SendFailureReason.Rejected, $"The messaging service rejected the message (HTTP {(int)response.StatusCode}). Offer to read the information aloud.", ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)),
             };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning("Custom messaging API did not answer within {Timeout}.", sender.Timeout);
-            return SendResult.Failed(SendFailureReason.Timeout, "The messaging service did not answer in time; the message may or may not have been sent. Ask the caller whether it arrived before sending again.");
+            return SendResult.OutcomeUnknown(SendFailureReason.Timeout, "The messaging service did not answer in time; the message may or may not have been sent. Ask the caller whether it arrived before sending again.");
         }
-        catch (HttpRequestException ex)
+        catch (HttpRequestException ex) when (ex.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError
+            or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError)
         {
             logger.LogWarning(ex, "Custom messaging API could not be reached.");
             return SendResult.Failed(SendFailureReason.ProviderUnavailable, "The messaging service could not be reached; the message was not sent. Offer to read the information aloud.");
+        }
+        catch (HttpRequestException ex)
+        {
+            // The request may have gone out before the connection broke.
+            logger.LogWarning(ex, "Custom messaging API connection failed ({Error}) before it answered.", ex.HttpRequestError);
+            return SendResult.OutcomeUnknown(SendFailureReason.ProviderUnavailable, "The connection to the messaging service broke before it answered, so the message may or may not have been sent; do not send it again now: ask the caller whether it arrived, or read the information aloud.");
         }
     }
 

@@ -21,13 +21,24 @@ public sealed record SendResult
     /// <summary>A short explanation the LLM can act on (no secrets, no full phone numbers).</summary>
     public string? Detail { get; init; }
 
+    /// <summary>
+    /// Whether the failed request may still have reached the provider and been sent (a 500, 502 or 504, a timeout or a
+    /// connection lost after the request went out). Such a send is never repeated automatically: the plugin keeps its
+    /// duplicate entry and cap slot, and an identical send is answered <c>may_have_been_sent</c>.
+    /// </summary>
+    public bool MayHaveBeenSent { get; init; }
+
     /// <summary>An accepted message.</summary>
     public static SendResult Sent(string messageId, string? status = null) =>
         new() { Succeeded = true, MessageId = messageId, Status = status };
 
-    /// <summary>A failed send.</summary>
+    /// <summary>A failed send that certainly did not send the message.</summary>
     public static SendResult Failed(SendFailureReason reason, string detail, string? errorCode = null) =>
         new() { Succeeded = false, Failure = reason, Detail = detail, ErrorCode = errorCode };
+
+    /// <summary>A failed send whose outcome is unknown: the provider may have sent the message (see <see cref="MayHaveBeenSent"/>).</summary>
+    public static SendResult OutcomeUnknown(SendFailureReason reason, string detail, string? errorCode = null) =>
+        Failed(reason, detail, errorCode) with { MayHaveBeenSent = true };
 }
 
 /// <summary>Why a message could not be sent. Each value maps to a distinct instruction for the LLM.</summary>

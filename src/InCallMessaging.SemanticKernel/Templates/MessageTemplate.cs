@@ -10,6 +10,7 @@ namespace InCallMessaging.SemanticKernel.Templates;
 /// <summary>
 /// A message template parsed once at start-up: <c>&lt;name&gt;</c> placeholders and Scriban <c>{{ ... }}</c> expressions.
 /// It knows every variable it reads, so a value missing at send time is found before anything is rendered.
+/// <c>\&lt;</c> writes a literal <c>&lt;</c>, so <c>Reply \&lt;YES&gt; to confirm</c> sends <c>Reply &lt;YES&gt; to confirm</c>.
 /// </summary>
 internal sealed partial class MessageTemplate
 {
@@ -35,16 +36,16 @@ internal sealed partial class MessageTemplate
     {
         template = null;
         error = null;
-        var (converted, insertions) = ConvertAnglePlaceholders(source);
+        var (converted, edits) = ConvertAnglePlaceholders(source);
         if (!converted.Contains("{{", StringComparison.Ordinal))
         {
-            template = new MessageTemplate(source, null, source, []);
+            template = new MessageTemplate(source, null, converted, []);
             return true;
         }
 
         if (FindUnclosedExpression(converted) is { } unclosed)
         {
-            var (line, column) = OriginalPosition(source, unclosed, insertions);
+            var (line, column) = OriginalPosition(source, unclosed, edits);
             error = $"syntax error at line {line}, column {column}: '{{{{' is never closed with '}}}}'";
             return false;
         }
@@ -53,7 +54,7 @@ internal sealed partial class MessageTemplate
         if (parsed.HasErrors)
         {
             var first = parsed.Messages.First(m => m.Type == ParserMessageType.Error);
-            var (line, column) = OriginalPosition(source, first.Span.Start.Offset, insertions);
+            var (line, column) = OriginalPosition(source, first.Span.Start.Offset, edits);
             error = $"syntax error at line {line}, column {column}: {first.Message}";
             return false;
         }
@@ -66,7 +67,7 @@ internal sealed partial class MessageTemplate
     }
 
     /// <summary>Renders with the given values; every name in <see cref="Variables"/> must have one.</summary>
-    public string Render(IReadOnlyList<KeyValuePair<string, string>> values)
+    public string Render(IReadOnlyList<KeyValuePair<string, object?>> values)
     {
         if (_literal is not null)
         {
@@ -102,25 +103,37 @@ internal sealed partial class MessageTemplate
         return null;
     }
 
-    private static (string Converted, List<int> Insertions) ConvertAnglePlaceholders(string source)
+    /// <summary>
+    /// Turns each <c>&lt;name&gt;</c> into <c>{{name}}</c> and each escaped <c>\&lt;</c> into a literal <c>&lt;</c>, keeping
+    /// where each edit happened (its offset in the converted text and how much longer it made the text).
+    /// </summary>
+    private static (string Converted, List<(int At, int Delta)> Edits) ConvertAnglePlaceholders(string source)
     {
-        var insertions = new List<int>();
-        var converted = AnglePlaceholder().Replace(source, match =>
+        var edits = new List<(int At, int Delta)>();
+        var builder = new System.Text.StringBuilder(source.Length + 8);
+        var last = 0;
+        foreach (Match match in AnglePlaceholder().Matches(source))
         {
-            insertions.Add(match.Index);
-            return "{{" + match.Groups[1].Value + "}}";
-        });
-        return (converted, insertions);
+            builder.Append(source, last, match.Index - last);
+            edits.Add((builder.Length, match.Groups[1].Success ? 2 : -1));
+            builder.Append(match.Groups[1].Success ? "{{" + match.Groups[1].Value + "}}" : "<");
+            last = match.Index + match.Length;
+        }
+
+        builder.Append(source, last, source.Length - last);
+        return (builder.ToString(), edits);
     }
 
     /// <summary>Maps an offset in the converted text back to a line and column of the configured text.</summary>
-    private static (int Line, int Column) OriginalPosition(string source, int convertedOffset, List<int> insertions)
+    private static (int Line, int Column) OriginalPosition(string source, int convertedOffset, List<(int At, int Delta)> edits)
     {
-        // Each "<x>" became "{{x}}": two characters longer, so positions after it move by 2.
         var offset = convertedOffset;
-        for (var k = 0; k < insertions.Count && insertions[k] + (2 * k) < convertedOffset; k++)
+        foreach (var (at, delta) in edits)
         {
-            offset -= 2;
+            if (at < convertedOffset)
+            {
+                offset -= delta;
+            }
         }
 
         offset = Math.Clamp(offset, 0, source.Length);
@@ -142,7 +155,7 @@ internal sealed partial class MessageTemplate
         return (line, column);
     }
 
-    [GeneratedRegex("<([A-Za-z_][A-Za-z0-9_]*)>", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\\<|<([A-Za-z_][A-Za-z0-9_]*)>", RegexOptions.CultureInvariant)]
     private static partial Regex AnglePlaceholder();
 
     private sealed class VariableCollector : ScriptVisitor
@@ -208,7 +221,7 @@ internal sealed partial class MessageTemplate
             };
         }
 
-        public string Render(Template template, IReadOnlyList<KeyValuePair<string, string>> values)
+        public string Render(Template template, IReadOnlyList<KeyValuePair<string, object?>> values)
         {
             _values.Clear();
             for (var i = 0; i < values.Count; i++)

@@ -74,7 +74,7 @@ internal static class TwilioErrors
 
         if (http >= 500)
         {
-            return SendResult.Failed(SendFailureReason.ProviderUnavailable, MaybeSent("Twilio failed while handling the message"), errorCode);
+            return SendResult.OutcomeUnknown(SendFailureReason.ProviderUnavailable, MaybeSent("Twilio failed while handling the message"), errorCode);
         }
 
         if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
@@ -100,11 +100,11 @@ internal static class TwilioErrors
 
     /// <summary>The connection failed after the request went out: the message may or may not have been sent.</summary>
     internal static SendResult ConnectionLost() =>
-        SendResult.Failed(SendFailureReason.ProviderUnavailable, MaybeSent("The connection to Twilio broke before it answered"));
+        SendResult.OutcomeUnknown(SendFailureReason.ProviderUnavailable, MaybeSent("The connection to Twilio broke before it answered"));
 
     /// <summary>Twilio did not answer within the timeout while the request was out: the message may or may not have been sent.</summary>
     internal static SendResult TimedOut(TimeSpan timeout) =>
-        SendResult.Failed(
+        SendResult.OutcomeUnknown(
             SendFailureReason.Timeout,
             MaybeSent($"Twilio did not answer within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} seconds"));
 

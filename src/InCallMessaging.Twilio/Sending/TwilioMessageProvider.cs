@@ -57,7 +57,7 @@ internal sealed partial class TwilioMessageProvider : IMessageProvider
 
         using var request = new HttpRequestMessage(HttpMethod.Post, options.GetMessagesUrl())
         {
-            Content = new FormUrlEncodedContent(TwilioMessageForm.Build(message, options.GetStatusCallbackUrl())),
+            Content = new FormUrlEncodedContent(TwilioMessageForm.Build(message, StatusCallbackFor(message, options))),
         };
         request.Headers.Authorization = BasicAuthorization(options);
         request.Headers.Accept.Add(AcceptJson);
@@ -98,6 +98,16 @@ internal sealed partial class TwilioMessageProvider : IMessageProvider
             return Report(message, result, httpStatus: null, moreInfo: null);
         }
     }
+
+    /// <summary>
+    /// The status callback URL with the message's client reference as <c>ref</c>: when Twilio's answer to the send never
+    /// arrives (a 500, a timeout), its status callbacks still tell which send they settle.
+    /// </summary>
+    internal static string? StatusCallbackFor(OutboundMessage message, TwilioOptions options) =>
+        options.GetStatusCallbackUrl() is { } url ? $"{url}?{StatusCallbackReference}={Uri.EscapeDataString(message.ClientReference)}" : null;
+
+    /// <summary>The query parameter of the status callback URL that carries the client reference.</summary>
+    internal const string StatusCallbackReference = "ref";
 
     /// <summary>The <c>Authorization: Basic</c> header: the API key when configured, else the Account SID and Auth Token.</summary>
     internal static AuthenticationHeaderValue BasicAuthorization(TwilioOptions options)

@@ -15,7 +15,7 @@ namespace InCallMessaging.Benchmarks.Micro;
 public class SendPathComponentBenchmarks
 {
     private CompiledAction _action = null!;
-    private List<KeyValuePair<string, string>> _values = null!;
+    private List<KeyValuePair<string, object?>> _values = null!;
     private OutboundMessage _message = null!;
 
     [GlobalSetup]

@@ -184,7 +184,7 @@ public sealed class ActionCatalogValidationTests
     {
         var action = Action(body: "Your account <account_id> is ready.");
 
-        SingleError(TestRuntime.Options(action), "Body uses placeholder 'account_id'", "declare it under Parameters", "MetadataKeys", "user_phone_number");
+        SingleError(TestRuntime.Options(action), "Body uses placeholder 'account_id'", "declare it under Parameters", "list it in Variables", "user_phone_number");
     }
 
     [Fact]

@@ -36,7 +36,9 @@ public sealed class RecipientTests
     [InlineData("whatsapp:+442071838750", "+442071838750")]
     public async Task ToPhoneNumber_template_sends_to_the_number_from_the_parameter_in_E164(string given, string expected)
     {
-        var h = Harness.Start(ToFriend());
+        var options = TestRuntime.Options(ToFriend());
+        options.RecipientPolicy.AllowedCountryCodes.AddRange([1, 44]);
+        var h = Harness.Start(options);
 
         var result = await h.InvokeAsync("text_friend", new KernelArguments { ["friend_number"] = given });
 

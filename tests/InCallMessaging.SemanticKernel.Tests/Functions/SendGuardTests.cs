@@ -1,3 +1,4 @@
+using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 
@@ -183,5 +184,103 @@ public sealed class SendGuardTests
         Assert.Equal("blocked", next.Status());
         Assert.Equal("opted_out", next.Reason());
         Assert.Empty(h.Loopback.SentMessages);
+    }
+
+    [Fact]
+    public async Task Unknown_outcome_keeps_the_cap_slot_and_answers_the_identical_send_may_have_been_sent()
+    {
+        var h = Start(o => o.MaxMessagesPerCall = 2);
+        var attempts = new List<string?>();
+        h.Loopback.Responder = m =>
+        {
+            attempts.Add(m.Body);
+            return attempts.Count == 1 ? SendResult.OutcomeUnknown(SendFailureReason.Timeout, "no answer") : null;
+        };
+
+        var first = await h.SendSummaryAsync("See you Friday.");
+        var again = await h.SendSummaryAsync("See you Friday.");
+        var other = await h.SendSummaryAsync("Another one.");
+        var third = await h.SendSummaryAsync("A third.");
+
+        Assert.Equal(("failed", "timeout"), (first.Status(), first.Reason()));
+        Assert.Equal(("blocked", "may_have_been_sent"), (again.Status(), again.Reason()));
+        Assert.Contains("Ask the caller whether they received it", again.Str("detail"), StringComparison.Ordinal);
+        Assert.Equal("sent", other.Status());
+        Assert.Equal("message_limit", third.Reason());
+        Assert.Equal(["See you Friday.", "Another one."], attempts);
+        Assert.Equal(CallMessage.UnknownStatus, h.Session.Messages[0].Status);
+    }
+
+    [Fact]
+    public async Task Failed_status_for_an_unknown_outcome_releases_its_slot_and_the_same_text_may_go_again()
+    {
+        var h = Start(o => o.MaxMessagesPerCall = 1);
+        string? reference = null;
+        h.Loopback.Responder = m =>
+        {
+            if (reference is not null)
+            {
+                return null;
+            }
+
+            reference = m.ClientReference;
+            return SendResult.OutcomeUnknown(SendFailureReason.ProviderUnavailable, "500");
+        };
+
+        await h.SendSummaryAsync("See you Friday.");
+        var blocked = await h.SendSummaryAsync("See you Friday.");
+
+        // Twilio names the message in its status callback, with the reference carried on the callback URL.
+        var applied = await h.Hub.ApplyStatusAsync(new DeliveryStatusUpdate
+        {
+            MessageId = "SM0123456789abcdef0123456789abcdef",
+            Status = "failed",
+            ErrorCode = "30003",
+            ClientReference = reference,
+        });
+        var resent = await h.SendSummaryAsync("See you Friday.");
+
+        Assert.Equal("may_have_been_sent", blocked.Reason());
+        Assert.Equal(StatusUpdateOutcome.Applied, applied);
+        Assert.Equal("sent", resent.Status());
+        var settled = h.Session.Messages[0];
+        Assert.Equal(("SM0123456789abcdef0123456789abcdef", "failed", "30003"), (settled.MessageId, settled.Status, settled.ErrorCode));
+        Assert.Single(h.Loopback.SentMessages);
+    }
+
+    [Fact]
+    public async Task Delivered_status_for_an_unknown_outcome_turns_it_into_a_plain_duplicate()
+    {
+        var h = Start();
+        string? reference = null;
+        h.Loopback.Responder = m =>
+        {
+            reference ??= m.ClientReference;
+            return reference == m.ClientReference ? SendResult.OutcomeUnknown(SendFailureReason.Timeout, "no answer") : null;
+        };
+
+        await h.SendSummaryAsync("See you Friday.");
+        await h.Hub.ApplyStatusAsync(new DeliveryStatusUpdate { MessageId = "SM0123456789abcdef0123456789abcdee", Status = "delivered", ClientReference = reference });
+        var again = await h.SendSummaryAsync("See you Friday.");
+
+        Assert.Equal("delivered", h.Session.Messages[0].Status);
+        Assert.Equal(("blocked", "duplicate"), (again.Status(), again.Reason()));
+        Assert.Empty(h.Loopback.SentMessages);
+    }
+
+    [Fact]
+    public async Task Failed_status_of_a_sent_message_releases_its_slot_once()
+    {
+        var h = Start(o => o.MaxMessagesPerCall = 1);
+        await h.SendSummaryAsync("See you Friday.");
+        var id = h.Loopback.SentMessages[0].MessageId;
+
+        await h.Hub.ApplyStatusAsync(new DeliveryStatusUpdate { MessageId = id, Status = "undelivered", ErrorCode = "30003" });
+        await h.Hub.ApplyStatusAsync(new DeliveryStatusUpdate { MessageId = id, Status = "failed", ErrorCode = "30003" });
+        var resent = await h.SendSummaryAsync("See you Friday.");
+        var capped = await h.SendSummaryAsync("Something else.");
+
+        Assert.Equal("sent", resent.Status());
+        Assert.Equal("message_limit", capped.Reason());
     }
 }

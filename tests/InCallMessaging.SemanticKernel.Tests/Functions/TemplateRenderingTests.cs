@@ -122,7 +122,9 @@ public sealed class TemplateRenderingTests
     [Fact]
     public async Task Every_missing_value_is_listed_once()
     {
-        var h = StartWithUserName(Greeting("Hi <user_name>, <place>, {{ place }} and <sms_reply>."), userName: null);
+        var greeting = Greeting("Hi <user_name>, <place>, {{ place }} and <sms_reply>.");
+        greeting.Parameters!.Required.Add("place");
+        var h = StartWithUserName(greeting, userName: null);
 
         var result = await h.InvokeAsync("send_greeting", []);
 
@@ -169,5 +171,38 @@ public sealed class TemplateRenderingTests
 
         Assert.Equal("sent", result.Status());
         Assert.Equal("See you Friday at 7.", Assert.Single(h.Loopback.SentMessages).Message.Body);
+    }
+
+    [Fact]
+    public async Task Escaped_angle_brackets_are_sent_literally()
+    {
+        var h = StartWithUserName(Greeting("Hi <user_name>, reply \\<YES> to confirm <place>, or \\<NO>."));
+
+        Assert.Equal("Hi Ann, reply <YES> to confirm Paris, or <NO>.", await SendAsync(h));
+    }
+
+    [Fact]
+    public void Unknown_angle_placeholder_error_names_the_escape()
+    {
+        var error = Assert.Throws<InCallMessagingConfigurationException>(() => InCallMessagingRuntime.Create(TestRuntime.Options(Greeting("Reply <YES> to confirm."))));
+
+        Assert.Contains("uses placeholder 'YES', which can never be filled", error.Message, StringComparison.Ordinal);
+        Assert.Contains("escape it as '\\<YES>'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Variable_set_during_the_call_renders_when_declared_under_Variables()
+    {
+        var options = TestRuntime.Options(Greeting("Your table is <table_number>, see you in <place>."));
+        options.Variables.Add("table_number");
+        var h = Harness.Start(options);
+
+        var before = await h.InvokeAsync("send_greeting", new KernelArguments { ["place"] = "Paris" });
+        h.Session.SetVariable("table_number", "12");
+        var after = await SendAsync(h);
+
+        Assert.Equal("missing_values", before.Status());
+        Assert.Equal(["table_number"], before.GetProperty("missing").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("Your table is 12, see you in Paris.", after);
     }
 }

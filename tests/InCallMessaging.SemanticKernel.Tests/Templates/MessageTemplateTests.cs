@@ -19,7 +19,7 @@ public sealed class MessageTemplateTests
     }
 
     private static string Render(MessageTemplate template, params (string Key, string Value)[] values) =>
-        template.Render([.. values.Select(v => new KeyValuePair<string, string>(v.Key, v.Value))]);
+        template.Render([.. values.Select(v => new KeyValuePair<string, object?>(v.Key, v.Value))]);
 
     [Fact]
     public void Plain_text_has_no_variables_and_renders_as_is()
