@@ -90,7 +90,7 @@ internal sealed class ReplyHub : IReplyHub
             return ReplyDeliveryOutcome.Unmatched;
         }
 
-        var dropped = session.AcceptReply(message, customer, sender, text, now);
+        var dropped = session.AcceptReply(message, customer, sender, text, now, optedOut: change == ConsentChange.OptedOut);
         InCallMessagingTelemetry.RepliesMatched.Add(1);
         if (dropped > 0)
         {
