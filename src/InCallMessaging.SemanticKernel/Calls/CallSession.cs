@@ -408,9 +408,13 @@ public sealed class CallSession
         return null;
     }
 
-    /// <summary>Records a reply, sets its variable, queues its transcript line and resumes the waiting action, if any.</summary>
+    /// <summary>
+    /// Records a reply, sets its variable, queues its transcript line and resumes the waiting action, if any. An opt-out
+    /// (<paramref name="optedOut"/>: the caller texted STOP or the like) is recorded and reaches the transcript, so the
+    /// model knows, but it is no answer: the variable keeps its value and the waiting action ends as opted out.
+    /// </summary>
     /// <returns>How many older transcript lines were dropped to stay within <see cref="MaxPendingLines"/>.</returns>
-    internal int AcceptReply(InboundMessage reply, string customer, string senderName, string text, DateTimeOffset now)
+    internal int AcceptReply(InboundMessage reply, string customer, string senderName, string text, DateTimeOffset now, bool optedOut = false)
     {
         PendingReply? wait = null;
         var dropped = 0;
@@ -424,9 +428,13 @@ public sealed class CallSession
             _repliesReceived++;
             _received.Enqueue(new ReceivedMessage(PackedMessageId.From(reply.MessageId), reply.Channel, senderName, customer, text, now,
                 _messageSequence++));
-            var variable = _replyVariables.GetValueOrDefault((reply.Channel, senderName))
-                ?? CallVariables.DefaultReplyVariable(reply.Channel);
-            _variables[variable] = text;
+            if (!optedOut)
+            {
+                var variable = _replyVariables.GetValueOrDefault((reply.Channel, senderName))
+                    ?? CallVariables.DefaultReplyVariable(reply.Channel);
+                _variables[variable] = text;
+            }
+
             if (EndedAt is null)
             {
                 wait = FindWait(reply, senderName);
@@ -439,7 +447,7 @@ public sealed class CallSession
             }
         }
 
-        wait?.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.Replied, text, reply));
+        wait?.TryComplete(new ReplyWaitOutcome(optedOut ? ReplyWaitKind.OptedOut : ReplyWaitKind.Replied, text, reply));
         return dropped;
     }
 

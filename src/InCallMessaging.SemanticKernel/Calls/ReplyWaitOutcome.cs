@@ -6,6 +6,9 @@ namespace InCallMessaging.SemanticKernel;
 internal enum ReplyWaitKind
 {
     Replied,
+
+    /// <summary>The caller answered with an opt-out keyword (STOP and the like): consent, not an answer.</summary>
+    OptedOut,
     AnsweredByVoice,
     TimedOut,
     DeliveryFailed,

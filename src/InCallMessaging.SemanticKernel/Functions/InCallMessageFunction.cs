@@ -373,6 +373,9 @@ internal sealed class InCallMessageFunction
             case ReplyWaitKind.Replied:
                 return new ActionResult(ActionResult.Replied, Channel, masked, messageId, outcome.Text,
                     Detail: $"The caller texted back; the reply is also stored as {_action.ReplyVariable}.");
+            case ReplyWaitKind.OptedOut:
+                return new ActionResult(ActionResult.Blocked, Channel, masked, messageId, Reason: "opted_out",
+                    Detail: "The caller texted STOP instead of replying: they opted out of texts from this number. Do not text them again; continue by voice.");
             case ReplyWaitKind.AnsweredByVoice:
                 return new ActionResult(ActionResult.AnsweredByVoice, Channel, masked, messageId, outcome.Text,
                     Detail: "The caller answered by speaking instead of texting; use their spoken words.");

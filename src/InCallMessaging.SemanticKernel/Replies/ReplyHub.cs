@@ -1,4 +1,3 @@
-using System.Text;
 using InCallMessaging.SemanticKernel.Actions;
 using InCallMessaging.SemanticKernel.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -65,8 +64,9 @@ internal sealed class ReplyHub : IReplyHub
 
         var customer = PhoneNumbers.NormalizeOrKeep(message.From);
         var sender = message.SenderName ?? _catalog.ResolveSender(message.To, message.MessagingServiceSid) ?? PhoneNumbers.NormalizeOrKeep(message.To);
-        var text = Sanitize(message.Text, _options.MaxReplyLength);
-        if (_consent.Observe(customer, sender, message.Channel, text, message.OptOutType, now) is var change and not ConsentChange.None)
+        var text = ReplyText.Sanitize(message.Text, _options.MaxReplyLength);
+        var change = _consent.Observe(customer, sender, message.Channel, text, message.OptOutType, now);
+        if (change != ConsentChange.None)
         {
             _logger.LogInformation("Customer {Customer} {Change} sender '{Sender}'.", Mask(customer), change == ConsentChange.OptedOut ? "opted out of" : "opted back in to", sender);
         }
@@ -90,7 +90,7 @@ internal sealed class ReplyHub : IReplyHub
             return ReplyDeliveryOutcome.Unmatched;
         }
 
-        var dropped = session.AcceptReply(message, customer, sender, text, now);
+        var dropped = session.AcceptReply(message, customer, sender, text, now, optedOut: change == ConsentChange.OptedOut);
         InCallMessagingTelemetry.RepliesMatched.Add(1);
         if (dropped > 0)
         {
@@ -167,77 +167,6 @@ internal sealed class ReplyHub : IReplyHub
         }
 
         return StatusUpdateOutcome.Applied;
-    }
-
-    /// <summary>Keeps a customer's text on one line and within bounds: it is untrusted input headed for a prompt.</summary>
-    internal static string Sanitize(string text, int maxLength)
-    {
-        if (IsClean(text, maxLength))
-        {
-            // The usual text: nothing to change, no copy.
-            return text;
-        }
-
-        var builder = new StringBuilder(Math.Min(text.Length, maxLength + 1));
-        var lastWasSpace = false;
-        foreach (var c in text)
-        {
-            var space = char.IsWhiteSpace(c) || char.IsControl(c);
-            if (space)
-            {
-                if (!lastWasSpace && builder.Length > 0)
-                {
-                    builder.Append(' ');
-                }
-            }
-            else
-            {
-                builder.Append(c);
-            }
-
-            lastWasSpace = space;
-            if (builder.Length > maxLength)
-            {
-                builder.Length = maxLength;
-                builder.Append('…');
-                break;
-            }
-        }
-
-        return builder.ToString().TrimEnd();
-    }
-
-    /// <summary>Whether <see cref="Sanitize"/> would return <paramref name="text"/> unchanged: single spaces only, not at the ends.</summary>
-    private static bool IsClean(string text, int maxLength)
-    {
-        if (text.Length > maxLength || (text.Length > 0 && (text[0] == ' ' || text[^1] == ' ')))
-        {
-            return false;
-        }
-
-        var lastWasSpace = false;
-        foreach (var c in text)
-        {
-            if (c == ' ')
-            {
-                if (lastWasSpace)
-                {
-                    return false;
-                }
-
-                lastWasSpace = true;
-            }
-            else if (char.IsWhiteSpace(c) || char.IsControl(c))
-            {
-                return false;
-            }
-            else
-            {
-                lastWasSpace = false;
-            }
-        }
-
-        return true;
     }
 
     private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;

@@ -278,7 +278,7 @@ public sealed class ReplyHubTests
     [InlineData("\u0007\u0008", 10, "")]
     public void Sanitize_keeps_short_text_and_collapses_whitespace(string text, int max, string expected)
     {
-        Assert.Equal(expected, ReplyHub.Sanitize(text, max));
+        Assert.Equal(expected, ReplyText.Sanitize(text, max));
     }
 
     [Fact]
