@@ -31,11 +31,20 @@ public static class InCallMessagingServiceCollectionExtensions
         return services.AddInCallMessagingCore();
     }
 
-    /// <summary>Adds the plugin with options set in code.</summary>
+    /// <summary>
+    /// Adds the plugin with options set in code. Calls with different delegates all apply, in order; the same delegate
+    /// given again (a setup method that runs twice) applies once, so its actions are not added twice.
+    /// </summary>
     public static IServiceCollection AddInCallMessaging(this IServiceCollection services, Action<InCallMessagingOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
-        services.AddOptions<InCallMessagingOptions>().Configure(configure);
+        var registered = services.Any(d => d.ServiceType == typeof(IConfigureOptions<InCallMessagingOptions>)
+            && d.ImplementationInstance is ConfigureNamedOptions<InCallMessagingOptions> existing && Equals(existing.Action, configure));
+        if (!registered)
+        {
+            services.AddOptions<InCallMessagingOptions>().Configure(configure);
+        }
+
         return services.AddInCallMessagingCore();
     }
 

@@ -138,4 +138,25 @@ public sealed class ConfigurationBindingTests
         var store = Assert.IsType<InMemoryDeduplicationStore>(provider.GetRequiredService<IDeduplicationStore>());
         Assert.Equal(64_000, store.ReservedCapacity);
     }
+
+    private static void AddSummaryAction(InCallMessagingOptions options)
+    {
+        options.Senders["default"] = new MessageSenderOptions { Provider = "Loopback", From = "+14155550199" };
+        options.Actions.Add(new InCallMessageAction { Name = "send_summary", Description = "Text the caller a summary." });
+    }
+
+    [Fact]
+    public void The_same_configure_delegate_given_twice_adds_its_actions_once()
+    {
+        var services = new ServiceCollection();
+        services.AddInCallMessaging(AddSummaryAction);
+        Kernel.CreateBuilder().Services.AddInCallMessaging(AddSummaryAction);
+        services.AddInCallMessaging(AddSummaryAction);
+        services.AddInCallMessaging(options => options.Actions.Add(new InCallMessageAction { Name = "send_code", Description = "Text a code.", Body = "Code 1." }));
+        using var provider = services.BuildServiceProvider();
+
+        var runtime = provider.GetRequiredService<InCallMessagingRuntime>();
+
+        Assert.Equal(["send_summary", "send_code"], runtime.Plugin.Select(f => f.Name));
+    }
 }
