@@ -29,6 +29,20 @@ public sealed partial class ReadmeExampleTests
         Assert.Equal("message", runtime.Plugin["send_summary"].Metadata.Parameters.Single().Name);
     }
 
+    [Fact]
+    public void Readme_quick_start_and_the_sample_apply_pending_replies_before_the_callers_latest_words()
+    {
+        var root = RepositoryRoot();
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var sample = File.ReadAllText(Path.Combine(root, "samples", "VoiceBotHost", "Agent", "VoiceAgent.cs"));
+
+        // A text that arrived before the caller spoke goes into the history first: chronological order.
+        Assert.True(readme.IndexOf("session.ApplyPendingReplies(history);", StringComparison.Ordinal)
+            < readme.IndexOf("history.AddUserMessage(callerSaid);", StringComparison.Ordinal));
+        Assert.True(sample.IndexOf(".ApplyPendingReplies(history)", StringComparison.Ordinal)
+            < sample.IndexOf("history.AddUserMessage(callerLine)", StringComparison.Ordinal));
+    }
+
     internal static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
