@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using InCallMessaging.SemanticKernel;
@@ -8,7 +9,8 @@ namespace InCallMessaging.AspNetCore.Twilio;
 
 /// <summary>
 /// Turns Twilio's webhook forms into the plugin's records. Unknown parameters are ignored: Twilio adds new ones
-/// without notice.
+/// without notice. Every SID the webhook carries must have Twilio's documented shape (two capital letters and 32 hex
+/// digits) before it is used as a key or logged.
 /// </summary>
 internal static class TwilioWebhookParser
 {
@@ -20,6 +22,10 @@ internal static class TwilioWebhookParser
     // Twilio attaches at most 10 media to a message; the cap only bounds work on a forged NumMedia.
     private const int MaxMedia = 20;
 
+    private const int SidLength = 34;
+    private static readonly SearchValues<char> HexChars = SearchValues.Create("0123456789abcdefABCDEF");
+    private static readonly SearchValues<byte> HexBytes = SearchValues.Create("0123456789abcdefABCDEF"u8);
+
     /// <summary>Parses an inbound-message webhook; on failure <paramref name="problem"/> names the missing or bad field.</summary>
     /// <param name="form">The decoded form.</param>
     /// <param name="message">The message, received at <paramref name="receivedAt"/>.</param>
@@ -29,10 +35,9 @@ internal static class TwilioWebhookParser
         DateTimeOffset receivedAt = default)
     {
         message = null;
-        var messageId = First(form, "MessageSid", "SmsMessageSid", "SmsSid");
-        if (messageId is null)
+        if (!TryMessageSid(form, out var messageId, out problem, "MessageSid", "SmsMessageSid", "SmsSid")
+            || !OptionalSids(form, out problem, "AccountSid", "MessagingServiceSid", "OriginalRepliedMessageSid"))
         {
-            problem = Missing("MessageSid");
             return false;
         }
 
@@ -80,14 +85,13 @@ internal static class TwilioWebhookParser
         return true;
     }
 
-    /// <summary>Parses a status callback; on failure <paramref name="problem"/> names the missing field.</summary>
+    /// <summary>Parses a status callback; on failure <paramref name="problem"/> names the missing or bad field.</summary>
     public static bool TryParseStatus(FormBody form, [NotNullWhen(true)] out DeliveryStatusUpdate? update, [NotNullWhen(false)] out string? problem)
     {
         update = null;
-        var messageId = First(form, "MessageSid", "SmsSid");
-        if (messageId is null)
+        if (!TryMessageSid(form, out var messageId, out problem, "MessageSid", "SmsSid")
+            || !OptionalSids(form, out problem, "AccountSid", "MessagingServiceSid"))
         {
-            problem = Missing("MessageSid");
             return false;
         }
 
@@ -166,6 +170,55 @@ internal static class TwilioWebhookParser
         media = items;
         return true;
     }
+
+    /// <summary>Whether <paramref name="value"/> has the shape of a Twilio SID: two capital letters and 32 hex digits.</summary>
+    internal static bool IsSid(ReadOnlySpan<char> value) =>
+        value.Length == SidLength && char.IsAsciiLetterUpper(value[0]) && char.IsAsciiLetterUpper(value[1]) && !value[2..].ContainsAnyExcept(HexChars);
+
+    /// <summary>The same check over UTF-8 bytes.</summary>
+    private static bool IsSid(ReadOnlySpan<byte> value) =>
+        value.Length == SidLength && char.IsAsciiLetterUpper((char)value[0]) && char.IsAsciiLetterUpper((char)value[1]) && !value[2..].ContainsAnyExcept(HexBytes);
+
+    /// <summary>The message's SID: the first of <paramref name="names"/> present, which must be a well-formed SID.</summary>
+    private static bool TryMessageSid(FormBody form, [NotNullWhen(true)] out string? sid, [NotNullWhen(false)] out string? problem, params ReadOnlySpan<string> names)
+    {
+        foreach (var name in names)
+        {
+            sid = First(form, name);
+            if (sid is not null)
+            {
+                problem = IsSid(sid) ? null : NotASid(name);
+                return problem is null;
+            }
+        }
+
+        sid = null;
+        problem = Missing(names[0]);
+        return false;
+    }
+
+    /// <summary>
+    /// Checks the SIDs among <paramref name="names"/> that are present (blank counts as absent, as for every field),
+    /// over the decoded bytes: most are not otherwise read, and no string is made for them.
+    /// </summary>
+    private static bool OptionalSids(FormBody form, [NotNullWhen(false)] out string? problem, params ReadOnlySpan<string> names)
+    {
+        foreach (var name in names)
+        {
+            if (form.IndexOf(name) is var index and >= 0
+                && form.ValueBytes(index).Trim(" \t\r\n"u8) is { IsEmpty: false } value
+                && !IsSid(value))
+            {
+                problem = NotASid(name);
+                return false;
+            }
+        }
+
+        problem = null;
+        return true;
+    }
+
+    private static string NotASid(string field) => $"Form field '{field}' is not a Twilio SID (two capital letters and 32 hex digits).";
 
     private static string MediaUrl(int index) => "MediaUrl" + index.ToString(CultureInfo.InvariantCulture);
 

@@ -63,12 +63,13 @@ internal sealed class ReplyHub : IReplyHub
         }
 
         var customer = PhoneNumbers.NormalizeOrKeep(message.From);
-        var sender = message.SenderName ?? _catalog.ResolveSender(message.To, message.MessagingServiceSid) ?? PhoneNumbers.NormalizeOrKeep(message.To);
+        var configuredSender = message.SenderName ?? _catalog.ResolveSender(message.To, message.MessagingServiceSid);
+        var sender = configuredSender ?? PhoneNumbers.NormalizeOrKeep(message.To);
         var text = ReplyText.Sanitize(message.Text, _options.MaxReplyLength);
         var change = _consent.Observe(customer, sender, message.Channel, text, message.OptOutType, now);
         if (change != ConsentChange.None)
         {
-            _logger.LogInformation("Customer {Customer} {Change} sender '{Sender}'.", Mask(customer), change == ConsentChange.OptedOut ? "opted out of" : "opted back in to", sender);
+            _logger.LogInformation("Customer {Customer} {Change} sender '{Sender}'.", Mask(customer), change == ConsentChange.OptedOut ? "opted out of" : "opted back in to", configuredSender ?? Mask(sender));
         }
 
         var session = (message.InReplyToMessageId is { } repliedTo ? _calls.FindByMessageId(repliedTo) : null)
@@ -86,7 +87,8 @@ internal sealed class ReplyHub : IReplyHub
             }
 
             InCallMessagingTelemetry.RepliesUnmatched.Add(1);
-            _logger.LogWarning("Inbound {MessageId} from {Customer} to sender '{Sender}' matches no call; recorded as unmatched.", message.MessageId, Mask(customer), sender);
+            // A To that is no configured sender is a phone number like any other: masked.
+            _logger.LogWarning("Inbound {MessageId} from {Customer} to sender '{Sender}' matches no call; recorded as unmatched.", message.MessageId, Mask(customer), configuredSender ?? Mask(sender));
             return ReplyDeliveryOutcome.Unmatched;
         }
 

@@ -210,12 +210,13 @@ internal sealed class FormBody : IDisposable
     }
 
     /// <summary>
-    /// The field indices in Twilio's signing order: by name, comparing UTF-8 bytes (code-point order), repeated names in
-    /// body order.
+    /// The field indices in Twilio's signing order: by name, then (for a repeated name) by value, both in UTF-16 ordinal
+    /// order, as Twilio's C# and Node libraries sort them (Node, Python and PHP sort a repeated name's values).
     /// </summary>
     /// <remarks>
     /// A sender posts the same fields in the same order on every request, so the order found last on this thread is kept
-    /// with the names it was found for, and reused when this body's names are the same, in the same order.
+    /// with the names it was found for, and reused when this body's names are the same, in the same order. A form with a
+    /// repeated name is not kept: its order depends on the values too.
     /// </remarks>
     public void SortedIndices(Span<int> destination)
     {
@@ -234,11 +235,12 @@ internal sealed class FormBody : IDisposable
         // Insertion sort: stable, no allocation, and webhook forms have about twenty fields. Names are compared by
         // their first eight bytes as one big-endian number first, in full only when those are equal.
         Span<ulong> prefixes = stackalloc ulong[Count];
+        var repeated = false;
         for (var i = 0; i < Count; i++)
         {
             prefixes[i] = Prefix(NameBytes(i));
             var j = i;
-            while (j > 0 && Compare(destination[j - 1], i, prefixes) > 0)
+            while (j > 0 && Compare(destination[j - 1], i, prefixes, ref repeated) > 0)
             {
                 destination[j] = destination[j - 1];
                 j--;
@@ -247,16 +249,60 @@ internal sealed class FormBody : IDisposable
             destination[j] = i;
         }
 
-        cache.Store(this, destination);
+        if (!repeated)
+        {
+            cache.Store(this, destination);
+        }
     }
 
     [ThreadStatic]
     private static SortOrderCache? t_lastOrder;
 
-    private int Compare(int left, int right, ReadOnlySpan<ulong> prefixes) =>
-        prefixes[left] != prefixes[right]
-            ? prefixes[left].CompareTo(prefixes[right])
-            : NameBytes(left).SequenceCompareTo(NameBytes(right));
+    private int Compare(int left, int right, ReadOnlySpan<ulong> prefixes, ref bool repeated)
+    {
+        if (prefixes[left] != prefixes[right])
+        {
+            return CompareFirstDifference(prefixes[left], prefixes[right]);
+        }
+
+        var byName = CompareUtf16Ordinal(NameBytes(left), NameBytes(right));
+        if (byName != 0)
+        {
+            return byName;
+        }
+
+        repeated = true;
+        return CompareUtf16Ordinal(ValueBytes(left), ValueBytes(right));
+    }
+
+    /// <summary>
+    /// Compares two UTF-8 strings in the order of their UTF-16 code units (<see cref="string.CompareOrdinal(string, string)"/>).
+    /// </summary>
+    /// <remarks>
+    /// UTF-8 bytes sort by code point, and so does UTF-16 except that U+E000..U+FFFF (lead bytes <c>EE</c>, <c>EF</c>) sort
+    /// after the surrogate pairs of U+10000 and above (lead bytes <c>F0</c>..<c>F4</c>). Both strings are valid UTF-8 and
+    /// share every byte before the first difference, so that difference is either inside one character (same order
+    /// either way) or between two lead bytes, the only place the orders part.
+    /// </remarks>
+    internal static int CompareUtf16Ordinal(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
+    {
+        var common = left.CommonPrefixLength(right);
+        return common == left.Length || common == right.Length
+            ? left.Length.CompareTo(right.Length)
+            : CompareLeadBytes(left[common], right[common]);
+    }
+
+    /// <summary>Compares two big-endian name prefixes that differ by their first differing byte, as <see cref="CompareUtf16Ordinal"/> does.</summary>
+    private static int CompareFirstDifference(ulong left, ulong right)
+    {
+        var shift = 56 - (System.Numerics.BitOperations.LeadingZeroCount(left ^ right) & ~7);
+        return CompareLeadBytes((byte)(left >> shift), (byte)(right >> shift));
+    }
+
+    private static int CompareLeadBytes(byte left, byte right) =>
+        left >= 0xEE && right >= 0xEE && (left >= 0xF0) != (right >= 0xF0)
+            ? (left >= 0xF0 ? -1 : 1)
+            : left.CompareTo(right);
 
     private static ulong Prefix(ReadOnlySpan<byte> name)
     {
@@ -282,11 +328,12 @@ internal sealed class FormBody : IDisposable
             all[i] = i;
         }
 
-        // Ties by index keep repeated names in body order.
+        // Array.Sort is not stable: equal fields are ordered by index, though their bytes are the same either way.
         Array.Sort(all, (left, right) =>
         {
-            var byName = NameBytes(left).SequenceCompareTo(NameBytes(right));
-            return byName != 0 ? byName : left.CompareTo(right);
+            var byName = CompareUtf16Ordinal(NameBytes(left), NameBytes(right));
+            var byValue = byName != 0 ? byName : CompareUtf16Ordinal(ValueBytes(left), ValueBytes(right));
+            return byValue != 0 ? byValue : left.CompareTo(right);
         });
         all.CopyTo(destination);
     }

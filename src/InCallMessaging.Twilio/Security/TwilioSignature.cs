@@ -8,7 +8,8 @@ namespace InCallMessaging.Twilio;
 
 /// <summary>
 /// Computes and checks Twilio's <c>X-Twilio-Signature</c>: the Base64 HMAC-SHA1, keyed with the account's Auth Token, of
-/// the full request URL followed by every form parameter's name and value in ordinal name order.
+/// the full request URL followed by every form parameter's name and value, sorted by name in UTF-16 ordinal order (a
+/// repeated name's values sorted the same way, as Twilio's libraries sign them).
 /// </summary>
 /// <remarks>
 /// Checks try the URL as given, without its port, and with the scheme's default port added, because Twilio signs either
@@ -298,7 +299,7 @@ public static class TwilioSignature
         }
     }
 
-    /// <summary>One parameter with its position, so that a sort by name keeps repeated names in their given order.</summary>
+    /// <summary>One parameter with its position, which orders fields equal in name and value (their bytes are the same either way).</summary>
     private readonly record struct Parameter(string Name, string Value, int Position);
 
     /// <summary>
@@ -317,10 +318,13 @@ public static class TwilioSignature
             try
             {
                 var span = parameters.AsSpan(0, count);
+                // Twilio's order: names in UTF-16 ordinal order, a repeated name's values sorted the same way (as
+                // FormBody.SortedIndices orders a raw body).
                 span.Sort(static (left, right) =>
                 {
                     var byName = string.CompareOrdinal(left.Name, right.Name);
-                    return byName != 0 ? byName : left.Position.CompareTo(right.Position);
+                    var byValue = byName != 0 ? byName : string.CompareOrdinal(left.Value, right.Value);
+                    return byValue != 0 ? byValue : left.Position.CompareTo(right.Position);
                 });
 
                 var parameterBytes = 0;

@@ -138,6 +138,19 @@ public sealed class CustomProviderEndpointTests
     }
 
     [Fact]
+    public async Task A_body_over_the_limit_gets_413_and_nothing_lands()
+    {
+        await using var host = await WebhookTestHost.StartAsync(o => o.MaxBodyBytes = 2048);
+        var session = host.StartCall();
+        var body = Body("ext-413", new string('x', 4096));
+
+        using var response = await host.Client.SendAsync(Request(body, Hmac(body)));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.False(session.HasPendingReplies);
+    }
+
+    [Fact]
     public async Task A_signed_form_body_is_answered_400_naming_the_content_type()
     {
         await using var host = await WebhookTestHost.StartAsync();

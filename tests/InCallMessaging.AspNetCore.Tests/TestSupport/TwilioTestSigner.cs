@@ -5,14 +5,15 @@ namespace InCallMessaging.AspNetCore.Tests.TestSupport;
 
 /// <summary>
 /// Signs requests the way Twilio does, written independently of the production validator so the tests check it
-/// rather than mirror it: HMAC-SHA1 over the URL plus the form parameters sorted by name, Base64.
+/// rather than mirror it: HMAC-SHA1 over the URL plus the form parameters sorted by name (then value), Base64.
 /// </summary>
 internal static class TwilioTestSigner
 {
     public static string Sign(string url, IEnumerable<KeyValuePair<string, string>> form, string authToken)
     {
         var data = new StringBuilder(url);
-        foreach (var (name, value) in form.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        // A repeated name's values sorted too, as Twilio's libraries sign them (twilio/twilio-node#722).
+        foreach (var (name, value) in form.OrderBy(pair => pair.Key, StringComparer.Ordinal).ThenBy(pair => pair.Value, StringComparer.Ordinal))
         {
             data.Append(name).Append(value);
         }

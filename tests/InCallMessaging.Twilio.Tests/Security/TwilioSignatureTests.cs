@@ -106,12 +106,13 @@ public sealed class TwilioSignatureTests
     }
 
     [Fact]
-    public void Repeated_names_keep_their_given_order()
+    public void Repeated_names_are_signed_with_their_values_sorted()
     {
+        // As Twilio's Node, Python and PHP libraries sign them (twilio/twilio-node#722): body order does not matter.
         KeyValuePair<string, string>[] firstSecond = [new("MediaUrl", "b"), new("Body", "x"), new("MediaUrl", "a")];
         KeyValuePair<string, string>[] secondFirst = [new("MediaUrl", "a"), new("Body", "x"), new("MediaUrl", "b")];
 
-        Assert.Equal(Reference(Url, "BodyxMediaUrlbMediaUrla", Token), TwilioSignature.Compute(Url, firstSecond, Token));
+        Assert.Equal(Reference(Url, "BodyxMediaUrlaMediaUrlb", Token), TwilioSignature.Compute(Url, firstSecond, Token));
         Assert.Equal(Reference(Url, "BodyxMediaUrlaMediaUrlb", Token), TwilioSignature.Compute(Url, secondFirst, Token));
     }
 
@@ -133,7 +134,7 @@ public sealed class TwilioSignatureTests
                 .Select(i => new KeyValuePair<string, string>($"P{random.Next(0, 20)}", $"välue {i} 😀 {random.Next()}"))
                 .ToList();
             var url = $"https://bot.example.com/twilio/inbound?n={round}&q=ä";
-            var data = string.Concat(parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + p.Value));
+            var data = string.Concat(parameters.OrderBy(p => p.Key, StringComparer.Ordinal).ThenBy(p => p.Value, StringComparer.Ordinal).Select(p => p.Key + p.Value));
 
             var signature = TwilioSignature.Compute(url, Lazy(parameters), "token-" + round);
 
@@ -147,7 +148,7 @@ public sealed class TwilioSignatureTests
     {
         var parameters = Enumerable.Range(0, 5000).Select(i => new KeyValuePair<string, string>($"K{i % 97}", new string('v', i % 50))).ToList();
         var token = new string('t', 1000);
-        var data = string.Concat(parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + p.Value));
+        var data = string.Concat(parameters.OrderBy(p => p.Key, StringComparer.Ordinal).ThenBy(p => p.Value, StringComparer.Ordinal).Select(p => p.Key + p.Value));
 
         var signature = TwilioSignature.Compute(Url, Lazy(parameters), token);
 
