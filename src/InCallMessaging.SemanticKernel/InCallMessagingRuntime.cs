@@ -22,13 +22,14 @@ public sealed class InCallMessagingRuntime
         IDeduplicationStore deduplication,
         IEnumerable<IAfterCallReplyHandler> afterCallHandlers,
         TimeProvider time,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        IEnumerable<IMessageStatusHandler>? statusHandlers = null)
     {
         var providerList = providers.ToList();
         var catalog = ActionCatalog.Create(options, providerList);
         var consent = new CustomerConsent();
         var registry = new CallSessionRegistry(Microsoft.Extensions.Options.Options.Create(options), time, loggerFactory.CreateLogger<CallSessionRegistry>());
-        var hub = new ReplyHub(registry, catalog, consent, deduplication, afterCallHandlers, options, time, loggerFactory.CreateLogger<ReplyHub>());
+        var hub = new ReplyHub(registry, catalog, consent, deduplication, afterCallHandlers, options, time, loggerFactory.CreateLogger<ReplyHub>(), statusHandlers);
         Loopback = providerList.OfType<LoopbackMessageProvider>().FirstOrDefault();
         if (Loopback is not null)
         {
@@ -76,7 +77,8 @@ public sealed class InCallMessagingRuntime
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null,
         IEnumerable<IAfterCallReplyHandler>? afterCallHandlers = null,
-        IDeduplicationStore? deduplicationStore = null)
+        IDeduplicationStore? deduplicationStore = null,
+        IEnumerable<IMessageStatusHandler>? statusHandlers = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         loggerFactory ??= NullLoggerFactory.Instance;
@@ -92,7 +94,7 @@ public sealed class InCallMessagingRuntime
             all.Add(new HttpMessageProvider(SharedHttpClientFactory.Instance, loggerFactory.CreateLogger<HttpMessageProvider>()));
         }
 
-        return new InCallMessagingRuntime(options, all, deduplicationStore ?? new InMemoryDeduplicationStore(ReservedDeduplicationCapacity(options), time), afterCallHandlers ?? [], time, loggerFactory);
+        return new InCallMessagingRuntime(options, all, deduplicationStore ?? new InMemoryDeduplicationStore(ReservedDeduplicationCapacity(options), time), afterCallHandlers ?? [], time, loggerFactory, statusHandlers);
     }
 
     /// <summary>The capacity to reserve; an invalid one is left to the options' validation, which lists it with the rest.</summary>

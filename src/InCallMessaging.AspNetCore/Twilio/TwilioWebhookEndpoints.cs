@@ -32,6 +32,12 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
             return;
         }
 
+        // The send's own reference rides on the callback URL (signed with it), so a send whose answer never came is settled.
+        if (TwilioWebhookParser.ClientReference(context.Request.Query[TwilioMessageProvider.StatusCallbackReference]) is { } reference)
+        {
+            update = update with { ClientReference = reference };
+        }
+
         // In-memory and idempotent; not cancelled with the request so a status is never half applied.
         var outcome = await endpoint.Hub.ApplyStatusAsync(update, CancellationToken.None);
         WebhookLog.StatusAccepted(endpoint.Logger, update.Status, update.MessageId, update.ErrorCode, outcome.ToString());

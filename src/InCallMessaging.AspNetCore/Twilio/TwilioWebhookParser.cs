@@ -103,15 +103,24 @@ internal static class TwilioWebhookParser
         }
 
         problem = null;
+        var errorCode = First(form, "ErrorCode");
+        var (reason, meaning) = TwilioErrors.DescribeDeliveryError(errorCode);
         update = new DeliveryStatusUpdate
         {
             MessageId = messageId,
             Status = status.ToLowerInvariant(),
-            ErrorCode = First(form, "ErrorCode"),
-            ErrorMessage = First(form, "ErrorMessage"),
+            ErrorCode = errorCode,
+            ErrorMessage = First(form, "ErrorMessage") ?? meaning,
+            FailureReason = reason,
         };
         return true;
     }
+
+    /// <summary>The client reference from a status callback URL's <c>ref</c>, when it has the shape this library gives it (hex, up to 64).</summary>
+    public static string? ClientReference(string? value) =>
+        value is { Length: > 0 and <= 64 } && !value.AsSpan().ContainsAnyExcept(HexDigits) ? value : null;
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
 
     /// <summary>Strips a <c>whatsapp:</c> prefix; says whether there was one.</summary>
     public static (string Address, bool WhatsApp) StripChannel(string address)

@@ -12,6 +12,9 @@ internal sealed partial class ActionCatalog
 {
     private const int MaxToolNameLength = 64;
 
+    /// <summary>The delivery statuses an action may turn into transcript lines.</summary>
+    private static readonly string[] StatusLineWords = ["sent", "delivered", "read", "failed", "undelivered"];
+
     /// <summary>What the model is told about the auto-injected <c>message</c> parameter.</summary>
     internal const string InjectedMessageDescription = "The exact text to send to the caller. Keep it short and self-contained; it is sent as written.";
 
@@ -27,6 +30,20 @@ internal sealed partial class ActionCatalog
     }
 
     public IReadOnlyList<CompiledAction> Actions { get; }
+
+    /// <summary>The action named <paramref name="name"/>, or <see langword="null"/>.</summary>
+    public CompiledAction? Find(string? name)
+    {
+        foreach (var action in Actions)
+        {
+            if (string.Equals(action.Name, name, StringComparison.Ordinal))
+            {
+                return action;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Validates <paramref name="options"/>; returns the problems found (empty when valid).</summary>
     public static IReadOnlyList<string> Validate(InCallMessagingOptions options, IEnumerable<string> providerNames)
@@ -68,7 +85,7 @@ internal sealed partial class ActionCatalog
         var knownCallVariables = new HashSet<string>(StringComparer.Ordinal)
         {
             CallVariables.UserPhoneNumber, CallVariables.AgentPhoneNumber, CallVariables.CallId,
-            CallVariables.SmsReply, CallVariables.WhatsAppReply,
+            CallVariables.SmsReply, CallVariables.WhatsAppReply, CallVariables.SmsStatus, CallVariables.WhatsAppStatus,
         };
         knownCallVariables.UnionWith(options.Variables);
         knownCallVariables.UnionWith(options.MetadataKeys);
@@ -372,6 +389,14 @@ internal sealed partial class ActionCatalog
             }
         }
 
+        foreach (var status in action.StatusLines ?? [])
+        {
+            if (!StatusLineWords.Contains(status))
+            {
+                errors.Add($"{label}: StatusLines has '{status}'; use any of {string.Join(", ", StatusLineWords)}.");
+            }
+        }
+
         if (action.MediaUrls.Count > 10)
         {
             errors.Add($"{label}: MediaUrls has {action.MediaUrls.Count} entries; at most 10 are allowed.");
@@ -401,6 +426,7 @@ internal sealed partial class ActionCatalog
                 : new HashSet<string>(action.Parameters?.Required ?? [], StringComparer.Ordinal),
             Variables = variables,
             ReplyVariable = action.EffectiveReplyVariable,
+            StatusLines = action.StatusLines is null ? CompiledAction.DefaultStatusLines : new HashSet<string>(action.StatusLines, StringComparer.Ordinal),
             FallbackMessage = string.IsNullOrWhiteSpace(action.FallbackMessage) ? InCallMessageAction.DefaultFallbackMessage : action.FallbackMessage,
         };
     }

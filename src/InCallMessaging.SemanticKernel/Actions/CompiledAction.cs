@@ -42,5 +42,11 @@ internal sealed class CompiledAction
 
     public required string ReplyVariable { get; init; }
 
+    /// <summary>The delivery statuses that put a line into the call's chat history.</summary>
+    public IReadOnlySet<string> StatusLines { get; init; } = DefaultStatusLines;
+
+    /// <summary>Failures only.</summary>
+    public static readonly IReadOnlySet<string> DefaultStatusLines = new HashSet<string>(StringComparer.Ordinal) { "failed", "undelivered" };
+
     public required string FallbackMessage { get; init; }
 }

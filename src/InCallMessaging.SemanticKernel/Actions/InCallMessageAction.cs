@@ -66,6 +66,14 @@ public sealed class InCallMessageAction
     /// <value>The default value is <c>sms_reply</c> for SMS and <c>whatsapp_reply</c> for WhatsApp.</value>
     public string? ReplyVariable { get; set; }
 
+    /// <summary>
+    /// The delivery statuses of this action's messages that put a line into the call's chat history, such as
+    /// <c>[SMS Status]: the text from send_summary was not delivered (30003: the phone is unreachable).</c>, so the agent
+    /// learns of a late failure. Status words: <c>sent</c>, <c>delivered</c>, <c>read</c>, <c>failed</c>, <c>undelivered</c>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: failures only (<c>failed</c> and <c>undelivered</c>).</value>
+    public List<string>? StatusLines { get; set; }
+
     /// <summary>For WhatsApp: the approved Content template used outside the 24-hour window (or always, when there is no body).</summary>
     public WhatsAppTemplate? Template { get; set; }
 

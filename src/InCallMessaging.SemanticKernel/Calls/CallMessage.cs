@@ -74,4 +74,14 @@ public sealed class CallMessage
 
     /// <summary>1 once <see cref="Reservation"/> was given back.</summary>
     internal int ReservationReleased;
+
+    /// <summary>
+    /// For a free-form WhatsApp message whose action has an approved template: sends that template instead, once, when
+    /// the provider reports the 24-hour window closed after the fact. Returns the template message's id, or
+    /// <see langword="null"/> when it could not be sent.
+    /// </summary>
+    internal Func<CancellationToken, Task<string?>>? TemplateFallback;
+
+    /// <summary>Takes <see cref="TemplateFallback"/> so it runs at most once.</summary>
+    internal Func<CancellationToken, Task<string?>>? TakeTemplateFallback() => Interlocked.Exchange(ref TemplateFallback, null);
 }

@@ -469,7 +469,8 @@ public sealed class CallSession
     internal bool ShouldReportDroppedLines() => Interlocked.Exchange(ref _droppedLinesReported, 1) == 0;
 
     /// <summary>Ends the wait on <paramref name="messageId"/> because the provider could not deliver it.</summary>
-    internal void FailWait(string messageId, string? errorCode)
+    /// <returns><see langword="true"/> when a waiting action was ended (its result reports the failure).</returns>
+    internal bool FailWait(string messageId, string? errorCode)
     {
         PendingReply? wait;
         lock (_gate)
@@ -477,7 +478,39 @@ public sealed class CallSession
             wait = _waits.Find(w => w.MessageId == messageId);
         }
 
-        wait?.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.DeliveryFailed, ErrorCode: errorCode));
+        return wait?.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.DeliveryFailed, ErrorCode: errorCode)) == true;
+    }
+
+    /// <summary>A wait on a message that was replaced (a WhatsApp template sent for a refused free-form text) waits on the replacement.</summary>
+    internal void RetargetWait(string messageId, string replacementId)
+    {
+        lock (_gate)
+        {
+            foreach (var wait in _waits)
+            {
+                if (wait.MessageId == messageId)
+                {
+                    wait.MessageId = replacementId;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Queues a delivery-status line (<c>[SMS Status]: ...</c>) for the chat history, under the same safe-point rules
+    /// and bound as reply lines, and sets the channel's status variable (<c>sms_status</c> / <c>whatsapp_status</c>).
+    /// </summary>
+    internal void QueueStatusLine(MessageChannel channel, string status, string line)
+    {
+        lock (_gate)
+        {
+            _variables[CallVariables.StatusVariable(channel)] = status;
+            _transcript.Enqueue(new PendingReplyLine(channel, line, [], IsStatus: true));
+            while (_transcript.Count > MaxPendingLines)
+            {
+                _transcript.Dequeue();
+            }
+        }
     }
 
     private PendingReply? FindWait(InboundMessage reply, string senderName)

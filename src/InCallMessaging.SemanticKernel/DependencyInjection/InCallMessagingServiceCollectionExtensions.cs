@@ -56,6 +56,14 @@ public static class InCallMessagingServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Adds an <see cref="IMessageStatusHandler"/> that hears every delivery status applied to a message of a call.</summary>
+    public static IServiceCollection AddMessageStatusHandler<THandler>(this IServiceCollection services)
+        where THandler : class, IMessageStatusHandler
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageStatusHandler, THandler>());
+        return services;
+    }
+
     private static IServiceCollection AddInCallMessagingCore(this IServiceCollection services)
     {
         services.AddOptions<InCallMessagingOptions>().ValidateOnStart();
@@ -79,7 +87,8 @@ public static class InCallMessagingServiceCollectionExtensions
             sp.GetRequiredService<IDeduplicationStore>(),
             sp.GetServices<IAfterCallReplyHandler>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+            sp.GetServices<IMessageStatusHandler>()));
         services.AddSingleton<ICallSessionRegistry>(sp => sp.GetRequiredService<InCallMessagingRuntime>().Calls);
         services.AddSingleton<IReplyHub>(sp => sp.GetRequiredService<InCallMessagingRuntime>().Replies);
         services.AddSingleton<KernelPlugin>(sp => sp.GetRequiredService<InCallMessagingRuntime>().Plugin);

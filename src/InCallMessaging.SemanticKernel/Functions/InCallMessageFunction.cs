@@ -225,14 +225,7 @@ internal sealed class InCallMessageFunction
                 // Never repeated automatically: the reservation stays, and the message is recorded as of unknown outcome
                 // so a status callback that names its reference can still settle it.
                 session.MarkOutcomeUnknown(duplicateKey, reservedAt);
-                var unknown = new CallMessage(MessageDirection.Outbound, Channel, message.ClientReference, _action.SenderName, to,
-                    message.Body ?? $"[template {message.Content?.ContentSid}]", _time.GetUtcNow(), _action.Name, CallMessage.UnknownStatus)
-                {
-                    ClientReference = message.ClientReference,
-                    Reservation = new SendReservationKey(duplicateKey, reservedAt),
-                };
-                session.RecordOutbound(unknown, _action.ReplyVariable);
-                _calls.IndexOutbound(session, unknown);
+                Record(session, message, message.ClientReference, CallMessage.UnknownStatus, new SendReservationKey(duplicateKey, reservedAt));
             }
             else if (!sent.Succeeded)
             {
@@ -251,22 +244,19 @@ internal sealed class InCallMessageFunction
                 return new ActionResult(ActionResult.Failed, Channel, Mask(to), Reason: Snake(sent.Failure), Detail: sent.Detail);
             }
 
-            var record = new CallMessage(MessageDirection.Outbound, Channel, sent.MessageId!, _action.SenderName, to,
-                message.Body ?? $"[template {message.Content?.ContentSid}]", _time.GetUtcNow(), _action.Name, sent.Status)
-            {
-                ClientReference = message.ClientReference,
-                Reservation = new SendReservationKey(duplicateKey, reservedAt),
-            };
             if (wait is not null)
             {
                 // Set before the message is findable, so a failed-status callback racing this line still ends the wait.
                 wait.MessageId = sent.MessageId;
             }
 
-            session.RecordOutbound(record, _action.ReplyVariable);
-            _calls.IndexOutbound(session, record);
-            InCallMessagingTelemetry.MessagesSent.Add(1, new KeyValuePair<string, object?>("channel", Channel == MessageChannel.WhatsApp ? "whatsapp" : "sms"));
-            Log.MessageSent(_logger, _options.MaskPersonalData, _action.Name, session.CallId, sent.MessageId!, message.Body, to);
+            var record = Record(session, message, sent.MessageId!, sent.Status, new SendReservationKey(duplicateKey, reservedAt));
+            if (message.Content is null && Channel == MessageChannel.WhatsApp && _action.Definition.Template is not null)
+            {
+                // If WhatsApp's window turns out closed only in a status callback, the approved template goes instead, once.
+                record.TemplateFallback = ct => SendTemplateInsteadAsync(session, to, values, ct);
+            }
+
             if (wait is null)
             {
                 return new ActionResult(ActionResult.Sent, Channel, Mask(to), sent.MessageId,
@@ -282,6 +272,65 @@ internal sealed class InCallMessageFunction
                 session.EndWait(wait);
             }
         }
+    }
+
+    /// <summary>Records a message that went out (or may have) on the call and indexes it, so replies and statuses find it.</summary>
+    private CallMessage Record(CallSession session, OutboundMessage message, string messageId, string? status, SendReservationKey reservation)
+    {
+        var record = new CallMessage(MessageDirection.Outbound, Channel, messageId, _action.SenderName, message.To,
+            message.Body ?? $"[template {message.Content?.ContentSid}]", _time.GetUtcNow(), _action.Name, status)
+        {
+            ClientReference = message.ClientReference,
+            Reservation = reservation,
+        };
+        session.RecordOutbound(record, _action.ReplyVariable);
+        _calls.IndexOutbound(session, record);
+        if (status != CallMessage.UnknownStatus)
+        {
+            InCallMessagingTelemetry.MessagesSent.Add(1, new KeyValuePair<string, object?>("channel", Channel == MessageChannel.WhatsApp ? "whatsapp" : "sms"));
+            Log.MessageSent(_logger, _options.MaskPersonalData, _action.Name, session.CallId, messageId, message.Body, message.To);
+        }
+
+        return record;
+    }
+
+    /// <summary>
+    /// Sends the action's approved WhatsApp template in place of a free-form message the provider refused after the
+    /// fact (the 24-hour window had closed), under the same guards as any send. Returns its message id, or
+    /// <see langword="null"/> when it was not sent.
+    /// </summary>
+    private async Task<string?> SendTemplateInsteadAsync(CallSession session, string to, List<KeyValuePair<string, object?>> values, CancellationToken cancellationToken)
+    {
+        if (!session.IsActive || _consent.IsOptedOut(to, _action.SenderName))
+        {
+            return null;
+        }
+
+        var message = BuildMessage(session, to, null, useTemplate: true, values);
+        var duplicateKey = DuplicateKey(message);
+        var reservedAt = _time.GetUtcNow();
+        if (session.TryReserveSend(duplicateKey, to, reservedAt, _options.DuplicateSuppressionWindow, _options.MaxMessagesPerCall, _recipientPolicy.MaxRecipientsPerCall) != SendReservation.Reserved)
+        {
+            return null;
+        }
+
+        var sent = await SendAsync(message, cancellationToken).ConfigureAwait(false);
+        if (!sent.Succeeded)
+        {
+            if (sent.MayHaveBeenSent)
+            {
+                session.MarkOutcomeUnknown(duplicateKey, reservedAt);
+            }
+            else
+            {
+                session.ReleaseSend(duplicateKey, reservedAt);
+            }
+
+            Log.SendFailed(_logger, _options.MaskPersonalData, _action.Name, session.CallId, to, Snake(sent.Failure), sent.ErrorCode);
+            return null;
+        }
+
+        return Record(session, message, sent.MessageId!, sent.Status, new SendReservationKey(duplicateKey, reservedAt)).MessageId;
     }
 
     /// <summary>Free-form (<see langword="false"/>), template (<see langword="true"/>), or nothing can be sent (<see langword="null"/>).</summary>

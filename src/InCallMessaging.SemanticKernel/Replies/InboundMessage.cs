@@ -67,6 +67,12 @@ public sealed record DeliveryStatusUpdate
     /// provider answer never came, so its message id was never learned.
     /// </summary>
     public string? ClientReference { get; init; }
+
+    /// <summary>
+    /// What the failure means, when the provider knows (for example <see cref="Sending.SendFailureReason.WhatsAppWindowClosed"/>
+    /// for Twilio's 63016): it decides whether a WhatsApp template is sent instead, and how the transcript line reads.
+    /// </summary>
+    public Sending.SendFailureReason? FailureReason { get; init; }
 }
 
 /// <summary>What the hub did with an inbound message.</summary>

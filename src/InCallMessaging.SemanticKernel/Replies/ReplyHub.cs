@@ -18,14 +18,17 @@ internal sealed class ReplyHub : IReplyHub
     private readonly CustomerConsent _consent;
     private readonly IDeduplicationStore _deduplication;
     private readonly IReadOnlyList<IAfterCallReplyHandler> _afterCallHandlers;
+    private readonly IReadOnlyList<IMessageStatusHandler> _statusHandlers;
     private readonly InCallMessagingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Queue<InboundMessage> _unmatched = new();
 
     public ReplyHub(CallSessionRegistry calls, ActionCatalog catalog, CustomerConsent consent, IDeduplicationStore deduplication,
-        IEnumerable<IAfterCallReplyHandler> afterCallHandlers, InCallMessagingOptions options, TimeProvider time, ILogger logger)
+        IEnumerable<IAfterCallReplyHandler> afterCallHandlers, InCallMessagingOptions options, TimeProvider time, ILogger logger,
+        IEnumerable<IMessageStatusHandler>? statusHandlers = null)
     {
+        _statusHandlers = [.. statusHandlers ?? []];
         _calls = calls;
         _catalog = catalog;
         _consent = consent;
@@ -157,18 +160,74 @@ internal sealed class ReplyHub : IReplyHub
             _calls.IndexOutbound(session, message);
         }
 
+        string? line;
         if (DeliveryStatus.IsFailure(status))
         {
             _logger.LogWarning("Message {MessageId} of call {CallId} was {Status} (error {ErrorCode}).", update.MessageId, session.CallId, status, update.ErrorCode);
-            session.FailWait(update.MessageId, update.ErrorCode);
             session.ReleaseFailedSend(message);
+            line = await OnFailureAsync(session, message, update, status).ConfigureAwait(false);
         }
-        else if (outcomeWasUnknown)
+        else
         {
-            session.ConfirmSent(message);
+            if (outcomeWasUnknown)
+            {
+                session.ConfirmSent(message);
+            }
+
+            line = _catalog.Find(message.ActionName)?.StatusLines.Contains(status) == true ? StatusLines.Progress(message, status) : null;
         }
 
+        if (line is not null && session.IsActive)
+        {
+            session.QueueStatusLine(message.Channel, status, line);
+        }
+        else
+        {
+            line = null;
+        }
+
+        await NotifyStatusHandlersAsync(new MessageStatusEvent(session, message, update, line), cancellationToken).ConfigureAwait(false);
         return StatusUpdateOutcome.Applied;
+    }
+
+    /// <summary>
+    /// A message failed after it was sent: a WhatsApp message refused for the closed 24-hour window is sent again once
+    /// as its action's approved template (a wait on it then waits on the template); otherwise the waiting action, if
+    /// any, ends with the failure. Returns the transcript line, or <see langword="null"/> when the action wants none
+    /// or a waiting action already reports the failure.
+    /// </summary>
+    private async Task<string?> OnFailureAsync(CallSession session, CallMessage message, DeliveryStatusUpdate update, string status)
+    {
+        var wantsLine = _catalog.Find(message.ActionName)?.StatusLines.Contains(status) != false;
+        if (update.FailureReason == Sending.SendFailureReason.WhatsAppWindowClosed && session.IsActive && message.TakeTemplateFallback() is { } fallback)
+        {
+            var resent = await fallback(CancellationToken.None).ConfigureAwait(false);
+            if (resent is not null)
+            {
+                _logger.LogInformation("Message {MessageId} of call {CallId} hit the closed WhatsApp window; its approved template went out as {TemplateId}.", update.MessageId, session.CallId, resent);
+                session.RetargetWait(update.MessageId, resent);
+                return wantsLine ? StatusLines.TemplateSentInstead(message) : null;
+            }
+
+            return session.FailWait(update.MessageId, update.ErrorCode) || !wantsLine ? null : StatusLines.TemplateFailedToo(message, update);
+        }
+
+        return session.FailWait(update.MessageId, update.ErrorCode) || !wantsLine ? null : StatusLines.Failure(message, update);
+    }
+
+    private async Task NotifyStatusHandlersAsync(MessageStatusEvent status, CancellationToken cancellationToken)
+    {
+        foreach (var handler in _statusHandlers)
+        {
+            try
+            {
+                await handler.HandleStatusAsync(status, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogError(ex, "Status handler {Handler} failed for message {MessageId}.", handler.GetType().Name, status.Update.MessageId);
+            }
+        }
     }
 
     private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;

@@ -92,6 +92,26 @@ internal static class TwilioErrors
             errorCode);
     }
 
+    /// <summary>
+    /// What a delivery error code of a status callback (<c>ErrorCode</c> with <c>failed</c> or <c>undelivered</c>) means,
+    /// in words for the agent, and how it classifies; <see langword="null"/> meaning for codes not listed here.
+    /// </summary>
+    internal static (SendFailureReason? Reason, string? Meaning) DescribeDeliveryError(string? code) => code switch
+    {
+        "30003" => (null, "the phone is unreachable or switched off"),
+        "30004" => (SendFailureReason.Rejected, "the message was blocked by the recipient or their carrier"),
+        "30005" => (SendFailureReason.InvalidRecipient, "the number is unknown or no longer in service"),
+        "30006" => (SendFailureReason.NotMobile, "the number is a landline or its carrier cannot receive texts"),
+        "30007" => (SendFailureReason.Rejected, "the carrier filtered the message"),
+        "30008" => (null, "an unknown delivery error"),
+        "30034" => (SendFailureReason.Rejected, "the sending number is not registered for A2P 10DLC"),
+        "21610" => (SendFailureReason.OptedOut, "the caller has opted out of texts from this number"),
+        "63016" => (SendFailureReason.WhatsAppWindowClosed, "the 24-hour WhatsApp window had closed"),
+        "63024" => (SendFailureReason.NotOnWhatsApp, "the number is not on WhatsApp"),
+        "63003" => (SendFailureReason.NotOnWhatsApp, "the WhatsApp channel could not reach the number"),
+        _ => (null, null),
+    };
+
     /// <summary>The request could not be delivered to Twilio at all (no connection): nothing was sent.</summary>
     internal static SendResult Unreachable() =>
         SendResult.Failed(

@@ -1,3 +1,4 @@
+using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.AspNetCore.Twilio;
 using InCallMessaging.SemanticKernel;
 using System.Text;
@@ -119,7 +120,19 @@ public sealed class TwilioWebhookParserTests
         Assert.Equal(Sm1, update!.MessageId);
         Assert.Equal("undelivered", update.Status);
         Assert.Equal("30005", update.ErrorCode);
-        Assert.Null(update.ErrorMessage);
+        // Twilio's status callback names no meaning: the code's documented one is filled in for the agent.
+        Assert.Equal("the number is unknown or no longer in service", update.ErrorMessage);
+        Assert.Equal(SendFailureReason.InvalidRecipient, update.FailureReason);
+    }
+
+    [Fact]
+    public void A_whatsapp_window_failure_is_classified()
+    {
+        var form = Form(("MessageSid", Sm1), ("MessageStatus", "failed"), ("ErrorCode", "63016"));
+
+        Assert.True(TwilioWebhookParser.TryParseStatus(form, out var update, out _));
+
+        Assert.Equal(SendFailureReason.WhatsAppWindowClosed, update!.FailureReason);
     }
 
     [Fact]

@@ -52,10 +52,11 @@ internal sealed class Harness
         IEnumerable<IAfterCallReplyHandler>? afterCall = null,
         IEnumerable<IMessageProvider>? providers = null,
         ILoggerFactory? loggerFactory = null,
-        IDeduplicationStore? deduplication = null)
+        IDeduplicationStore? deduplication = null,
+        IEnumerable<IMessageStatusHandler>? statusHandlers = null)
     {
         var time = new FakeTimeProvider(Start0);
-        var runtime = InCallMessagingRuntime.Create(options, providers, loggerFactory, time, afterCall, deduplication);
+        var runtime = InCallMessagingRuntime.Create(options, providers, loggerFactory, time, afterCall, deduplication, statusHandlers);
         var session = runtime.Calls.StartCall(CallId, caller, TestRuntime.Agent, metadata);
         var speech = new RecordingSpeech();
         session.Speech = speech;
