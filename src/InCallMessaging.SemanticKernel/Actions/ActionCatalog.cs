@@ -299,8 +299,9 @@ internal sealed partial class ActionCatalog
         allowed.UnionWith(parameterNames);
         var variables = new List<string>();
 
-        MessageTemplate? Parse(string? source, string field)
+        MessageTemplate? Parse(string? source, string field, List<string>? reads = null)
         {
+            reads ??= variables;
             if (string.IsNullOrWhiteSpace(source))
             {
                 return null;
@@ -321,9 +322,9 @@ internal sealed partial class ActionCatalog
                         : "";
                     errors.Add($"{label}: {field} uses placeholder '{variable}', which can never be filled: declare it under Parameters, list it in Variables, or use a call variable ({string.Join(", ", knownCallVariables.Order(StringComparer.Ordinal))}).{literal}");
                 }
-                else if (!variables.Contains(variable))
+                else if (!reads.Contains(variable))
                 {
-                    variables.Add(variable);
+                    reads.Add(variable);
                 }
             }
 
@@ -336,6 +337,16 @@ internal sealed partial class ActionCatalog
         if (injectsMessage || (!hasBody && parameterNames.Contains(CallVariables.Message)))
         {
             variables.Add(CallVariables.Message);
+        }
+
+        // Spoken lines render with the same values as the body, but a value only they read never holds up the send.
+        var spokenVariables = new List<string>();
+        var beforeAction = Parse(action.MessageBeforeAction, nameof(action.MessageBeforeAction), spokenVariables);
+        var onFailure = Parse(action.MessageOnFailure, nameof(action.MessageOnFailure), spokenVariables);
+        var onDelay = Parse(action.MessageOnDelay, nameof(action.MessageOnDelay), spokenVariables);
+        if (action.DelayThreshold < InCallMessageAction.MinDelayThreshold || action.DelayThreshold > InCallMessageAction.MaxDelayThreshold)
+        {
+            errors.Add($"{label}: DelayThreshold {action.DelayThreshold} is out of range: use 00:00:00.1 to 00:01:00 (default 00:00:02).");
         }
 
         var contentVariables = new List<KeyValuePair<string, MessageTemplate>>();
@@ -394,6 +405,10 @@ internal sealed partial class ActionCatalog
             To = to,
             ContentVariables = contentVariables,
             MediaUrls = media,
+            BeforeAction = beforeAction,
+            OnFailure = onFailure,
+            OnDelay = onDelay,
+            SpokenVariables = [.. spokenVariables.Where(v => !variables.Contains(v))],
             ParameterNames = parameterNames,
             Parameters = parameters,
             RequiredParameters = injectsMessage
