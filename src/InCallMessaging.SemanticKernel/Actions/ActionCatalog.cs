@@ -15,6 +15,12 @@ internal sealed partial class ActionCatalog
     /// <summary>What the model is told about the auto-injected <c>message</c> parameter.</summary>
     internal const string InjectedMessageDescription = "The exact text to send to the caller. Keep it short and self-contained; it is sent as written.";
 
+    /// <summary>The most media URLs a message may carry (Twilio's limit for MMS).</summary>
+    internal const int MaxMediaUrls = 10;
+
+    /// <summary>The most media URLs a WhatsApp message may carry: WhatsApp delivers one attachment per message.</summary>
+    internal const int MaxWhatsAppMediaUrls = 1;
+
     /// <summary>The most deliveries the deduplication store may reserve room for (about 2 GB).</summary>
     internal const int MaxDeduplicationCapacity = 50_000_000;
 
@@ -333,7 +339,23 @@ internal sealed partial class ActionCatalog
 
         var body = Parse(action.Body, "Body");
         var to = Parse(action.ToPhoneNumber, "ToPhoneNumber");
-        var media = action.MediaUrls.Select((m, i) => Parse(m, $"MediaUrls[{i}]")).OfType<MessageTemplate>().ToArray();
+        var media = new List<MessageTemplate>(action.MediaUrls.Count);
+        for (var i = 0; i < action.MediaUrls.Count; i++)
+        {
+            if (Parse(action.MediaUrls[i], $"MediaUrls[{i}]") is not { } url)
+            {
+                continue;
+            }
+
+            // A URL that reads no values renders the same on every send: check it now.
+            if (url.Variables.Count == 0 && url.Render([]).Trim() is { Length: > 0 } fixedUrl && !MediaUrl.TryParse(fixedUrl, out _))
+            {
+                errors.Add($"{label}: MediaUrls[{i}] '{fixedUrl}' must be an absolute https:// URL (the messaging service fetches the file from it; plain http is not allowed).");
+            }
+
+            media.Add(url);
+        }
+
         if (injectsMessage || (!hasBody && parameterNames.Contains(CallVariables.Message)))
         {
             variables.Add(CallVariables.Message);
@@ -383,9 +405,14 @@ internal sealed partial class ActionCatalog
             }
         }
 
-        if (action.MediaUrls.Count > 10)
+        if (action.MediaUrls.Count > MaxMediaUrls)
         {
-            errors.Add($"{label}: MediaUrls has {action.MediaUrls.Count} entries; at most 10 are allowed.");
+            errors.Add($"{label}: MediaUrls has {action.MediaUrls.Count} entries; at most {MaxMediaUrls} are allowed.");
+        }
+        else if (action.Channel == MessageChannel.WhatsApp && action.MediaUrls.Count > MaxWhatsAppMediaUrls)
+        {
+            // WhatsApp delivers one attachment per message and ignores the rest without an error.
+            errors.Add($"{label}: MediaUrls has {action.MediaUrls.Count} entries, but a WhatsApp message carries only one attachment (the others would be dropped); keep one, or add an action per file.");
         }
 
         if (sender is null || provider is null)

@@ -102,7 +102,12 @@ public sealed class InCallMessageAction
     /// <summary>For WhatsApp: the approved Content template used outside the 24-hour window (or always, when there is no body).</summary>
     public WhatsAppTemplate? Template { get; set; }
 
-    /// <summary>Media URL templates attached to the message (SMS/MMS and free-form WhatsApp).</summary>
+    /// <summary>
+    /// Media URL templates attached to the message (MMS and free-form WhatsApp; a Content template carries its own
+    /// media). Each must render to an absolute <c>https://</c> URL, or nothing is sent and the model gets
+    /// <c>invalid_arguments</c>; one that renders empty attaches nothing. At most 10, and at most 1 on WhatsApp.
+    /// </summary>
+    /// <value>The default value is an empty list.</value>
     public List<string> MediaUrls { get; set; } = [];
 
     /// <summary>The reply variable in force: <see cref="ReplyVariable"/> or the channel's default.</summary>

@@ -173,6 +173,10 @@ internal sealed class InCallMessageFunction
         }
 
         spoken.Values = values;
+        if (RenderMediaUrls(values, out var mediaProblems) is not { } media)
+        {
+            return InvalidArguments(session, mediaProblems!, null);
+        }
 
         // The caller's number was checked once when the call started; only a templated recipient needs checking here.
         string to = session.CallerNumber;
@@ -208,7 +212,7 @@ internal sealed class InCallMessageFunction
             return Block("opted_out", "The caller has opted out of texts from this number (they replied STOP). Do not retry; read the information aloud instead.");
         }
 
-        var message = BuildMessage(session, to, useTemplate.Value ? null : text, useTemplate.Value, values);
+        var message = BuildMessage(session, to, useTemplate.Value ? null : text, useTemplate.Value, values, media);
         var duplicateKey = DuplicateKey(message);
         var reservedAt = _time.GetUtcNow();
         switch (session.TryReserveSend(duplicateKey, to, reservedAt, _options.DuplicateSuppressionWindow, _options.MaxMessagesPerCall, _recipientPolicy.MaxRecipientsPerCall))
@@ -232,7 +236,7 @@ internal sealed class InCallMessageFunction
             if (!sent.Succeeded && sent.Failure == SendFailureReason.WhatsAppWindowClosed && !useTemplate.Value && _action.Definition.Template is not null)
             {
                 _logger.LogInformation("Action {Action}: WhatsApp window closed at the provider; sending the approved template instead.", _action.Name);
-                message = BuildMessage(session, to, null, useTemplate: true, values);
+                message = BuildMessage(session, to, null, useTemplate: true, values, media);
                 sent = await SendAsync(session, message, spoken, cancellationToken).ConfigureAwait(false);
             }
 
@@ -322,7 +326,7 @@ internal sealed class InCallMessageFunction
         return hasTemplate ? true : null;
     }
 
-    private OutboundMessage BuildMessage(CallSession session, string to, string? text, bool useTemplate, List<KeyValuePair<string, object?>> values)
+    private OutboundMessage BuildMessage(CallSession session, string to, string? text, bool useTemplate, List<KeyValuePair<string, object?>> values, IReadOnlyList<Uri> media)
     {
         WhatsAppContent? content = null;
         if (useTemplate)
@@ -336,12 +340,6 @@ internal sealed class InCallMessageFunction
             content = new WhatsAppContent(_action.Definition.Template!.ContentSid, variables);
         }
 
-        IReadOnlyList<Uri> media = [];
-        if (!useTemplate && _action.MediaUrls.Count > 0)
-        {
-            media = [.. _action.MediaUrls.Select(m => Uri.TryCreate(m.Render(values), UriKind.Absolute, out var uri) ? uri : null).OfType<Uri>()];
-        }
-
         return new OutboundMessage
         {
             SenderName = _action.SenderName,
@@ -350,7 +348,7 @@ internal sealed class InCallMessageFunction
             To = to,
             Body = useTemplate ? null : text,
             Content = content,
-            MediaUrls = media,
+            MediaUrls = useTemplate ? [] : media,
             CallId = session.CallId,
             ActionName = _action.Name,
             ClientReference = ClientReferences.Next(),
@@ -491,6 +489,42 @@ internal sealed class InCallMessageFunction
     /// <summary>A send that failed, or was blocked before it went out (a caller who texts STOP while a reply is awaited was texted).</summary>
     private static bool IsSendFailure(ActionResult result) =>
         result.Status == ActionResult.Failed || (result.Status == ActionResult.Blocked && result.MessageId is null);
+
+    /// <summary>
+    /// Renders the media URL templates. Each must be an absolute <c>https://</c> URL: anything else is reported as an
+    /// invalid argument, never dropped. One that renders empty (an optional value left out) attaches nothing.
+    /// </summary>
+    private IReadOnlyList<Uri>? RenderMediaUrls(List<KeyValuePair<string, object?>> values, out List<ArgumentProblem>? problems)
+    {
+        problems = null;
+        if (_action.MediaUrls.Count == 0)
+        {
+            return [];
+        }
+
+        var media = new List<Uri>(_action.MediaUrls.Count);
+        for (var i = 0; i < _action.MediaUrls.Count; i++)
+        {
+            var template = _action.MediaUrls[i];
+            var rendered = template.Render(values).Trim();
+            if (rendered.Length == 0)
+            {
+                _logger.LogDebug("Action {Action}: MediaUrls[{Index}] rendered empty; nothing is attached for it.", _action.Name, i);
+            }
+            else if (MediaUrl.TryParse(rendered, out var uri))
+            {
+                media.Add(uri);
+            }
+            else
+            {
+                var from = string.Join(", ", template.Variables.Where(_action.ParameterNames.Contains));
+                (problems ??= []).Add(new ArgumentProblem($"MediaUrls[{i}]",
+                    $"must render to an absolute https:// URL (it rendered to '{MediaUrl.Shorten(rendered)}'){(from.Length > 0 ? $"; it is built from {from}" : "")}"));
+            }
+        }
+
+        return problems is null ? media : null;
+    }
 
     private ActionResult InvalidArguments(CallSession session, List<ArgumentProblem> problems, List<string>? missing)
     {

@@ -87,4 +87,62 @@ public sealed class SpokenLineAndMediaValidationTests
     {
         Assert.Equal(TimeSpan.FromSeconds(2), new InCallMessageAction().DelayThreshold);
     }
+
+    [Fact]
+    public void Every_problem_of_every_action_is_listed_at_once()
+    {
+        var first = Action("first");
+        first.DelayThreshold = TimeSpan.Zero;
+        first.MessageOnDelay = "Hold on <who>.";
+        var second = Action("second");
+        second.MediaUrls = ["http://cdn.example.com/menu.pdf"];
+
+        var errors = ErrorsOf(first, second);
+
+        Assert.Equal(3, errors.Count);
+        Assert.Contains(errors, e => e.StartsWith("Action 'first': DelayThreshold", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Action 'first': MessageOnDelay", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Action 'second': MediaUrls[0]", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("http://cdn.example.com/menu.pdf")]
+    [InlineData("ftp://cdn.example.com/menu.pdf")]
+    [InlineData("/menus/today.pdf")]
+    [InlineData("cdn.example.com/menu.pdf")]
+    public void A_fixed_media_url_that_is_not_absolute_https_is_a_start_up_error(string url)
+    {
+        var action = Action();
+        action.MediaUrls = ["https://cdn.example.com/ok.png", url];
+
+        var error = Assert.Single(ErrorsOf(action));
+
+        Assert.Equal($"Action 'send_receipt': MediaUrls[1] '{url}' must be an absolute https:// URL (the messaging service fetches the file from it; plain http is not allowed).", error);
+    }
+
+    [Fact]
+    public void Whatsapp_action_with_more_than_one_media_url_is_a_start_up_error()
+    {
+        var action = Action();
+        action.Channel = MessageChannel.WhatsApp;
+        action.Sender = "whatsapp";
+        action.MediaUrls = ["https://cdn.example.com/a.pdf", "https://cdn.example.com/b.pdf"];
+
+        var error = Assert.Single(ErrorsOf(action));
+
+        Assert.Contains("MediaUrls has 2 entries, but a WhatsApp message carries only one attachment", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sms_action_may_carry_up_to_ten_media_urls_and_whatsapp_one()
+    {
+        var sms = Action("sms");
+        sms.MediaUrls = [.. Enumerable.Range(1, 10).Select(i => $"https://cdn.example.com/{i}.png")];
+        var whatsApp = Action("whatsapp");
+        whatsApp.Channel = MessageChannel.WhatsApp;
+        whatsApp.Sender = "whatsapp";
+        whatsApp.MediaUrls = ["https://cdn.example.com/invoice.pdf"];
+
+        Assert.Equal(2, InCallMessagingRuntime.Create(TestRuntime.Options(sms, whatsApp)).Plugin.Count());
+    }
 }
