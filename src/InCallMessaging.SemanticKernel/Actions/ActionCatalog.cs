@@ -18,6 +18,12 @@ internal sealed partial class ActionCatalog
     /// <summary>What the model is told about the auto-injected <c>message</c> parameter.</summary>
     internal const string InjectedMessageDescription = "The exact text to send to the caller. Keep it short and self-contained; it is sent as written.";
 
+    /// <summary>The most media URLs a message may carry (Twilio's limit for MMS).</summary>
+    internal const int MaxMediaUrls = 10;
+
+    /// <summary>The most media URLs a WhatsApp message may carry: WhatsApp delivers one attachment per message.</summary>
+    internal const int MaxWhatsAppMediaUrls = 1;
+
     /// <summary>The most deliveries the deduplication store may reserve room for (about 2 GB).</summary>
     internal const int MaxDeduplicationCapacity = 50_000_000;
 
@@ -316,8 +322,9 @@ internal sealed partial class ActionCatalog
         allowed.UnionWith(parameterNames);
         var variables = new List<string>();
 
-        MessageTemplate? Parse(string? source, string field)
+        MessageTemplate? Parse(string? source, string field, List<string>? reads = null)
         {
+            reads ??= variables;
             if (string.IsNullOrWhiteSpace(source))
             {
                 return null;
@@ -338,9 +345,9 @@ internal sealed partial class ActionCatalog
                         : "";
                     errors.Add($"{label}: {field} uses placeholder '{variable}', which can never be filled: declare it under Parameters, list it in Variables, or use a call variable ({string.Join(", ", knownCallVariables.Order(StringComparer.Ordinal))}).{literal}");
                 }
-                else if (!variables.Contains(variable))
+                else if (!reads.Contains(variable))
                 {
-                    variables.Add(variable);
+                    reads.Add(variable);
                 }
             }
 
@@ -349,10 +356,36 @@ internal sealed partial class ActionCatalog
 
         var body = Parse(action.Body, "Body");
         var to = Parse(action.ToPhoneNumber, "ToPhoneNumber");
-        var media = action.MediaUrls.Select((m, i) => Parse(m, $"MediaUrls[{i}]")).OfType<MessageTemplate>().ToArray();
+        var media = new List<MessageTemplate>(action.MediaUrls.Count);
+        for (var i = 0; i < action.MediaUrls.Count; i++)
+        {
+            if (Parse(action.MediaUrls[i], $"MediaUrls[{i}]") is not { } url)
+            {
+                continue;
+            }
+
+            // A URL that reads no values renders the same on every send: check it now.
+            if (url.Variables.Count == 0 && url.Render([]).Trim() is { Length: > 0 } fixedUrl && !MediaUrl.TryParse(fixedUrl, out _))
+            {
+                errors.Add($"{label}: MediaUrls[{i}] '{fixedUrl}' must be an absolute https:// URL (the messaging service fetches the file from it; plain http is not allowed).");
+            }
+
+            media.Add(url);
+        }
+
         if (injectsMessage || (!hasBody && parameterNames.Contains(CallVariables.Message)))
         {
             variables.Add(CallVariables.Message);
+        }
+
+        // Spoken lines render with the same values as the body, but a value only they read never holds up the send.
+        var spokenVariables = new List<string>();
+        var beforeAction = Parse(action.MessageBeforeAction, nameof(action.MessageBeforeAction), spokenVariables);
+        var onFailure = Parse(action.MessageOnFailure, nameof(action.MessageOnFailure), spokenVariables);
+        var onDelay = Parse(action.MessageOnDelay, nameof(action.MessageOnDelay), spokenVariables);
+        if (action.DelayThreshold < InCallMessageAction.MinDelayThreshold || action.DelayThreshold > InCallMessageAction.MaxDelayThreshold)
+        {
+            errors.Add($"{label}: DelayThreshold {action.DelayThreshold} is out of range: use 00:00:00.1 to 00:01:00 (default 00:00:02).");
         }
 
         var contentVariables = new List<KeyValuePair<string, MessageTemplate>>();
@@ -397,9 +430,14 @@ internal sealed partial class ActionCatalog
             }
         }
 
-        if (action.MediaUrls.Count > 10)
+        if (action.MediaUrls.Count > MaxMediaUrls)
         {
-            errors.Add($"{label}: MediaUrls has {action.MediaUrls.Count} entries; at most 10 are allowed.");
+            errors.Add($"{label}: MediaUrls has {action.MediaUrls.Count} entries; at most {MaxMediaUrls} are allowed.");
+        }
+        else if (action.Channel == MessageChannel.WhatsApp && action.MediaUrls.Count > MaxWhatsAppMediaUrls)
+        {
+            // WhatsApp delivers one attachment per message and ignores the rest without an error.
+            errors.Add($"{label}: MediaUrls has {action.MediaUrls.Count} entries, but a WhatsApp message carries only one attachment (the others would be dropped); keep one, or add an action per file.");
         }
 
         if (sender is null || provider is null)
@@ -419,6 +457,10 @@ internal sealed partial class ActionCatalog
             To = to,
             ContentVariables = contentVariables,
             MediaUrls = media,
+            BeforeAction = beforeAction,
+            OnFailure = onFailure,
+            OnDelay = onDelay,
+            SpokenVariables = [.. spokenVariables.Where(v => !variables.Contains(v))],
             ParameterNames = parameterNames,
             Parameters = parameters,
             RequiredParameters = injectsMessage

@@ -28,6 +28,21 @@ internal sealed class CompiledAction
 
     public IReadOnlyList<MessageTemplate> MediaUrls { get; init; } = [];
 
+    /// <summary>Spoken just before the send, once every check has passed.</summary>
+    public MessageTemplate? BeforeAction { get; init; }
+
+    /// <summary>Spoken when the send fails or is blocked.</summary>
+    public MessageTemplate? OnFailure { get; init; }
+
+    /// <summary>Spoken once when the provider has not answered within the action's delay threshold.</summary>
+    public MessageTemplate? OnDelay { get; init; }
+
+    /// <summary>
+    /// Variables only the spoken lines read (none of them is in <see cref="Variables"/>). A value missing here never
+    /// stops the send: the line that needs it is not spoken.
+    /// </summary>
+    public IReadOnlyList<string> SpokenVariables { get; init; } = [];
+
     /// <summary>The declared parameter names (plus <c>message</c> when injected): values come from the LLM's arguments only.</summary>
     public required IReadOnlySet<string> ParameterNames { get; init; }
 

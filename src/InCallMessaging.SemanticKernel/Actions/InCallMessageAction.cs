@@ -16,6 +16,15 @@ public sealed class InCallMessageAction
     /// <summary>The longest allowed <see cref="ReplyTimeout"/>.</summary>
     public static readonly TimeSpan MaxReplyTimeout = TimeSpan.FromMinutes(10);
 
+    /// <summary>The default <see cref="DelayThreshold"/>.</summary>
+    public static readonly TimeSpan DefaultDelayThreshold = TimeSpan.FromSeconds(2);
+
+    /// <summary>The shortest allowed <see cref="DelayThreshold"/>.</summary>
+    public static readonly TimeSpan MinDelayThreshold = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest allowed <see cref="DelayThreshold"/>.</summary>
+    public static readonly TimeSpan MaxDelayThreshold = TimeSpan.FromSeconds(60);
+
     /// <summary>The sentence spoken when a wait times out and no <see cref="FallbackMessage"/> is set.</summary>
     public const string DefaultFallbackMessage = "I haven't received your text yet. No problem, let's continue.";
 
@@ -48,8 +57,32 @@ public sealed class InCallMessageAction
     /// </summary>
     public string? ToPhoneNumber { get; set; }
 
-    /// <summary>A sentence spoken to the caller just before the message is sent, e.g. "I'm texting you the link now."</summary>
+    /// <summary>
+    /// A sentence spoken to the caller just before the message is sent, e.g. "I'm texting you the link now." A template
+    /// like <see cref="Body"/>. It is spoken only once every check has passed, so a send that is blocked says nothing of it.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: nothing is said.</value>
     public string? MessageBeforeAction { get; set; }
+
+    /// <summary>
+    /// A sentence spoken to the caller when the send fails or is blocked, e.g. "Sorry, I couldn't text you; let me read it
+    /// out instead." A template like <see cref="Body"/>. Keep it free of technical reasons: the model still gets the
+    /// JSON result with the reason and decides what to do next. Not spoken when arguments are missing or invalid (the
+    /// model asks the caller then), nor when the call has already ended.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: nothing is said.</value>
+    public string? MessageOnFailure { get; set; }
+
+    /// <summary>
+    /// A sentence spoken once when the messaging provider has not answered within <see cref="DelayThreshold"/>, e.g.
+    /// "It's taking a moment to go through." A template like <see cref="Body"/>. The send goes on meanwhile.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: nothing is said.</value>
+    public string? MessageOnDelay { get; set; }
+
+    /// <summary>How long the provider may take to answer before <see cref="MessageOnDelay"/> is spoken (100 milliseconds to 60 seconds).</summary>
+    /// <value>The default value is 2 seconds.</value>
+    public TimeSpan DelayThreshold { get; set; } = DefaultDelayThreshold;
 
     /// <summary>Whether the function waits for the caller's text reply before returning.</summary>
     public bool WaitForReply { get; set; }
@@ -77,7 +110,12 @@ public sealed class InCallMessageAction
     /// <summary>For WhatsApp: the approved Content template used outside the 24-hour window (or always, when there is no body).</summary>
     public WhatsAppTemplate? Template { get; set; }
 
-    /// <summary>Media URL templates attached to the message (SMS/MMS and free-form WhatsApp).</summary>
+    /// <summary>
+    /// Media URL templates attached to the message (MMS and free-form WhatsApp; a Content template carries its own
+    /// media). Each must render to an absolute <c>https://</c> URL, or nothing is sent and the model gets
+    /// <c>invalid_arguments</c>; one that renders empty attaches nothing. At most 10, and at most 1 on WhatsApp.
+    /// </summary>
+    /// <value>The default value is an empty list.</value>
     public List<string> MediaUrls { get; set; } = [];
 
     /// <summary>The reply variable in force: <see cref="ReplyVariable"/> or the channel's default.</summary>

@@ -4,6 +4,7 @@ using InCallMessaging.SemanticKernel.Actions;
 using InCallMessaging.SemanticKernel.Diagnostics;
 using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.SemanticKernel.Sending;
+using InCallMessaging.SemanticKernel.Templates;
 using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
 
@@ -66,12 +67,19 @@ internal sealed class InCallMessageFunction
     {
         using var activity = InCallMessagingTelemetry.ActivitySource.StartActivity("incall_messaging.action");
         activity?.SetTag("incall_messaging.action", _action.Name);
-        var result = await RunAsync(kernel.GetCallSession(), arguments, activity, cancellationToken).ConfigureAwait(false);
+        var session = kernel.GetCallSession();
+        var spoken = new SpokenContext();
+        var result = await RunAsync(session, arguments, activity, spoken, cancellationToken).ConfigureAwait(false);
+        if (spoken.Values is { } values && session is { IsActive: true } && IsSendFailure(result))
+        {
+            await SpeakLineAsync(session, _action.OnFailure, nameof(InCallMessageAction.MessageOnFailure), values, cancellationToken).ConfigureAwait(false);
+        }
+
         activity?.SetTag("incall_messaging.status", result.Status);
         return result.ToJson();
     }
 
-    private async Task<ActionResult> RunAsync(CallSession? session, KernelArguments arguments, Activity? activity, CancellationToken cancellationToken)
+    private async Task<ActionResult> RunAsync(CallSession? session, KernelArguments arguments, Activity? activity, SpokenContext spoken, CancellationToken cancellationToken)
     {
         if (session is null)
         {
@@ -103,7 +111,7 @@ internal sealed class InCallMessageFunction
             }
 
             // An optional parameter the model left out renders empty (or as the template's own default).
-            if (_action.Variables.Contains(name))
+            if (_action.Variables.Contains(name) || _action.SpokenVariables.Contains(name))
             {
                 values.Add(new(name, value));
             }
@@ -155,6 +163,21 @@ internal sealed class InCallMessageFunction
                 Detail: $"Nothing was sent. Ask the caller for: {string.Join(", ", missing)}, then call this function again with them.");
         }
 
+        // From here on every result can be spoken about; a call variable only a spoken line reads may still be unset.
+        foreach (var name in _action.SpokenVariables)
+        {
+            if (!_action.ParameterNames.Contains(name) && session.GetVariable(name) is { Length: > 0 } spokenValue)
+            {
+                values.Add(new(name, spokenValue));
+            }
+        }
+
+        spoken.Values = values;
+        if (RenderMediaUrls(values, out var mediaProblems) is not { } media)
+        {
+            return InvalidArguments(session, mediaProblems!, null);
+        }
+
         // The caller's number was checked once when the call started; only a templated recipient needs checking here.
         string to = session.CallerNumber;
         if (_action.To is null ? !session.CallerIsTextable : !PhoneNumbers.TryNormalize(_action.To.Render(values), out to))
@@ -189,7 +212,7 @@ internal sealed class InCallMessageFunction
             return Block("opted_out", "The caller has opted out of texts from this number (they replied STOP). Do not retry; read the information aloud instead.");
         }
 
-        var message = BuildMessage(session, to, useTemplate.Value ? null : text, useTemplate.Value, values);
+        var message = BuildMessage(session, to, useTemplate.Value ? null : text, useTemplate.Value, values, media);
         var duplicateKey = DuplicateKey(message);
         var reservedAt = _time.GetUtcNow();
         switch (session.TryReserveSend(duplicateKey, to, reservedAt, _options.DuplicateSuppressionWindow, _options.MaxMessagesPerCall, _recipientPolicy.MaxRecipientsPerCall))
@@ -204,20 +227,17 @@ internal sealed class InCallMessageFunction
                 return Block("recipient_not_allowed", $"This call has already texted {_recipientPolicy.MaxRecipientsPerCall} different numbers, the most allowed; nothing was sent. Offer to text a number already used, or read the information aloud.");
         }
 
-        if (_action.Definition.MessageBeforeAction is { Length: > 0 } beforeAction)
-        {
-            await SpeakAsync(session, beforeAction, cancellationToken).ConfigureAwait(false);
-        }
+        await SpeakLineAsync(session, _action.BeforeAction, nameof(InCallMessageAction.MessageBeforeAction), values, cancellationToken).ConfigureAwait(false);
 
         var wait = _action.Definition.WaitForReply ? session.BeginWait(Channel, _action.SenderName, _time.GetUtcNow()) : null;
         try
         {
-            var sent = await SendAsync(message, cancellationToken).ConfigureAwait(false);
+            var sent = await SendAsync(session, message, spoken, cancellationToken).ConfigureAwait(false);
             if (!sent.Succeeded && sent.Failure == SendFailureReason.WhatsAppWindowClosed && !useTemplate.Value && _action.Definition.Template is not null)
             {
                 _logger.LogInformation("Action {Action}: WhatsApp window closed at the provider; sending the approved template instead.", _action.Name);
-                message = BuildMessage(session, to, null, useTemplate: true, values);
-                sent = await SendAsync(message, cancellationToken).ConfigureAwait(false);
+                message = BuildMessage(session, to, null, useTemplate: true, values, media);
+                sent = await SendAsync(session, message, spoken, cancellationToken).ConfigureAwait(false);
             }
 
             if (!sent.Succeeded && sent.MayHaveBeenSent)
@@ -306,7 +326,7 @@ internal sealed class InCallMessageFunction
             return null;
         }
 
-        var message = BuildMessage(session, to, null, useTemplate: true, values);
+        var message = BuildMessage(session, to, null, useTemplate: true, values, media: []);
         var duplicateKey = DuplicateKey(message);
         var reservedAt = _time.GetUtcNow();
         if (session.TryReserveSend(duplicateKey, to, reservedAt, _options.DuplicateSuppressionWindow, _options.MaxMessagesPerCall, _recipientPolicy.MaxRecipientsPerCall) != SendReservation.Reserved)
@@ -355,7 +375,7 @@ internal sealed class InCallMessageFunction
         return hasTemplate ? true : null;
     }
 
-    private OutboundMessage BuildMessage(CallSession session, string to, string? text, bool useTemplate, List<KeyValuePair<string, object?>> values)
+    private OutboundMessage BuildMessage(CallSession session, string to, string? text, bool useTemplate, List<KeyValuePair<string, object?>> values, IReadOnlyList<Uri> media)
     {
         WhatsAppContent? content = null;
         if (useTemplate)
@@ -369,12 +389,6 @@ internal sealed class InCallMessageFunction
             content = new WhatsAppContent(_action.Definition.Template!.ContentSid, variables);
         }
 
-        IReadOnlyList<Uri> media = [];
-        if (!useTemplate && _action.MediaUrls.Count > 0)
-        {
-            media = [.. _action.MediaUrls.Select(m => Uri.TryCreate(m.Render(values), UriKind.Absolute, out var uri) ? uri : null).OfType<Uri>()];
-        }
-
         return new OutboundMessage
         {
             SenderName = _action.SenderName,
@@ -383,7 +397,7 @@ internal sealed class InCallMessageFunction
             To = to,
             Body = useTemplate ? null : text,
             Content = content,
-            MediaUrls = media,
+            MediaUrls = useTemplate ? [] : media,
             CallId = session.CallId,
             ActionName = _action.Name,
             ClientReference = ClientReferences.Next(),
@@ -461,6 +475,106 @@ internal sealed class InCallMessageFunction
         }
     }
 
+    /// <summary>
+    /// Sends through the provider and, when the action has a <see cref="InCallMessageAction.MessageOnDelay"/>, speaks it
+    /// once if the provider has not answered within <see cref="InCallMessageAction.DelayThreshold"/>. The send goes on
+    /// while the line is spoken.
+    /// </summary>
+    private async ValueTask<SendResult> SendAsync(CallSession session, OutboundMessage message, SpokenContext spoken, CancellationToken cancellationToken)
+    {
+        if (_action.OnDelay is null || spoken.DelaySpoken)
+        {
+            return await SendAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The timer starts before the provider is called: the threshold counts from the moment the send begins.
+        using var stopDelay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(_action.Definition.DelayThreshold, _time, stopDelay.Token);
+        var send = SendAsync(message, cancellationToken).AsTask();
+        if (!send.IsCompleted && await Task.WhenAny(send, delay).ConfigureAwait(false) == delay && delay.IsCompletedSuccessfully)
+        {
+            spoken.DelaySpoken = true;
+            await SpeakLineAsync(session, _action.OnDelay, nameof(InCallMessageAction.MessageOnDelay), spoken.Values ?? [], cancellationToken).ConfigureAwait(false);
+        }
+
+        await stopDelay.CancelAsync().ConfigureAwait(false);
+        return await send.ConfigureAwait(false);
+    }
+
+    /// <summary>Renders a spoken line with the values the body renders with, and speaks it. A line whose value is missing is skipped.</summary>
+    private async ValueTask SpeakLineAsync(CallSession session, MessageTemplate? line, string field, List<KeyValuePair<string, object?>> values, CancellationToken cancellationToken)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        foreach (var variable in line.Variables)
+        {
+            if (!values.Exists(v => v.Key == variable))
+            {
+                _logger.LogDebug("Action {Action}: {Field} not spoken in call {CallId}: '{Variable}' has no value.", _action.Name, field, session.CallId, variable);
+                return;
+            }
+        }
+
+        string text;
+        try
+        {
+            text = line.Render(values);
+        }
+        catch (Scriban.Syntax.ScriptRuntimeException ex)
+        {
+            _logger.LogDebug(ex, "Action {Action}: {Field} not spoken in call {CallId}: it could not be rendered.", _action.Name, field, session.CallId);
+            return;
+        }
+
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            await SpeakAsync(session, text, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A send that failed, or was blocked before it went out (a caller who texts STOP while a reply is awaited was texted).</summary>
+    private static bool IsSendFailure(ActionResult result) =>
+        result.Status == ActionResult.Failed || (result.Status == ActionResult.Blocked && result.MessageId is null);
+
+    /// <summary>
+    /// Renders the media URL templates. Each must be an absolute <c>https://</c> URL: anything else is reported as an
+    /// invalid argument, never dropped. One that renders empty (an optional value left out) attaches nothing.
+    /// </summary>
+    private IReadOnlyList<Uri>? RenderMediaUrls(List<KeyValuePair<string, object?>> values, out List<ArgumentProblem>? problems)
+    {
+        problems = null;
+        if (_action.MediaUrls.Count == 0)
+        {
+            return [];
+        }
+
+        var media = new List<Uri>(_action.MediaUrls.Count);
+        for (var i = 0; i < _action.MediaUrls.Count; i++)
+        {
+            var template = _action.MediaUrls[i];
+            var rendered = template.Render(values).Trim();
+            if (rendered.Length == 0)
+            {
+                _logger.LogDebug("Action {Action}: MediaUrls[{Index}] rendered empty; nothing is attached for it.", _action.Name, i);
+            }
+            else if (MediaUrl.TryParse(rendered, out var uri))
+            {
+                media.Add(uri);
+            }
+            else
+            {
+                var from = string.Join(", ", template.Variables.Where(_action.ParameterNames.Contains));
+                (problems ??= []).Add(new ArgumentProblem($"MediaUrls[{i}]",
+                    $"must render to an absolute https:// URL (it rendered to '{MediaUrl.Shorten(rendered)}'){(from.Length > 0 ? $"; it is built from {from}" : "")}"));
+            }
+        }
+
+        return problems is null ? media : null;
+    }
+
     private ActionResult InvalidArguments(CallSession session, List<ArgumentProblem> problems, List<string>? missing)
     {
         foreach (var name in missing ?? [])
@@ -491,6 +605,14 @@ internal sealed class InCallMessageFunction
     private static string Snake<T>(T value) where T : struct, Enum => SnakeCase<T>.Of(value);
 
     private static string Snake(SendFailureReason? value) => value is { } reason ? Snake(reason) : "unknown";
+
+    /// <summary>What one invocation's spoken lines need: the values the body renders with, once all are known.</summary>
+    private sealed class SpokenContext
+    {
+        public List<KeyValuePair<string, object?>>? Values { get; set; }
+
+        public bool DelaySpoken { get; set; }
+    }
 }
 
 /// <summary>snake_case names of an enum's values, computed once ("WhatsAppWindowClosed" becomes "whatsapp_window_closed").</summary>

@@ -16,6 +16,9 @@ internal static class TwilioMessageForm
     /// <summary>Twilio's limit on repeated <c>MediaUrl</c> fields.</summary>
     internal const int MaxMediaUrls = 10;
 
+    /// <summary>WhatsApp delivers one attachment per message; Twilio ignores the others without an error.</summary>
+    internal const int MaxWhatsAppMediaUrls = 1;
+
     private const string WhatsAppPrefix = "whatsapp:";
 
     /// <summary>
@@ -56,6 +59,13 @@ internal static class TwilioMessageForm
             return SendResult.Failed(
                 SendFailureReason.Rejected,
                 $"The message has {message.MediaUrls.Count} attachments, over Twilio's limit of {MaxMediaUrls}, so it was not sent; send at most {MaxMediaUrls}.");
+        }
+
+        if (message.Channel == MessageChannel.WhatsApp && message.MediaUrls.Count > MaxWhatsAppMediaUrls)
+        {
+            return SendResult.Failed(
+                SendFailureReason.Rejected,
+                $"The message has {message.MediaUrls.Count} attachments, but a WhatsApp message carries only one (the others would be dropped), so it was not sent; send one attachment per message.");
         }
 
         if (string.IsNullOrEmpty(message.Body) && message.MediaUrls.Count == 0)
