@@ -265,27 +265,6 @@ public sealed class SpokenLinesTests
         Assert.Equal([Before], h.Speech.Lines);
     }
 
-    /// <summary>A provider that answers only when the test says so.</summary>
-    private sealed class GatedProvider : IMessageProvider
-    {
-        private int _calls;
-
-        public string Name => "Gated";
-
-        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource<SendResult> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public int Calls => Volatile.Read(ref _calls);
-
-        public async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _calls);
-            Started.TrySetResult();
-            return await Answer.Task.WaitAsync(cancellationToken);
-        }
-    }
-
     /// <summary>Records spoken lines and lets a test await the n-th one.</summary>
     private sealed class AwaitableSpeech : ICallSpeech
     {
