@@ -62,6 +62,11 @@ internal sealed class ReplyHub : IReplyHub
             message = message with { ReceivedAt = now };
         }
 
+        if (message.Media.Count > 0)
+        {
+            message = WithSafeMedia(message);
+        }
+
         var customer = PhoneNumbers.NormalizeOrKeep(message.From);
         var sender = message.SenderName ?? _catalog.ResolveSender(message.To, message.MessagingServiceSid) ?? PhoneNumbers.NormalizeOrKeep(message.To);
         var text = ReplyText.Sanitize(message.Text, _options.MaxReplyLength);
@@ -103,7 +108,7 @@ internal sealed class ReplyHub : IReplyHub
 
         if (session.IsActive)
         {
-            Log.ReplyDelivered(_logger, _options.MaskPersonalData, message.MessageId, text, customer, session.CallId);
+            Log.ReplyDelivered(_logger, _options.MaskPersonalData, message.MessageId, text, customer, session.CallId, message.Media);
             return ReplyDeliveryOutcome.DeliveredToCall;
         }
 
@@ -167,6 +172,21 @@ internal sealed class ReplyHub : IReplyHub
         }
 
         return StatusUpdateOutcome.Applied;
+    }
+
+    /// <summary>
+    /// The message with its attachments made safe (<see cref="ReplyMedia.Sanitize"/>): unsafe URLs dropped with a
+    /// warning, content types reduced to <c>type/subtype</c>. The same message when they already are.
+    /// </summary>
+    private InboundMessage WithSafeMedia(InboundMessage message)
+    {
+        var media = ReplyMedia.Sanitize(message.Media, out var dropped);
+        if (dropped > 0)
+        {
+            Log.MediaDropped(_logger, message.MessageId, dropped, ReplyMedia.MaxPerReply);
+        }
+
+        return ReferenceEquals(media, message.Media) ? message : message with { Media = media };
     }
 
     private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;
