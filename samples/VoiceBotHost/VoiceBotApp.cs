@@ -60,6 +60,7 @@ public static class VoiceBotApp
         services.AddSingleton<SelfAddress>();
         services.AddSingleton<SystemPrompt>();
         services.AddSingleton<AgentKernel>();
+        services.AddSingleton<ReplyAttachments>();
         services.AddSingleton<VoiceAgent>();
         services.AddSingleton<ActiveRelays>();
 

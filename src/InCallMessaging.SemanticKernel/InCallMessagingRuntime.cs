@@ -117,7 +117,7 @@ internal sealed class InCallMessagingOptionsValidator(IEnumerable<IMessageProvid
 {
     public ValidateOptionsResult Validate(string? name, InCallMessagingOptions options)
     {
-        var errors = ActionCatalog.Validate(options, providers.Select(p => p.Name));
+        IReadOnlyList<string> errors = [.. ActionCatalog.Validate(options, providers.Select(p => p.Name)), .. (options.Media ?? new()).Validate()];
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

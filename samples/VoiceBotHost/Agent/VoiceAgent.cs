@@ -19,7 +19,7 @@ public interface ITokenSink
 /// Runs one agent turn: queued text replies and the caller's words go into the history, then SK's chat completion
 /// streams the answer with automatic function calling (the plugin's actions), token by token, to the caller.
 /// </summary>
-public sealed class VoiceAgent(ILogger<VoiceAgent> logger)
+public sealed class VoiceAgent(ILogger<VoiceAgent> logger, ReplyAttachments? attachments = null)
 {
     public const string Apology = "Sorry, I'm having trouble right now. Could you say that again?";
 
@@ -35,6 +35,12 @@ public sealed class VoiceAgent(ILogger<VoiceAgent> logger)
         // Replies texted since the last turn came before what the caller says now. Applying them here, at a turn
         // boundary, is what keeps them from landing between a tool call and its result.
         var applied = call.ApplyPendingReplies(history);
+        if (applied > 0 && attachments is not null)
+        {
+            // A photo texted back: fetched with the provider's credentials, and shown to a real model.
+            await attachments.AddNewAsync(call, history, cancellationToken);
+        }
+
         if (callerLine is not null)
         {
             history.AddUserMessage(callerLine);

@@ -1,3 +1,5 @@
+using InCallMessaging.SemanticKernel.Replies;
+
 namespace InCallMessaging.SemanticKernel;
 
 /// <summary>Which way a recorded message went.</summary>
@@ -17,7 +19,7 @@ public sealed class CallMessage
     public const string UnknownStatus = "unknown";
 
     internal CallMessage(MessageDirection direction, MessageChannel channel, string messageId, string senderName,
-        string customer, string text, DateTimeOffset timestamp, string? actionName, string? status)
+        string customer, string text, DateTimeOffset timestamp, string? actionName, string? status, IReadOnlyList<InboundMedia>? media = null)
     {
         Direction = direction;
         Channel = channel;
@@ -28,6 +30,7 @@ public sealed class CallMessage
         Timestamp = timestamp;
         ActionName = actionName;
         Status = status;
+        Media = media ?? [];
     }
 
     /// <summary>Outbound or inbound.</summary>
@@ -50,6 +53,12 @@ public sealed class CallMessage
 
     /// <summary>The text (for a template send: a description of the template).</summary>
     public string Text { get; }
+
+    /// <summary>
+    /// The attachments of a received message (URL and sanitized content type), in the order the customer sent them;
+    /// empty for a text-only reply and for sent messages. Fetch one with <see cref="IReplyMediaFetcher"/>.
+    /// </summary>
+    public IReadOnlyList<InboundMedia> Media { get; }
 
     /// <summary>When it was sent or received.</summary>
     public DateTimeOffset Timestamp { get; }

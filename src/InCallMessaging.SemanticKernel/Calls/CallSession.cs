@@ -67,6 +67,9 @@ public sealed class CallSession
     /// <summary>The most reply lines queued for the chat history (<see cref="InCallMessagingOptions.MaxPendingReplyLines"/>).</summary>
     internal int MaxPendingLines { get; init; } = 10;
 
+    /// <summary>Whether transcript lines show attachment URLs (<see cref="InCallMessagingOptions.MediaUrlsInTranscript"/>).</summary>
+    internal bool MediaUrlsInTranscript { get; init; }
+
     /// <summary>The agent's (called) number.</summary>
     public string? AgentNumber { get; }
 
@@ -409,7 +412,8 @@ public sealed class CallSession
     }
 
     /// <summary>
-    /// Records a reply, sets its variable, queues its transcript line and resumes the waiting action, if any. An opt-out
+    /// Records a reply, sets its variable (and the companion <c>{variable}_media</c> with its attachments, cleared when it
+    /// has none), queues its transcript line and resumes the waiting action, if any. An opt-out
     /// (<paramref name="optedOut"/>: the caller texted STOP or the like) is recorded and reaches the transcript, so the
     /// model knows, but it is no answer: the variable keeps its value and the waiting action ends as opted out.
     /// </summary>
@@ -427,12 +431,21 @@ public sealed class CallSession
 
             _repliesReceived++;
             _received.Enqueue(new ReceivedMessage(PackedMessageId.From(reply.MessageId), reply.Channel, senderName, customer, text, now,
-                _messageSequence++));
+                _messageSequence++, reply.Media));
             if (!optedOut)
             {
                 var variable = _replyVariables.GetValueOrDefault((reply.Channel, senderName))
                     ?? CallVariables.DefaultReplyVariable(reply.Channel);
                 _variables[variable] = text;
+                if (reply.Media.Count > 0)
+                {
+                    _variables[CallVariables.MediaVariable(variable)] = ReplyMedia.ToJson(reply.Media);
+                }
+                else
+                {
+                    // A text-only reply clears an earlier reply's attachments, so they are never taken for this one's.
+                    _variables.Remove(CallVariables.MediaVariable(variable));
+                }
             }
 
             if (EndedAt is null)
@@ -462,7 +475,8 @@ public sealed class CallSession
         }
 
         Volatile.Write(ref _droppedLinesReported, 0);
-        return Array.ConvertAll(pending, line => line.ToString());
+        var mediaUrls = MediaUrlsInTranscript;
+        return Array.ConvertAll(pending, line => line.ToString(mediaUrls));
     }
 
     /// <summary>Whether dropped transcript lines should be reported now: once until the chat history takes the queue again.</summary>
@@ -544,14 +558,14 @@ public sealed class CallSession
 
     /// <summary>
     /// A received message as the call keeps it: a value in the call's queue, whose only object of its own is the text
-    /// (its id is packed), so a flood of replies leaves little for the garbage collector to move. <see cref="Messages"/>
-    /// turns it into a <see cref="CallMessage"/>.
+    /// (its id is packed; a reply without attachments shares the one empty media list), so a flood of replies leaves
+    /// little for the garbage collector to move. <see cref="Messages"/> turns it into a <see cref="CallMessage"/>.
     /// </summary>
     private readonly record struct ReceivedMessage(PackedMessageId Id, MessageChannel Channel, string SenderName, string Customer,
-        string Text, DateTimeOffset ReceivedAt, long Sequence)
+        string Text, DateTimeOffset ReceivedAt, long Sequence, IReadOnlyList<InboundMedia> Media)
     {
         public CallMessage ToCallMessage() =>
-            new(MessageDirection.Inbound, Channel, Id.ToString(), SenderName, Customer, Text, ReceivedAt, actionName: null, status: "received")
+            new(MessageDirection.Inbound, Channel, Id.ToString(), SenderName, Customer, Text, ReceivedAt, actionName: null, status: "received", Media)
             {
                 Sequence = Sequence,
             };

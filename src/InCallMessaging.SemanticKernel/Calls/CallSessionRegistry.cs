@@ -51,6 +51,7 @@ public sealed class CallSessionRegistry : ICallSessionRegistry
             CallerIsTextable = textable,
             MaxReceivedMessages = _options.MaxReceivedMessagesPerCall,
             MaxPendingLines = _options.MaxPendingReplyLines,
+            MediaUrlsInTranscript = _options.MediaUrlsInTranscript,
         };
         var session = _byCallId.AddOrUpdate(callId, fresh, (_, existing) => existing.IsActive ? existing : fresh);
         if (ReferenceEquals(session, fresh))

@@ -83,6 +83,18 @@ public sealed class InCallMessagingOptions
     /// <value>The default value is 10.</value>
     public int MaxPendingReplyLines { get; set; } = 10;
 
+    /// <summary>
+    /// Whether a reply's transcript line shows each attachment's URL (<c>[image/jpeg attachment: https://...]</c>) rather
+    /// than only its type (<c>[image/jpeg attachment]</c>). Provider media URLs may need the provider's credentials to
+    /// open (Twilio's do when the account requires it); the URLs are always in the waiting action's result, the
+    /// <c>{reply variable}_media</c> variable and <see cref="CallSession.Messages"/>.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool MediaUrlsInTranscript { get; set; }
+
+    /// <summary>Limits of <see cref="Replies.IReplyMediaFetcher"/>, which downloads a reply's attachments for the host.</summary>
+    public ReplyMediaOptions Media { get; set; } = new();
+
     /// <summary>Whether phone numbers and message texts are masked in logs and traces.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool MaskPersonalData { get; set; } = true;

@@ -73,6 +73,13 @@ public static class InCallMessagingServiceCollectionExtensions
         services.TryAddSingleton<LoopbackMessageProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageProvider, LoopbackMessageProvider>(sp => sp.GetRequiredService<LoopbackMessageProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageProvider, HttpMessageProvider>());
+        HttpReplyMediaFetcher.AddHttpClient(services);
+        services.TryAddSingleton<IReplyMediaFetcher>(static sp =>
+        {
+            var options = sp.GetRequiredService<IOptionsMonitor<InCallMessagingOptions>>();
+            return new HttpReplyMediaFetcher(sp.GetRequiredService<IHttpClientFactory>(), () => options.CurrentValue.Media ?? new(), credentials: null,
+                sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>()?.CreateLogger<IReplyMediaFetcher>() ?? NullLogger<IReplyMediaFetcher>.Instance);
+        });
         services.TryAddSingleton<IDeduplicationStore>(sp => new InMemoryDeduplicationStore(
             sp.GetRequiredService<IOptions<InCallMessagingOptions>>().Value.DeduplicationCapacity, sp.GetRequiredService<TimeProvider>()));
 

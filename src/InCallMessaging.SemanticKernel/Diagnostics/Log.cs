@@ -24,12 +24,29 @@ internal static partial class Log
         }
     }
 
-    public static void ReplyDelivered(ILogger logger, bool mask, string messageId, string text, string customer, string callId)
+    public static void ReplyDelivered(ILogger logger, bool mask, string messageId, string text, string customer, string callId,
+        IReadOnlyList<Replies.InboundMedia> media)
     {
-        if (logger.IsEnabled(LogLevel.Information))
+        if (!logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
+        if (media.Count == 0)
         {
             ReplyDeliveredCore(logger, messageId, mask ? Redact.Text(text) : text, mask ? Redact.Phone(customer) : customer, callId);
+            return;
         }
+
+        // Content types only: a media URL may open the customer's picture.
+        var types = new string[media.Count];
+        for (var i = 0; i < types.Length; i++)
+        {
+            types[i] = media[i].ContentType;
+        }
+
+        ReplyWithMediaDeliveredCore(logger, messageId, mask ? Redact.Text(text) : text, media.Count, string.Join(", ", types),
+            mask ? Redact.Phone(customer) : customer, callId);
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Action {Action} on call {CallId}: sent {MessageId} {Text} to {To}.")]
@@ -55,6 +72,12 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Reply {MessageId} {Text} from {Customer} delivered to call {CallId}.")]
     private static partial void ReplyDeliveredCore(ILogger logger, string messageId, string text, string customer, string callId);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Reply {MessageId} {Text} with {MediaCount} attachment(s) ({ContentTypes}) from {Customer} delivered to call {CallId}.")]
+    private static partial void ReplyWithMediaDeliveredCore(ILogger logger, string messageId, string text, int mediaCount, string contentTypes, string customer, string callId);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Inbound {MessageId}: {Dropped} attachment(s) left out: a URL that is not absolute http(s), has user info, or past the first {Limit}.")]
+    public static partial void MediaDropped(ILogger logger, string messageId, int dropped, int limit);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Call {CallId} received more texts than MaxPendingReplyLines ({Limit}) between two turns; the oldest lines of its pending transcript are being dropped (reported once until the next turn).")]
     public static partial void ReplyLinesDropped(ILogger logger, string callId, int limit);

@@ -16,7 +16,8 @@ internal readonly record struct ActionResult(
     string? Reason = null,
     string? Detail = null,
     IReadOnlyList<string>? Missing = null,
-    IReadOnlyList<Actions.ArgumentProblem>? Errors = null)
+    IReadOnlyList<Actions.ArgumentProblem>? Errors = null,
+    IReadOnlyList<Replies.InboundMedia>? Media = null)
 {
     public const string Sent = "sent";
     public const string Replied = "replied";
@@ -42,6 +43,12 @@ internal readonly record struct ActionResult(
             WriteIfSet(writer, "to"u8, To);
             WriteIfSet(writer, "message_id"u8, MessageId);
             WriteIfSet(writer, "reply"u8, Reply);
+            if (Media is { Count: > 0 })
+            {
+                writer.WritePropertyName("media"u8);
+                Replies.ReplyMedia.WriteArray(writer, Media);
+            }
+
             WriteIfSet(writer, "reason"u8, Reason);
             if (Missing is { Count: > 0 })
             {

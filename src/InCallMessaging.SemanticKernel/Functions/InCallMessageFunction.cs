@@ -433,6 +433,9 @@ internal sealed class InCallMessageFunction
         var masked = Mask(to);
         switch (outcome.Kind)
         {
+            case ReplyWaitKind.Replied when outcome.Reply is { Media.Count: > 0 } withMedia:
+                return new ActionResult(ActionResult.Replied, Channel, masked, messageId, outcome.Text, Media: withMedia.Media,
+                    Detail: $"The caller texted back with {withMedia.Media.Count} attachment(s) (listed in media){(outcome.Text is { Length: > 0 } ? "" : " and no text")}; the reply is also stored as {_action.ReplyVariable}, the attachments as {CallVariables.MediaVariable(_action.ReplyVariable)}.");
             case ReplyWaitKind.Replied:
                 return new ActionResult(ActionResult.Replied, Channel, masked, messageId, outcome.Text,
                     Detail: $"The caller texted back; the reply is also stored as {_action.ReplyVariable}.");

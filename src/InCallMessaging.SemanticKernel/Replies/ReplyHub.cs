@@ -65,6 +65,11 @@ internal sealed class ReplyHub : IReplyHub
             message = message with { ReceivedAt = now };
         }
 
+        if (message.Media.Count > 0)
+        {
+            message = WithSafeMedia(message);
+        }
+
         var customer = PhoneNumbers.NormalizeOrKeep(message.From);
         var configuredSender = message.SenderName ?? _catalog.ResolveSender(message.To, message.MessagingServiceSid);
         var sender = configuredSender ?? PhoneNumbers.NormalizeOrKeep(message.To);
@@ -108,7 +113,7 @@ internal sealed class ReplyHub : IReplyHub
 
         if (session.IsActive)
         {
-            Log.ReplyDelivered(_logger, _options.MaskPersonalData, message.MessageId, text, customer, session.CallId);
+            Log.ReplyDelivered(_logger, _options.MaskPersonalData, message.MessageId, text, customer, session.CallId, message.Media);
             return ReplyDeliveryOutcome.DeliveredToCall;
         }
 
@@ -228,6 +233,21 @@ internal sealed class ReplyHub : IReplyHub
                 _logger.LogError(ex, "Status handler {Handler} failed for message {MessageId}.", handler.GetType().Name, status.Update.MessageId);
             }
         }
+    }
+
+    /// <summary>
+    /// The message with its attachments made safe (<see cref="ReplyMedia.Sanitize"/>): unsafe URLs dropped with a
+    /// warning, content types reduced to <c>type/subtype</c>. The same message when they already are.
+    /// </summary>
+    private InboundMessage WithSafeMedia(InboundMessage message)
+    {
+        var media = ReplyMedia.Sanitize(message.Media, out var dropped);
+        if (dropped > 0)
+        {
+            Log.MediaDropped(_logger, message.MessageId, dropped, ReplyMedia.MaxPerReply);
+        }
+
+        return ReferenceEquals(media, message.Media) ? message : message with { Media = media };
     }
 
     private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;

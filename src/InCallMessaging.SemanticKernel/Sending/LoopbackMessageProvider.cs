@@ -4,7 +4,7 @@ namespace InCallMessaging.SemanticKernel.Sending;
 
 /// <summary>
 /// An in-process provider for development, tests and the call simulator: it records every message instead of sending
-/// it, and lets the code play the customer with <see cref="ReplyAsync"/>.
+/// it, and lets the code play the customer with <see cref="ReplyAsync(LoopbackMessage, string, CancellationToken)"/>.
 /// </summary>
 public sealed class LoopbackMessageProvider : IMessageProvider
 {
@@ -92,9 +92,21 @@ public sealed class LoopbackMessageProvider : IMessageProvider
     /// <param name="original">The message being answered.</param>
     /// <param name="text">The customer's text.</param>
     /// <param name="cancellationToken">Cancels the delivery.</param>
-    public ValueTask<ReplyDeliveryOutcome> ReplyAsync(LoopbackMessage original, string text, CancellationToken cancellationToken = default)
+    public ValueTask<ReplyDeliveryOutcome> ReplyAsync(LoopbackMessage original, string text, CancellationToken cancellationToken = default) =>
+        ReplyAsync(original, text, [], cancellationToken);
+
+    /// <summary>
+    /// Answers a sent message as the customer would, with attachments (MMS, a WhatsApp photo); <paramref name="text"/> may
+    /// be empty for a media-only reply. The reply goes through the reply hub like any webhook's.
+    /// </summary>
+    /// <param name="original">The message being answered.</param>
+    /// <param name="text">The customer's text.</param>
+    /// <param name="media">The attachments: where each is stored and its content type.</param>
+    /// <param name="cancellationToken">Cancels the delivery.</param>
+    public ValueTask<ReplyDeliveryOutcome> ReplyAsync(LoopbackMessage original, string text, IReadOnlyList<InboundMedia> media, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(original);
+        ArgumentNullException.ThrowIfNull(media);
         var hub = Hub ?? throw new InvalidOperationException("The loopback provider is not attached to a reply hub; create it through AddInCallMessaging or InCallMessagingRuntime.Create.");
         var message = original.Message;
         return hub.DeliverAsync(new InboundMessage
@@ -106,6 +118,7 @@ public sealed class LoopbackMessageProvider : IMessageProvider
             To = message.Sender.AddressOr(message.SenderName),
             SenderName = message.SenderName,
             Text = text,
+            Media = media,
         }, cancellationToken);
     }
 }

@@ -54,6 +54,12 @@ public sealed class TwilioOptions
     /// <summary>The longest delay between retries; a longer <c>Retry-After</c> ends the retries.</summary>
     internal TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Tests only: the origin (scheme, host, port) of a local stand-in whose media URLs count as Twilio's, in place of
+    /// Twilio's own hosts. Not bindable: production only ever sends credentials to <c>https://*.twilio.com</c>.
+    /// </summary>
+    internal Uri? MediaStandInBaseUrl { get; set; }
+
     /// <summary>Whether the API key, rather than the Auth Token, authenticates REST calls.</summary>
     internal bool UsesApiKey => !string.IsNullOrEmpty(ApiKeySid) && !string.IsNullOrEmpty(ApiKeySecret);
 

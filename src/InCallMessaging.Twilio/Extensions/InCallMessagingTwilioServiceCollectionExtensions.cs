@@ -1,8 +1,12 @@
+using InCallMessaging.SemanticKernel;
+using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.Twilio;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -79,6 +83,17 @@ public static class InCallMessagingTwilioServiceCollectionExtensions
         client.AddHttpMessageHandler(static () => new TwilioAttemptTracker());
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageProvider, TwilioMessageProvider>());
+
+        // Twilio's media URLs need the account's credentials when the account requires it (HTTP Basic auth).
+        HttpReplyMediaFetcher.AddHttpClient(services);
+        services.Replace(ServiceDescriptor.Singleton<IReplyMediaFetcher>(static sp =>
+        {
+            var plugin = sp.GetRequiredService<IOptionsMonitor<InCallMessagingOptions>>();
+            var twilio = sp.GetRequiredService<IOptionsMonitor<TwilioOptions>>();
+            return new HttpReplyMediaFetcher(sp.GetRequiredService<IHttpClientFactory>(), () => plugin.CurrentValue.Media ?? new(),
+                url => TwilioMediaCredentials.For(url, twilio.CurrentValue), sp.GetService<TimeProvider>() ?? TimeProvider.System,
+                sp.GetService<ILoggerFactory>()?.CreateLogger<IReplyMediaFetcher>() ?? NullLogger<IReplyMediaFetcher>.Instance);
+        }));
         return services;
     }
 }

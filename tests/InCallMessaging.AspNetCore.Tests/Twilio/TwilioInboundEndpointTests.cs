@@ -182,9 +182,64 @@ public sealed class TwilioInboundEndpointTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var history = new ChatHistory();
         session.ApplyPendingReplies(history);
-        Assert.Equal("[WhatsApp Reply]: Here it is (attached 1 file: image/jpeg)", history[^1].Content);
+        Assert.Equal("[WhatsApp Reply]: Here it is [image/jpeg attachment]", history[^1].Content);
         Assert.Equal("Here it is", session.GetVariable("whatsapp_reply"));
         Assert.Contains(session.Messages, m => m is { Direction: MessageDirection.Inbound, Channel: MessageChannel.WhatsApp });
+    }
+
+    [Fact]
+    public async Task Media_only_WhatsApp_reply_resumes_the_waiting_action_with_its_attachment()
+    {
+        const string MediaUrl = "https://api.twilio.com/2010-04-01/Accounts/" + WebhookTestHost.AccountSid + "/Messages/MM00000000000000000000000000000009/Media/ME00000000000000000000000000000009";
+        await using var host = await WebhookTestHost.StartAsync(o => o.Plugin = plugin => plugin.Actions.Add(new InCallMessageAction
+        {
+            Name = "wait_for_photo",
+            Description = "Asks the caller on WhatsApp for a photo of the damage and waits for it.",
+            Channel = MessageChannel.WhatsApp,
+            Sender = "whatsapp",
+            Template = new WhatsAppTemplate { ContentSid = WebhookTestHost.ContentSid, Variables = { ["1"] = "photo" } },
+            WaitForReply = true,
+            ReplyTimeout = TimeSpan.FromSeconds(30),
+        }));
+        var session = host.StartCall();
+        var invocation = host.InvokeAsync(session, "wait_for_photo");
+        var outbound = await host.Loopback.WaitForMessageAsync(m => m.Message.CallId == session.CallId).WaitAsync(TimeSpan.FromSeconds(10));
+        var form = new List<KeyValuePair<string, string>>
+        {
+            new("SmsMessageSid", "MM00000000000000000000000000000009"),
+            new("NumMedia", "1"),
+            new("ProfileName", "Ada"),
+            new("MessageType", "image"),
+            new("SmsSid", "MM00000000000000000000000000000009"),
+            new("WaId", "14155550100"),
+            new("SmsStatus", "received"),
+            new("Body", ""),
+            new("To", "whatsapp:" + WebhookTestHost.WhatsAppSender),
+            new("NumSegments", "1"),
+            new("MediaContentType0", "image/jpeg"),
+            new("MessageSid", "MM00000000000000000000000000000009"),
+            new("AccountSid", WebhookTestHost.AccountSid),
+            new("From", "whatsapp:" + WebhookTestHost.Caller),
+            new("MediaUrl0", MediaUrl),
+            new("ApiVersion", "2010-04-01"),
+        };
+
+        using var response = await host.PostSignedAsync("twilio/messages", form);
+        var result = await invocation.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("replied", result.GetProperty("status").GetString());
+        Assert.Equal(outbound.MessageId, result.GetProperty("message_id").GetString());
+        Assert.Equal("", result.GetProperty("reply").GetString());
+        var media = Assert.Single(result.GetProperty("media").EnumerateArray());
+        Assert.Equal(MediaUrl, media.GetProperty("url").GetString());
+        Assert.Equal("image/jpeg", media.GetProperty("content_type").GetString());
+        Assert.Equal($$"""[{"url":"{{MediaUrl}}","content_type":"image/jpeg"}]""", session.GetVariable("whatsapp_reply_media"));
+        var history = new ChatHistory();
+        session.ApplyPendingReplies(history);
+        Assert.Equal("[WhatsApp Reply]: [image/jpeg attachment]", Assert.Single(history).Content);
+        var received = Assert.Single(session.Messages, m => m.Direction == MessageDirection.Inbound);
+        Assert.Equal([new InboundMedia(new Uri(MediaUrl), "image/jpeg")], received.Media);
     }
 
     [Fact]

@@ -43,6 +43,67 @@ public sealed class WaitForReplyTests
     }
 
     [Fact]
+    public async Task Media_only_reply_completes_the_wait_as_replied_with_its_attachments()
+    {
+        var h = Start();
+        var (pending, sent) = await StartWaitAsync(h);
+        var photo = new Uri("https://media.example.com/Accounts/AC1/Messages/MM1/Media/ME1");
+
+        var outcome = await h.Loopback.ReplyAsync(sent, "", [new InboundMedia(photo, "image/jpeg")]);
+        var result = await pending.WaitAsync(Harness.Safety);
+
+        Assert.Equal(ReplyDeliveryOutcome.DeliveredToCall, outcome);
+        Assert.Equal("replied", result.Status());
+        Assert.Equal("", result.Str("reply"));
+        var media = Assert.Single(result.GetProperty("media").EnumerateArray());
+        Assert.Equal(photo.AbsoluteUri, media.Str("url"));
+        Assert.Equal("image/jpeg", media.Str("content_type"));
+        Assert.Contains("sms_reply_media", result.Str("detail"), StringComparison.Ordinal);
+        Assert.Contains("no text", result.Str("detail"), StringComparison.Ordinal);
+        Assert.Equal("", h.Session.GetVariable("sms_reply"));
+        Assert.Equal($$"""[{"url":"{{photo.AbsoluteUri}}","content_type":"image/jpeg"}]""", h.Session.GetVariable("sms_reply_media"));
+        var history = new ChatHistory();
+        h.Session.ApplyPendingReplies(history);
+        Assert.Equal("[SMS Reply]: [image/jpeg attachment]", Assert.Single(history).Content);
+        Assert.Equal([new InboundMedia(photo, "image/jpeg")], Assert.Single(h.Session.Messages, m => m.Direction == MessageDirection.Inbound).Media);
+    }
+
+    [Fact]
+    public async Task Reply_with_text_and_attachments_returns_both_in_order()
+    {
+        var h = Start();
+        var (pending, sent) = await StartWaitAsync(h);
+
+        await h.Loopback.ReplyAsync(sent, "here it is",
+        [
+            new InboundMedia(new Uri("https://media.example.com/1"), "image/png"),
+            new InboundMedia(new Uri("https://media.example.com/2"), "Application/PDF"),
+        ]);
+        var result = await pending.WaitAsync(Harness.Safety);
+
+        Assert.Equal("replied", result.Status());
+        Assert.Equal("here it is", result.Str("reply"));
+        Assert.Equal(
+            [("https://media.example.com/1", "image/png"), ("https://media.example.com/2", "application/pdf")],
+            result.GetProperty("media").EnumerateArray().Select(m => (m.Str("url"), m.Str("content_type"))).ToList());
+        Assert.DoesNotContain("no text", result.Str("detail"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Text_only_reply_has_no_media_in_its_result()
+    {
+        var h = Start();
+        var (pending, sent) = await StartWaitAsync(h);
+
+        await h.Loopback.ReplyAsync(sent, "123456");
+        var result = await pending.WaitAsync(Harness.Safety);
+
+        Assert.Equal("replied", result.Status());
+        Assert.False(result.TryGetProperty("media", out _));
+        Assert.Null(h.Session.GetVariable("sms_reply_media"));
+    }
+
+    [Fact]
     public async Task Reply_through_the_hub_adds_exactly_one_transcript_line()
     {
         var h = Start();

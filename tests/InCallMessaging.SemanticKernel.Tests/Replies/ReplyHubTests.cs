@@ -237,7 +237,7 @@ public sealed class ReplyHubTests
         });
 
         Assert.Equal(
-            ["[SMS Reply]: (attached 1 file: image/jpeg)", "[SMS Reply]: Here they are (attached 2 files: image/png, video/mp4)"],
+            ["[SMS Reply]: [image/jpeg attachment]", "[SMS Reply]: Here they are [image/png attachment] [video/mp4 attachment]"],
             Transcript(h.Session));
     }
 
