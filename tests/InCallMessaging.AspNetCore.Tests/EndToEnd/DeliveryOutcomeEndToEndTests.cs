@@ -142,4 +142,68 @@ public sealed class DeliveryOutcomeEndToEndTests : IAsyncLifetime
             UserLines(_llm.Requests[^1]));
         Assert.Empty(_llm.Rejections);
     }
+
+    [Fact]
+    public async Task A_photo_texted_back_reaches_the_models_next_request_as_the_tool_result_and_a_transcript_line()
+    {
+        const string photo = "https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages/MM0123456789abcdef0123456789abcdef/Media/ME0123456789abcdef0123456789abcdef";
+        await using var host = await WebhookTestHost.StartAsync(o => o.Plugin = plugin =>
+        {
+            plugin.MediaUrlsInTranscript = true;
+            plugin.Actions.Add(new InCallMessageAction
+            {
+                Name = "request_photo",
+                Description = "Asks the caller by WhatsApp for a photo of the damage and waits for it.",
+                Channel = MessageChannel.WhatsApp,
+                Sender = "whatsapp",
+                Template = new WhatsAppTemplate { ContentSid = WebhookTestHost.ContentSid, Variables = { ["1"] = "photo" } },
+                WaitForReply = true,
+            });
+        });
+        var session = host.StartCall();
+        var kernel = KernelFor(host, session);
+        var history = new ChatHistory();
+        _llm.Then(ScriptedTurn.Call("messaging-request_photo")).Then(ScriptedTurn.Text("Thanks, I can see the photo."));
+
+        var turn = TurnAsync(kernel, session, history, "I'll send you a photo of the damage.");
+        await host.Loopback.WaitForMessageAsync(m => m.Message.ActionName == "request_photo").WaitAsync(Safety);
+        using (var waiting = new CancellationTokenSource(Safety))
+        {
+            while (!session.IsWaitingForReply)
+            {
+                await Task.Delay(10, waiting.Token);
+            }
+        }
+
+        using (var reply = await host.PostSignedAsync("twilio/messages",
+        [
+            new("MessageSid", "MM30000000000000000000000000000003"),
+            new("AccountSid", WebhookTestHost.AccountSid),
+            new("From", "whatsapp:" + WebhookTestHost.Caller),
+            new("To", "whatsapp:" + WebhookTestHost.WhatsAppSender),
+            new("Body", ""),
+            new("NumMedia", "1"),
+            new("MediaUrl0", photo),
+            new("MediaContentType0", "image/jpeg"),
+        ]))
+        {
+            Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+        }
+
+        await turn.WaitAsync(Safety);
+        _llm.Then(ScriptedTurn.Text("Let's file the claim."));
+        await TurnAsync(kernel, session, history, "Did you get it?").WaitAsync(Safety);
+
+        // The waiting action's result, in the request that followed it, carries the attachment.
+        var result = JsonNode.Parse(ScriptedOpenAIServer.LastToolResult(_llm.Requests[1])!)!;
+        Assert.Equal("replied", (string?)result["status"]);
+        Assert.Equal(photo, (string?)result["media"]![0]!["url"]);
+        Assert.Equal("image/jpeg", (string?)result["media"]![0]!["content_type"]);
+
+        // The next turn's request has the transcript line, before the caller's words.
+        var lines = UserLines(_llm.Requests[^1]);
+        Assert.Equal($"[WhatsApp Reply]: [image/jpeg attachment: {photo}]", lines[^2]);
+        Assert.Equal("Did you get it?", lines[^1]);
+        Assert.Empty(_llm.Rejections);
+    }
 }
