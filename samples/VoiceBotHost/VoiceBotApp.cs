@@ -62,13 +62,6 @@ public static class VoiceBotApp
         services.AddSingleton<AgentKernel>();
         services.AddSingleton<ReplyAttachments>();
         services.AddSingleton<VoiceAgent>();
-        services.AddSingleton<ActiveRelays>();
-
-        if (settings.NudgeOnIdleReply)
-        {
-            // Registered after AddInCallMessaging, so the webhooks deliver through it (last registration wins).
-            services.AddSingleton<IReplyHub>(sp => new ReplyNudgingHub(sp.GetRequiredService<InCallMessagingRuntime>().Replies, sp.GetRequiredService<ActiveRelays>()));
-        }
 
         if (settings.Offline)
         {

@@ -24,7 +24,7 @@ public sealed class RelaySession
     private readonly AgentKernel _agentKernel;
     private readonly VoiceAgent _agent;
     private readonly SystemPrompt _systemPrompt;
-    private readonly ActiveRelays _relays;
+    private readonly bool _nudgeOnIdleReply;
     private readonly ILogger _logger;
 
     private readonly Lock _gate = new();
@@ -40,14 +40,14 @@ public sealed class RelaySession
     private string? _heardBeforeInterrupt;
 
     public RelaySession(RelaySocket socket, ICallSessionRegistry calls, AgentKernel agentKernel, VoiceAgent agent,
-        SystemPrompt systemPrompt, ActiveRelays relays, ILogger<RelaySession> logger)
+        SystemPrompt systemPrompt, bool nudgeOnIdleReply, ILogger<RelaySession> logger)
     {
         _socket = socket;
         _calls = calls;
         _agentKernel = agentKernel;
         _agent = agent;
         _systemPrompt = systemPrompt;
-        _relays = relays;
+        _nudgeOnIdleReply = nudgeOnIdleReply;
         _logger = logger;
     }
 
@@ -99,9 +99,15 @@ public sealed class RelaySession
         }
     }
 
-    /// <summary>A text reply was delivered to some call: if it is this one and the line is quiet, let the agent react.</summary>
-    public void OnReplyDelivered()
+    /// <summary>A text (or a delivery status) reached this call: if the line is quiet, let the agent react.</summary>
+    private void OnMessageArrived(object? sender, CallMessageEventArgs arrived)
     {
+        if (arrived.ResumedWait || arrived.TranscriptLine is null)
+        {
+            // A waiting action's turn answers it, or there is nothing new for the model.
+            return;
+        }
+
         lock (_gate)
         {
             if (_call is null || _ended || !_call.HasPendingReplies || _turnRunning)
@@ -147,7 +153,11 @@ public sealed class RelaySession
             _call = call;
         }
 
-        _relays.Add(this);
+        if (_nudgeOnIdleReply)
+        {
+            call.MessageArrived += OnMessageArrived;
+        }
+
         _logger.LogInformation("Call started from {Caller} to {Agent} with {Count} custom parameter(s).",
             Redact.Phone(from), Redact.Phone((string?)setup["to"]), metadata.Count);
         return scope;
@@ -275,9 +285,9 @@ public sealed class RelaySession
             _turnCancellation?.Cancel();
         }
 
-        _relays.Remove(this);
         if (call is not null)
         {
+            call.MessageArrived -= OnMessageArrived;
             _calls.EndCall(call.CallId);
         }
 

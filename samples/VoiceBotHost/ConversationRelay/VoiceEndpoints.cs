@@ -64,7 +64,7 @@ public static class VoiceEndpoints
     }
 
     private static async Task RelayAsync(HttpContext context, ICallSessionRegistry calls, AgentKernel agentKernel, VoiceAgent agent,
-        SystemPrompt systemPrompt, ActiveRelays relays, IHostApplicationLifetime lifetime, ILogger<RelaySession> logger)
+        SystemPrompt systemPrompt, VoiceBotSettings settings, IHostApplicationLifetime lifetime, ILogger<RelaySession> logger)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -75,7 +75,7 @@ public static class VoiceEndpoints
 
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
         using var socket = new RelaySocket(webSocket);
-        var session = new RelaySession(socket, calls, agentKernel, agent, systemPrompt, relays, logger);
+        var session = new RelaySession(socket, calls, agentKernel, agent, systemPrompt, settings.NudgeOnIdleReply, logger);
         await session.RunAsync(lifetime.ApplicationStopping);
     }
 }

@@ -418,7 +418,7 @@ public sealed class CallSession
     /// model knows, but it is no answer: the variable keeps its value and the waiting action ends as opted out.
     /// </summary>
     /// <returns>How many older transcript lines were dropped to stay within <see cref="MaxPendingLines"/>.</returns>
-    internal int AcceptReply(InboundMessage reply, string customer, string senderName, string text, DateTimeOffset now, bool optedOut = false)
+    internal (int Dropped, bool ResumedWait) AcceptReply(InboundMessage reply, string customer, string senderName, string text, DateTimeOffset now, bool optedOut = false)
     {
         PendingReply? wait = null;
         var dropped = 0;
@@ -460,8 +460,40 @@ public sealed class CallSession
             }
         }
 
-        wait?.TryComplete(new ReplyWaitOutcome(optedOut ? ReplyWaitKind.OptedOut : ReplyWaitKind.Replied, text, reply));
-        return dropped;
+        var resumed = wait?.TryComplete(new ReplyWaitOutcome(optedOut ? ReplyWaitKind.OptedOut : ReplyWaitKind.Replied, text, reply)) == true;
+        return (dropped, resumed);
+    }
+
+    /// <summary>
+    /// Raised when a reply or a delivery status reaches this call while it is live, after it took effect: the reply
+    /// variable is set, a waiting action resumed and the transcript line queued. A host uses it to start a turn when
+    /// the line is quiet (nobody is speaking and no action is waiting), so the agent reacts to a text at once.
+    /// </summary>
+    /// <remarks>Raised on the thread that delivered the message (a webhook's); keep handlers short and do not block.</remarks>
+    public event EventHandler<CallMessageEventArgs>? MessageArrived;
+
+    /// <summary>Whether anything listens to <see cref="MessageArrived"/> (so its arguments are built only then).</summary>
+    internal bool HasMessageArrivedHandlers => MessageArrived is not null;
+
+    /// <summary>Raises <see cref="MessageArrived"/>; a handler that throws is logged and does not stop the others or the delivery.</summary>
+    internal void RaiseMessageArrived(CallMessageEventArgs args, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        if (MessageArrived is not { } handlers)
+        {
+            return;
+        }
+
+        foreach (var handler in handlers.GetInvocationList())
+        {
+            try
+            {
+                ((EventHandler<CallMessageEventArgs>)handler)(this, args);
+            }
+            catch (Exception ex)
+            {
+                Microsoft.Extensions.Logging.LoggerExtensions.LogError(logger, ex, "A MessageArrived handler of call {CallId} failed.", CallId);
+            }
+        }
     }
 
     /// <summary>Takes every queued reply line, oldest first; dropped lines are reported again from now on.</summary>

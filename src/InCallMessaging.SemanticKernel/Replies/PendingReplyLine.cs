@@ -24,7 +24,7 @@ internal readonly record struct PendingReplyLine(MessageChannel Channel, string 
     {
         if (IsStatus)
         {
-            return (Channel == MessageChannel.WhatsApp ? "[WhatsApp Status]: " : "[SMS Status]: ") + Text;
+            return StatusLines.Label(Channel) + Text;
         }
 
         var label = Channel == MessageChannel.WhatsApp ? "[WhatsApp Reply]: " : "[SMS Reply]: ";

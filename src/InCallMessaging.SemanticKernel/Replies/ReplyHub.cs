@@ -100,7 +100,7 @@ internal sealed class ReplyHub : IReplyHub
             return ReplyDeliveryOutcome.Unmatched;
         }
 
-        var dropped = session.AcceptReply(message, customer, sender, text, now, optedOut: change == ConsentChange.OptedOut);
+        var (dropped, resumedWait) = session.AcceptReply(message, customer, sender, text, now, optedOut: change == ConsentChange.OptedOut);
         InCallMessagingTelemetry.RepliesMatched.Add(1);
         if (dropped > 0)
         {
@@ -114,6 +114,14 @@ internal sealed class ReplyHub : IReplyHub
         if (session.IsActive)
         {
             Log.ReplyDelivered(_logger, _options.MaskPersonalData, message.MessageId, text, customer, session.CallId, message.Media);
+            if (session.HasMessageArrivedHandlers)
+            {
+                var received = new CallMessage(MessageDirection.Inbound, message.Channel, message.MessageId, sender, customer, text, now,
+                    actionName: null, status: "received", message.Media);
+                var line = new PendingReplyLine(message.Channel, text, message.Media).ToString(_options.MediaUrlsInTranscript);
+                session.RaiseMessageArrived(new CallMessageEventArgs(received, isStatus: false, resumedWait, line), _logger);
+            }
+
             return ReplyDeliveryOutcome.DeliveredToCall;
         }
 
@@ -166,11 +174,12 @@ internal sealed class ReplyHub : IReplyHub
         }
 
         string? line;
+        var endedWait = false;
         if (DeliveryStatus.IsFailure(status))
         {
             _logger.LogWarning("Message {MessageId} of call {CallId} was {Status} (error {ErrorCode}).", update.MessageId, session.CallId, status, update.ErrorCode);
             session.ReleaseFailedSend(message);
-            line = await OnFailureAsync(session, message, update, status).ConfigureAwait(false);
+            (line, endedWait) = await OnFailureAsync(session, message, update, status).ConfigureAwait(false);
         }
         else
         {
@@ -191,6 +200,11 @@ internal sealed class ReplyHub : IReplyHub
             line = null;
         }
 
+        if (session.IsActive)
+        {
+            session.RaiseMessageArrived(new CallMessageEventArgs(message, isStatus: true, endedWait, line is null ? null : StatusLines.Label(message.Channel) + line), _logger);
+        }
+
         await NotifyStatusHandlersAsync(new MessageStatusEvent(session, message, update, line), cancellationToken).ConfigureAwait(false);
         return StatusUpdateOutcome.Applied;
     }
@@ -199,9 +213,9 @@ internal sealed class ReplyHub : IReplyHub
     /// A message failed after it was sent: a WhatsApp message refused for the closed 24-hour window is sent again once
     /// as its action's approved template (a wait on it then waits on the template); otherwise the waiting action, if
     /// any, ends with the failure. Returns the transcript line, or <see langword="null"/> when the action wants none
-    /// or a waiting action already reports the failure.
+    /// or a waiting action already reports the failure (then <c>EndedWait</c> is set).
     /// </summary>
-    private async Task<string?> OnFailureAsync(CallSession session, CallMessage message, DeliveryStatusUpdate update, string status)
+    private async Task<(string? Line, bool EndedWait)> OnFailureAsync(CallSession session, CallMessage message, DeliveryStatusUpdate update, string status)
     {
         var wantsLine = _catalog.Find(message.ActionName)?.StatusLines.Contains(status) != false;
         if (update.FailureReason == Sending.SendFailureReason.WhatsAppWindowClosed && session.IsActive && message.TakeTemplateFallback() is { } fallback)
@@ -211,13 +225,15 @@ internal sealed class ReplyHub : IReplyHub
             {
                 _logger.LogInformation("Message {MessageId} of call {CallId} hit the closed WhatsApp window; its approved template went out as {TemplateId}.", update.MessageId, session.CallId, resent);
                 session.RetargetWait(update.MessageId, resent);
-                return wantsLine ? StatusLines.TemplateSentInstead(message) : null;
+                return (wantsLine ? StatusLines.TemplateSentInstead(message) : null, false);
             }
 
-            return session.FailWait(update.MessageId, update.ErrorCode) || !wantsLine ? null : StatusLines.TemplateFailedToo(message, update);
+            var ended = session.FailWait(update.MessageId, update.ErrorCode);
+            return (ended || !wantsLine ? null : StatusLines.TemplateFailedToo(message, update), ended);
         }
 
-        return session.FailWait(update.MessageId, update.ErrorCode) || !wantsLine ? null : StatusLines.Failure(message, update);
+        var endedWait = session.FailWait(update.MessageId, update.ErrorCode);
+        return (endedWait || !wantsLine ? null : StatusLines.Failure(message, update), endedWait);
     }
 
     private async Task NotifyStatusHandlersAsync(MessageStatusEvent status, CancellationToken cancellationToken)
