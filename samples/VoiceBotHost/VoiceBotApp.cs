@@ -65,11 +65,8 @@ public static class VoiceBotApp
 
         if (settings.Offline)
         {
-            services.Configure<SimulatorSettings>(configuration.GetSection(SimulatorSettings.SectionName));
-            services.AddHttpClient();
-            services.AddSingleton<SignedWebhookClient>();
-            services.AddSingleton<SimulatorEventStream>();
-            services.AddHostedService<SimulatedCarrier>();
+            // Offline machinery plugs in here and only here; nothing above depends on it.
+            services.AddOfflineSimulator(configuration);
         }
 
         var app = builder.Build();
@@ -87,9 +84,7 @@ public static class VoiceBotApp
 
         if (settings.Offline)
         {
-            app.UseDefaultFiles();
-            app.UseStaticFiles();
-            app.MapCallSimulator();
+            app.MapOfflineSimulator();
         }
         else
         {

@@ -15,15 +15,9 @@ public static class VoiceEndpoints
         // Twilio's voice webhook is a signed form POST, checked by the same filter as the messaging webhooks.
         endpoints.MapPost(IncomingPath, IncomingCall).ValidateTwilioSignature().DisableAntiforgery();
 
-        // With real Twilio credentials the WebSocket upgrade must carry Twilio's signature over the wss:// URL it was
-        // given (the same filter; it knows upgrades). Offline (development token) the call simulator connects from a
-        // browser, which cannot set headers; that mode never carries real calls.
-        var relay = endpoints.Map(RelayPath, RelayAsync);
-        if (!endpoints.ServiceProvider.GetRequiredService<VoiceBotSettings>().Offline)
-        {
-            relay.ValidateTwilioSignature();
-        }
-
+        // The WebSocket upgrade carries Twilio's signature over the wss:// URL it was given (the same filter; it knows
+        // upgrades). Always: the offline call simulator, whose browser cannot sign, has a socket of its own.
+        endpoints.Map(RelayPath, RelayAsync).ValidateTwilioSignature();
         return endpoints;
     }
 
@@ -63,7 +57,8 @@ public static class VoiceEndpoints
         return new Uri($"{(request.IsHttps ? "wss" : "ws")}://{request.Host.Value}{request.PathBase}{RelayPath}");
     }
 
-    private static async Task RelayAsync(HttpContext context, ICallSessionRegistry calls, AgentKernel agentKernel, VoiceAgent agent,
+    /// <summary>Serves one ConversationRelay WebSocket: a <see cref="RelaySession"/> until the call ends.</summary>
+    internal static async Task RelayAsync(HttpContext context, ICallSessionRegistry calls, AgentKernel agentKernel, VoiceAgent agent,
         SystemPrompt systemPrompt, VoiceBotSettings settings, IHostApplicationLifetime lifetime, ILogger<RelaySession> logger)
     {
         if (!context.WebSockets.IsWebSocketRequest)

@@ -35,9 +35,20 @@ public sealed class RelayClient : IAsyncDisposable
         }
     }
 
-    public static async Task<RelayClient> ConnectAsync(Uri url, CancellationToken cancellationToken, Action<ClientWebSocketOptions>? configure = null)
+    /// <summary>Opens the relay socket as Twilio does: the upgrade signed with <paramref name="authToken"/> over the ws(s):// URL.</summary>
+    /// <param name="url">The relay URL from the TwiML.</param>
+    /// <param name="cancellationToken">Cancels the connect.</param>
+    /// <param name="configure">Adjusts the socket's options.</param>
+    /// <param name="authToken">The auth token to sign with (the development token by default); <see langword="null"/> sends no signature.</param>
+    public static async Task<RelayClient> ConnectAsync(Uri url, CancellationToken cancellationToken, Action<ClientWebSocketOptions>? configure = null,
+        string? authToken = DevelopmentCredentials.AuthToken)
     {
         var socket = new ClientWebSocket();
+        if (authToken is not null)
+        {
+            socket.Options.SetRequestHeader("X-Twilio-Signature", InCallMessaging.Twilio.TwilioSignature.Compute(url.AbsoluteUri, [], authToken));
+        }
+
         configure?.Invoke(socket.Options);
         await socket.ConnectAsync(url, cancellationToken);
         return new RelayClient(socket);

@@ -24,6 +24,10 @@ public static class SimulatorEndpoints
         group.MapGet("/events", (HttpContext context, SimulatorEventStream events, IHostApplicationLifetime lifetime) =>
             events.StreamAsync(context, lifetime.ApplicationStopping));
         group.MapPost("/call", PlaceCallAsync);
+
+        // The browser plays Twilio's part but cannot sign a WebSocket upgrade, so it gets this unsigned twin of
+        // /voice/relay, mapped only while the host runs offline on the development token.
+        group.Map("/relay", VoiceEndpoints.RelayAsync);
         group.MapPost("/reply", ReplyAsync);
         return endpoints;
     }

@@ -1,4 +1,5 @@
-// The call simulator plays two parts. As Twilio, it opens the ConversationRelay WebSocket (/voice/relay) and sends the
+// The call simulator plays two parts. As Twilio, it opens the ConversationRelay WebSocket (its unsigned offline twin,
+// /simulator/relay, since a browser cannot sign the upgrade) and sends the
 // same JSON messages Twilio sends (setup, prompt, dtmf, interrupt). As the caller's phone, it shows the texts the agent
 // sends (server-sent events from the loopback provider) and texts back through the host, which signs the request and
 // POSTs it to its own /twilio/messages webhook, since a browser must not hold an Auth Token.
@@ -98,9 +99,9 @@ async function startCall() {
     if (!response.ok) throw new Error(call.error || `HTTP ${response.status}`);
     state.call = call;
 
-    // Twilio's part 2: open the relay URL from the TwiML (on this page's host) and send setup.
-    const path = new URL(call.url).pathname;
-    const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`);
+    // Twilio's part 2: open the relay socket and send setup. Twilio signs its upgrade to the TwiML's URL; a browser
+    // cannot, so the simulator uses the host's unsigned offline twin of that socket.
+    const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/simulator/relay`);
     state.socket = socket;
     socket.onopen = () => {
       socket.send(JSON.stringify({

@@ -86,6 +86,30 @@ public sealed class VoiceWebhookTests
 
         using var simulator = await host.GetAsync("/simulator/config");
         Assert.Equal(HttpStatusCode.NotFound, simulator.StatusCode);
+        await Assert.ThrowsAsync<WebSocketException>(() => RelayClient.ConnectAsync(new Uri($"ws://{host.BaseUri.Authority}/simulator/relay"), CancellationToken.None, authToken: null));
+    }
+
+    [Fact]
+    public async Task Offline_the_relay_still_needs_a_signature_and_the_browser_uses_the_simulators_unsigned_twin()
+    {
+        await using var host = await StartAsync();
+
+        var unsigned = await Assert.ThrowsAsync<WebSocketException>(() => RelayClient.ConnectAsync(host.RelayUri, CancellationToken.None, authToken: null));
+        Assert.Contains("403", unsigned.Message, StringComparison.Ordinal);
+
+        // Signed with the development token, as the console demo and these tests play Twilio.
+        await using (var signed = await RelayClient.ConnectAsync(host.RelayUri, CancellationToken.None))
+        {
+            var callSid = NewCallSid();
+            await signed.SendSetupAsync(callSid, Caller, SmsSender);
+            Assert.True(await EventuallyAsync(() => host.Calls.Find(callSid) is { IsActive: true }));
+        }
+
+        var simulatorRelay = new Uri($"ws://{host.BaseUri.Authority}/simulator/relay");
+        await using var browser = await RelayClient.ConnectAsync(simulatorRelay, CancellationToken.None, authToken: null);
+        var browserCall = NewCallSid();
+        await browser.SendSetupAsync(browserCall, Caller, SmsSender);
+        Assert.True(await EventuallyAsync(() => host.Calls.Find(browserCall) is { IsActive: true }));
     }
 
     [Fact]
