@@ -64,4 +64,14 @@ internal sealed class CompiledAction
     public static readonly IReadOnlySet<string> DefaultStatusLines = new HashSet<string>(StringComparer.Ordinal) { "failed", "undelivered" };
 
     public required string FallbackMessage { get; init; }
+
+    /// <summary>The function's parameters as the model sees them: names, descriptions, required flags and typed JSON Schemas.</summary>
+    public List<Microsoft.SemanticKernel.KernelParameterMetadata> KernelParameters() =>
+        [.. Parameters.Select(pair => new Microsoft.SemanticKernel.KernelParameterMetadata(pair.Key)
+        {
+            Description = pair.Value.Definition.Description,
+            IsRequired = RequiredParameters.Contains(pair.Key),
+            ParameterType = pair.Value.ClrType,
+            Schema = Microsoft.SemanticKernel.KernelJsonSchema.Parse(pair.Value.ToJson()),
+        })];
 }
