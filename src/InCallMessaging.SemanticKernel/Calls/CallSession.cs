@@ -1,16 +1,13 @@
 using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.SemanticKernel;
-using Microsoft.SemanticKernel.ChatCompletion;
-using AIChatMessage = Microsoft.Extensions.AI.ChatMessage;
-using AIChatRole = Microsoft.Extensions.AI.ChatRole;
-using AIFunctionCallContent = Microsoft.Extensions.AI.FunctionCallContent;
-using AIFunctionResultContent = Microsoft.Extensions.AI.FunctionResultContent;
 
 namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
-/// One live call: who is on it, its variables, the messages it sent and received, and the replies waiting to be put
-/// into its chat history. Start one with <see cref="ICallSessionRegistry.StartCall"/> and bind it to the call's kernel
+/// One live call: who is on it and its variables. It coordinates, under one lock, what the call keeps: its messages
+/// (<see cref="CallMessageLog"/>), its send guards (<see cref="SendGuard"/>), the actions waiting for a reply
+/// (<see cref="ReplyWaits"/>) and the lines waiting for its chat history (<see cref="PendingTranscript"/>, applied with
+/// <see cref="CallSessionChatExtensions.ApplyPendingReplies(CallSession, Microsoft.SemanticKernel.ChatCompletion.ChatHistory)"/>). Start one with <see cref="ICallSessionRegistry.StartCall"/> and bind it to the call's kernel
 /// with <see cref="CallSessionKernelExtensions.WithCallSession"/>.
 /// </summary>
 /// <remarks>Thread-safe: webhooks deliver replies on other threads while the agent's turn runs.</remarks>
@@ -18,18 +15,12 @@ public sealed class CallSession
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
-    private readonly List<CallMessage> _sent = [];
-    private readonly Queue<ReceivedMessage> _received = new();
-    private readonly List<PendingReply> _waits = [];
-    private readonly Dictionary<string, RecentText> _recentTexts = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _recipients = new(StringComparer.Ordinal);
     private readonly Dictionary<(MessageChannel, string), string> _replyVariables = new(SenderKeyComparer.Instance);
-    private readonly Queue<PendingReplyLine> _transcript = new();
+    private readonly CallMessageLog _log = new();
+    private readonly SendGuard _guard = new();
+    private readonly ReplyWaits _waits = new();
+    private readonly PendingTranscript _transcript = new();
     private readonly CancellationTokenSource _ended = new();
-    private int _reservedSends;
-    private long _messageSequence;
-    private int _repliesReceived;
-    private int _droppedLinesReported;
 
     internal CallSession(string callId, string callerNumber, string? agentNumber,
         IReadOnlyDictionary<string, string> metadata, DateTimeOffset startedAt)
@@ -64,7 +55,7 @@ public sealed class CallSession
     /// <summary>The most received messages kept in <see cref="Messages"/> (<see cref="InCallMessagingOptions.MaxReceivedMessagesPerCall"/>).</summary>
     internal int MaxReceivedMessages { get; init; } = 50;
 
-    /// <summary>The most reply lines queued for the chat history (<see cref="InCallMessagingOptions.MaxPendingReplyLines"/>).</summary>
+    /// <summary>The most lines queued for the chat history (<see cref="InCallMessagingOptions.MaxPendingReplyLines"/>).</summary>
     internal int MaxPendingLines { get; init; } = 10;
 
     /// <summary>Whether transcript lines show attachment URLs (<see cref="InCallMessagingOptions.MediaUrlsInTranscript"/>).</summary>
@@ -98,12 +89,12 @@ public sealed class CallSession
         {
             lock (_gate)
             {
-                return _waits.Exists(w => w.IsArmed);
+                return _waits.AnyArmed;
             }
         }
     }
 
-    /// <summary>Whether replies are queued for the chat history (see <see cref="ApplyPendingReplies(ChatHistory)"/>).</summary>
+    /// <summary>Whether lines are queued for the chat history (see <see cref="CallSessionChatExtensions"/>).</summary>
     public bool HasPendingReplies
     {
         get
@@ -128,7 +119,7 @@ public sealed class CallSession
     }
 
     /// <summary>How many replies the call has received, including any no longer kept in <see cref="Messages"/>.</summary>
-    public int RepliesReceived => Volatile.Read(ref _repliesReceived);
+    public int RepliesReceived => _log.RepliesReceived;
 
     /// <summary>
     /// A snapshot of the messages sent and received during the call, oldest first. At most
@@ -140,7 +131,7 @@ public sealed class CallSession
         {
             lock (_gate)
             {
-                return Merge(_sent, _received);
+                return _log.Snapshot();
             }
         }
     }
@@ -152,7 +143,7 @@ public sealed class CallSession
         {
             lock (_gate)
             {
-                return _sent.Count + _received.Count;
+                return _log.Count;
             }
         }
     }
@@ -201,47 +192,6 @@ public sealed class CallSession
     }
 
     /// <summary>
-    /// Adds the replies that arrived since the last call as <c>[SMS Reply]: ...</c> user messages. Call it at turn
-    /// boundaries, before each LLM request. When the history ends in a tool call whose results are not all there yet,
-    /// nothing is added (a message between a tool call and its result breaks the next request) and the replies stay queued.
-    /// </summary>
-    /// <returns>How many lines were added.</returns>
-    public int ApplyPendingReplies(ChatHistory history)
-    {
-        ArgumentNullException.ThrowIfNull(history);
-        if (!HasPendingReplies || !IsSafePoint(history))
-        {
-            return 0;
-        }
-
-        var lines = TakePendingLines();
-        foreach (var line in lines)
-        {
-            history.AddUserMessage(line);
-        }
-
-        return lines.Length;
-    }
-
-    /// <summary>The same as <see cref="ApplyPendingReplies(ChatHistory)"/> for a Microsoft.Extensions.AI message list.</summary>
-    public int ApplyPendingReplies(IList<AIChatMessage> messages)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        if (!HasPendingReplies || !IsSafePoint(messages))
-        {
-            return 0;
-        }
-
-        var lines = TakePendingLines();
-        foreach (var line in lines)
-        {
-            messages.Add(new AIChatMessage(AIChatRole.User, line));
-        }
-
-        return lines.Length;
-    }
-
-    /// <summary>
     /// Ends the oldest pending wait with words the caller spoke instead of texting (speech or text, whichever comes
     /// first, moves the conversation on). The action's result then says the caller answered by voice.
     /// </summary>
@@ -252,216 +202,10 @@ public sealed class CallSession
         PendingReply? wait;
         lock (_gate)
         {
-            wait = _waits.Count > 0 ? _waits[0] : null;
+            wait = _waits.Oldest;
         }
 
         return wait is not null && wait.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.AnsweredByVoice, words));
-    }
-
-    internal void End(DateTimeOffset now)
-    {
-        PendingReply[] waits;
-        lock (_gate)
-        {
-            if (EndedAt is not null)
-            {
-                return;
-            }
-
-            EndedAt = now;
-            waits = [.. _waits];
-        }
-
-        foreach (var wait in waits)
-        {
-            wait.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.CallEnded));
-        }
-
-        _ended.Cancel();
-    }
-
-    internal PendingReply BeginWait(MessageChannel channel, string senderName, DateTimeOffset now)
-    {
-        var wait = new PendingReply(channel, senderName, now);
-        lock (_gate)
-        {
-            _waits.Add(wait);
-        }
-
-        return wait;
-    }
-
-    internal void EndWait(PendingReply wait)
-    {
-        lock (_gate)
-        {
-            _waits.Remove(wait);
-        }
-    }
-
-    /// <summary>
-    /// Reserves one send against the per-call cap, the distinct-recipient cap and the duplicate window. A send that
-    /// provably failed gives its reservation back (<see cref="ReleaseSend"/>); one whose outcome is unknown keeps it
-    /// (<see cref="MarkOutcomeUnknown"/>), so the same text is not sent twice.
-    /// </summary>
-    internal SendReservation TryReserveSend(string duplicateKey, string recipient, DateTimeOffset now, TimeSpan window, int maxMessages, int maxRecipients)
-    {
-        lock (_gate)
-        {
-            if (_recentTexts.TryGetValue(duplicateKey, out var recent) && now - recent.At < window)
-            {
-                return recent.OutcomeUnknown ? SendReservation.MayHaveBeenSent : SendReservation.Duplicate;
-            }
-
-            if (_reservedSends >= maxMessages)
-            {
-                return SendReservation.LimitReached;
-            }
-
-            if (!_recipients.Contains(recipient) && _recipients.Count >= maxRecipients)
-            {
-                return SendReservation.RecipientLimitReached;
-            }
-
-            _reservedSends++;
-            _recipients.Add(recipient);
-            _recentTexts[duplicateKey] = new RecentText(now, OutcomeUnknown: false);
-            return SendReservation.Reserved;
-        }
-    }
-
-    /// <summary>Gives back a reservation made at <paramref name="reservedAt"/>: the send is known not to have reached the customer.</summary>
-    internal void ReleaseSend(string duplicateKey, DateTimeOffset reservedAt)
-    {
-        lock (_gate)
-        {
-            _reservedSends--;
-            if (_recentTexts.TryGetValue(duplicateKey, out var recent) && recent.At == reservedAt)
-            {
-                _recentTexts.Remove(duplicateKey);
-            }
-        }
-    }
-
-    /// <summary>Keeps a reservation whose send may or may not have reached the provider, and says so to the next identical send.</summary>
-    internal void MarkOutcomeUnknown(string duplicateKey, DateTimeOffset reservedAt)
-    {
-        lock (_gate)
-        {
-            if (_recentTexts.TryGetValue(duplicateKey, out var recent) && recent.At == reservedAt)
-            {
-                _recentTexts[duplicateKey] = recent with { OutcomeUnknown = true };
-            }
-        }
-    }
-
-    /// <summary>A status callback shows that <paramref name="message"/>, whose send had no clear answer, did go out.</summary>
-    internal void ConfirmSent(CallMessage message)
-    {
-        if (message.Reservation is not { } reservation)
-        {
-            return;
-        }
-
-        lock (_gate)
-        {
-            if (_recentTexts.TryGetValue(reservation.DuplicateKey, out var recent) && recent.At == reservation.ReservedAt)
-            {
-                _recentTexts[reservation.DuplicateKey] = recent with { OutcomeUnknown = false };
-            }
-        }
-    }
-
-    /// <summary>
-    /// The provider reported <paramref name="message"/> failed or undelivered: nothing reached the customer, so its cap
-    /// slot and duplicate entry are given back (once), and the same text may be sent again.
-    /// </summary>
-    internal void ReleaseFailedSend(CallMessage message)
-    {
-        if (message.Reservation is { } reservation && Interlocked.Exchange(ref message.ReservationReleased, 1) == 0)
-        {
-            ReleaseSend(reservation.DuplicateKey, reservation.ReservedAt);
-        }
-    }
-
-    internal void RecordOutbound(CallMessage message, string replyVariable)
-    {
-        lock (_gate)
-        {
-            message.Sequence = _messageSequence++;
-            _sent.Add(message);
-            _replyVariables[(message.Channel, message.SenderName)] = replyVariable;
-        }
-    }
-
-    internal CallMessage? FindMessage(string messageId, string? clientReference = null)
-    {
-        lock (_gate)
-        {
-            // Only sent messages get status callbacks.
-            for (var i = _sent.Count - 1; i >= 0; i--)
-            {
-                if (_sent[i].MessageId == messageId || (clientReference is not null && _sent[i].ClientReference == clientReference))
-                {
-                    return _sent[i];
-                }
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>
-    /// Records a reply, sets its variable (and the companion <c>{variable}_media</c> with its attachments, cleared when it
-    /// has none), queues its transcript line and resumes the waiting action, if any. An opt-out
-    /// (<paramref name="optedOut"/>: the caller texted STOP or the like) is recorded and reaches the transcript, so the
-    /// model knows, but it is no answer: the variable keeps its value and the waiting action ends as opted out.
-    /// </summary>
-    /// <returns>How many older transcript lines were dropped to stay within <see cref="MaxPendingLines"/>.</returns>
-    internal (int Dropped, bool ResumedWait) AcceptReply(InboundMessage reply, string customer, string senderName, string text, DateTimeOffset now, bool optedOut = false)
-    {
-        PendingReply? wait = null;
-        var dropped = 0;
-        lock (_gate)
-        {
-            if (_received.Count == MaxReceivedMessages)
-            {
-                _received.Dequeue();
-            }
-
-            _repliesReceived++;
-            _received.Enqueue(new ReceivedMessage(PackedMessageId.From(reply.MessageId), reply.Channel, senderName, customer, text, now,
-                _messageSequence++, reply.Media));
-            if (!optedOut)
-            {
-                var variable = _replyVariables.GetValueOrDefault((reply.Channel, senderName))
-                    ?? CallVariables.DefaultReplyVariable(reply.Channel);
-                _variables[variable] = text;
-                if (reply.Media.Count > 0)
-                {
-                    _variables[CallVariables.MediaVariable(variable)] = ReplyMedia.ToJson(reply.Media);
-                }
-                else
-                {
-                    // A text-only reply clears an earlier reply's attachments, so they are never taken for this one's.
-                    _variables.Remove(CallVariables.MediaVariable(variable));
-                }
-            }
-
-            if (EndedAt is null)
-            {
-                wait = FindWait(reply, senderName);
-                _transcript.Enqueue(new PendingReplyLine(reply.Channel, text, reply.Media));
-                while (_transcript.Count > MaxPendingLines)
-                {
-                    _transcript.Dequeue();
-                    dropped++;
-                }
-            }
-        }
-
-        var resumed = wait?.TryComplete(new ReplyWaitOutcome(optedOut ? ReplyWaitKind.OptedOut : ReplyWaitKind.Replied, text, reply)) == true;
-        return (dropped, resumed);
     }
 
     /// <summary>
@@ -496,23 +240,48 @@ public sealed class CallSession
         }
     }
 
-    /// <summary>Takes every queued reply line, oldest first; dropped lines are reported again from now on.</summary>
-    private string[] TakePendingLines()
+    internal void End(DateTimeOffset now)
     {
-        PendingReplyLine[] pending;
+        PendingReply[] waits;
         lock (_gate)
         {
-            pending = [.. _transcript];
-            _transcript.Clear();
+            if (EndedAt is not null)
+            {
+                return;
+            }
+
+            EndedAt = now;
+            waits = _waits.All();
         }
 
-        Volatile.Write(ref _droppedLinesReported, 0);
-        var mediaUrls = MediaUrlsInTranscript;
-        return Array.ConvertAll(pending, line => line.ToString(mediaUrls));
+        foreach (var wait in waits)
+        {
+            wait.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.CallEnded));
+        }
+
+        _ended.Cancel();
     }
 
-    /// <summary>Whether dropped transcript lines should be reported now: once until the chat history takes the queue again.</summary>
-    internal bool ShouldReportDroppedLines() => Interlocked.Exchange(ref _droppedLinesReported, 1) == 0;
+    // Reply waits.
+
+    internal PendingReply BeginWait(MessageChannel channel, string senderName, DateTimeOffset now)
+    {
+        var wait = new PendingReply(channel, senderName, now);
+        lock (_gate)
+        {
+            _waits.Add(wait);
+        }
+
+        return wait;
+    }
+
+    internal void EndWait(PendingReply wait)
+    {
+        lock (_gate)
+        {
+            _waits.Remove(wait);
+        }
+    }
 
     /// <summary>Ends the wait on <paramref name="messageId"/> because the provider could not deliver it.</summary>
     /// <returns><see langword="true"/> when a waiting action was ended (its result reports the failure).</returns>
@@ -521,7 +290,7 @@ public sealed class CallSession
         PendingReply? wait;
         lock (_gate)
         {
-            wait = _waits.Find(w => w.MessageId == messageId);
+            wait = _waits.ForMessage(messageId);
         }
 
         return wait?.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.DeliveryFailed, ErrorCode: errorCode)) == true;
@@ -532,15 +301,124 @@ public sealed class CallSession
     {
         lock (_gate)
         {
-            foreach (var wait in _waits)
+            _waits.Retarget(messageId, replacementId);
+        }
+    }
+
+    // Send guards.
+
+    /// <summary>Reserves one send against the call's guards (<see cref="SendGuard"/>).</summary>
+    internal SendReservation TryReserveSend(string duplicateKey, string recipient, DateTimeOffset now, TimeSpan window, int maxMessages, int maxRecipients)
+    {
+        lock (_gate)
+        {
+            return _guard.TryReserve(duplicateKey, recipient, now, window, maxMessages, maxRecipients);
+        }
+    }
+
+    /// <summary>Gives back a reservation made at <paramref name="reservedAt"/>: the send is known not to have reached the customer.</summary>
+    internal void ReleaseSend(string duplicateKey, DateTimeOffset reservedAt)
+    {
+        lock (_gate)
+        {
+            _guard.Release(duplicateKey, reservedAt);
+        }
+    }
+
+    /// <summary>Keeps a reservation whose send may or may not have reached the provider, and says so to the next identical send.</summary>
+    internal void MarkOutcomeUnknown(string duplicateKey, DateTimeOffset reservedAt)
+    {
+        lock (_gate)
+        {
+            _guard.SetOutcomeUnknown(duplicateKey, reservedAt, unknown: true);
+        }
+    }
+
+    /// <summary>A status callback shows that <paramref name="message"/>, whose send had no clear answer, did go out.</summary>
+    internal void ConfirmSent(CallMessage message)
+    {
+        if (message.Reservation is { } reservation)
+        {
+            lock (_gate)
             {
-                if (wait.MessageId == messageId)
-                {
-                    wait.MessageId = replacementId;
-                }
+                _guard.SetOutcomeUnknown(reservation.DuplicateKey, reservation.ReservedAt, unknown: false);
             }
         }
     }
+
+    /// <summary>
+    /// The provider reported <paramref name="message"/> failed or undelivered: nothing reached the customer, so its cap
+    /// slot and duplicate entry are given back (once), and the same text may be sent again.
+    /// </summary>
+    internal void ReleaseFailedSend(CallMessage message)
+    {
+        if (message.Reservation is { } reservation && Interlocked.Exchange(ref message.ReservationReleased, 1) == 0)
+        {
+            ReleaseSend(reservation.DuplicateKey, reservation.ReservedAt);
+        }
+    }
+
+    // Messages.
+
+    internal void RecordOutbound(CallMessage message, string replyVariable)
+    {
+        lock (_gate)
+        {
+            _log.RecordOutbound(message);
+            _replyVariables[(message.Channel, message.SenderName)] = replyVariable;
+        }
+    }
+
+    internal CallMessage? FindMessage(string messageId, string? clientReference = null)
+    {
+        lock (_gate)
+        {
+            return _log.FindSent(messageId, clientReference);
+        }
+    }
+
+    /// <summary>
+    /// Records a reply, sets its variable (and the companion <c>{variable}_media</c> with its attachments, cleared when it
+    /// has none), queues its transcript line and resumes the waiting action, if any. An opt-out
+    /// (<paramref name="optedOut"/>: the caller texted STOP or the like) is recorded and reaches the transcript, so the
+    /// model knows, but it is no answer: the variable keeps its value and the waiting action ends as opted out.
+    /// </summary>
+    /// <returns>How many older transcript lines were dropped to stay within <see cref="MaxPendingLines"/>, and whether a waiting action took the reply.</returns>
+    internal (int Dropped, bool ResumedWait) AcceptReply(InboundMessage reply, string customer, string senderName, string text, DateTimeOffset now, bool optedOut = false)
+    {
+        PendingReply? wait = null;
+        var dropped = 0;
+        lock (_gate)
+        {
+            _log.RecordReceived(reply, senderName, customer, text, now, MaxReceivedMessages);
+            if (!optedOut)
+            {
+                var variable = _replyVariables.GetValueOrDefault((reply.Channel, senderName))
+                    ?? CallVariables.DefaultReplyVariable(reply.Channel);
+                _variables[variable] = text;
+                if (reply.Media.Count > 0)
+                {
+                    _variables[CallVariables.MediaVariable(variable)] = ReplyMedia.ToJson(reply.Media);
+                }
+                else
+                {
+                    // A text-only reply clears an earlier reply's attachments, so they are never taken for this one's.
+                    _variables.Remove(CallVariables.MediaVariable(variable));
+                }
+            }
+
+            if (EndedAt is null)
+            {
+                wait = _waits.For(reply, senderName);
+                dropped = _transcript.Enqueue(new PendingReplyLine(reply.Channel, text, reply.Media), MaxPendingLines);
+            }
+        }
+
+        var resumed = wait?.TryComplete(new ReplyWaitOutcome(optedOut ? ReplyWaitKind.OptedOut : ReplyWaitKind.Replied, text, reply)) == true;
+        return (dropped, resumed);
+    }
+
+    // The pending transcript.
 
     /// <summary>
     /// Queues a delivery-status line (<c>[SMS Status]: ...</c>) for the chat history, under the same safe-point rules
@@ -551,102 +429,25 @@ public sealed class CallSession
         lock (_gate)
         {
             _variables[CallVariables.StatusVariable(channel)] = status;
-            _transcript.Enqueue(new PendingReplyLine(channel, line, [], IsStatus: true));
-            while (_transcript.Count > MaxPendingLines)
-            {
-                _transcript.Dequeue();
-            }
+            _transcript.Enqueue(new PendingReplyLine(channel, line, [], IsStatus: true), MaxPendingLines);
         }
     }
 
-    private PendingReply? FindWait(InboundMessage reply, string senderName)
+    /// <summary>Takes every queued line, oldest first, as the chat history will show it.</summary>
+    internal string[] TakePendingLines()
     {
-        if (reply.InReplyToMessageId is { } repliedTo)
+        PendingReplyLine[] pending;
+        lock (_gate)
         {
-            var exact = _waits.Find(w => w.MessageId == repliedTo);
-            if (exact is not null)
-            {
-                return exact;
-            }
+            pending = _transcript.TakeAll();
         }
 
-        return _waits.Find(w => w.Channel == reply.Channel && string.Equals(w.SenderName, senderName, StringComparison.OrdinalIgnoreCase));
+        var mediaUrls = MediaUrlsInTranscript;
+        return Array.ConvertAll(pending, line => line.ToString(mediaUrls));
     }
 
-    /// <summary>Sent and received messages in the order they were recorded.</summary>
-    private static CallMessage[] Merge(List<CallMessage> sent, Queue<ReceivedMessage> received)
-    {
-        var all = new CallMessage[sent.Count + received.Count];
-        sent.CopyTo(all);
-        var next = sent.Count;
-        foreach (var message in received)
-        {
-            all[next++] = message.ToCallMessage();
-        }
-
-        Array.Sort(all, static (left, right) => left.Sequence.CompareTo(right.Sequence));
-        return all;
-    }
-
-    /// <summary>
-    /// A received message as the call keeps it: a value in the call's queue, whose only object of its own is the text
-    /// (its id is packed; a reply without attachments shares the one empty media list), so a flood of replies leaves
-    /// little for the garbage collector to move. <see cref="Messages"/> turns it into a <see cref="CallMessage"/>.
-    /// </summary>
-    private readonly record struct ReceivedMessage(PackedMessageId Id, MessageChannel Channel, string SenderName, string Customer,
-        string Text, DateTimeOffset ReceivedAt, long Sequence, IReadOnlyList<InboundMedia> Media)
-    {
-        public CallMessage ToCallMessage() =>
-            new(MessageDirection.Inbound, Channel, Id.ToString(), SenderName, Customer, Text, ReceivedAt, actionName: null, status: "received", Media)
-            {
-                Sequence = Sequence,
-            };
-    }
-
-    private static bool IsSafePoint(ChatHistory history)
-    {
-        HashSet<string>? answered = null;
-        for (var i = history.Count - 1; i >= 0; i--)
-        {
-            var message = history[i];
-            var calls = message.Items.OfType<FunctionCallContent>();
-            if (message.Role == AuthorRole.Tool)
-            {
-                foreach (var result in message.Items.OfType<FunctionResultContent>())
-                {
-                    (answered ??= new(StringComparer.Ordinal)).Add(result.CallId ?? "");
-                }
-
-                continue;
-            }
-
-            return calls.All(call => answered?.Contains(call.Id ?? "") == true);
-        }
-
-        return true;
-    }
-
-    private static bool IsSafePoint(IList<AIChatMessage> messages)
-    {
-        HashSet<string>? answered = null;
-        for (var i = messages.Count - 1; i >= 0; i--)
-        {
-            var message = messages[i];
-            if (message.Role == AIChatRole.Tool)
-            {
-                foreach (var result in message.Contents.OfType<AIFunctionResultContent>())
-                {
-                    (answered ??= new(StringComparer.Ordinal)).Add(result.CallId);
-                }
-
-                continue;
-            }
-
-            return message.Contents.OfType<AIFunctionCallContent>().All(call => answered?.Contains(call.CallId) == true);
-        }
-
-        return true;
-    }
+    /// <summary>Whether dropped transcript lines should be reported now: once until the chat history takes the queue again.</summary>
+    internal bool ShouldReportDroppedLines() => _transcript.ShouldReportDropped();
 }
 
 /// <summary>Compares (channel, sender name) keys; sender names ignore case everywhere.</summary>
@@ -660,19 +461,3 @@ internal sealed class SenderKeyComparer : IEqualityComparer<(MessageChannel Chan
     public int GetHashCode((MessageChannel Channel, string Sender) obj) =>
         HashCode.Combine(obj.Channel, StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Sender));
 }
-
-/// <summary>The answer to a send reservation.</summary>
-internal enum SendReservation
-{
-    Reserved,
-    Duplicate,
-    MayHaveBeenSent,
-    LimitReached,
-    RecipientLimitReached,
-}
-
-/// <summary>When a text was last reserved for a recipient, and whether that send's outcome is unknown.</summary>
-internal readonly record struct RecentText(DateTimeOffset At, bool OutcomeUnknown);
-
-/// <summary>What a sent message holds of its reservation, to give it back if the provider later reports a failure.</summary>
-internal sealed record SendReservationKey(string DuplicateKey, DateTimeOffset ReservedAt);

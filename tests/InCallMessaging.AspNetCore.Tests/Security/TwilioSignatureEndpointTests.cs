@@ -1,3 +1,4 @@
+using InCallMessaging.SemanticKernel;
 using System.Net;
 using System.Net.WebSockets;
 using InCallMessaging.AspNetCore.Tests.TestSupport;

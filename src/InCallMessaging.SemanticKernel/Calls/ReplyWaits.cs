@@ -1,0 +1,48 @@
+using InCallMessaging.SemanticKernel.Replies;
+
+namespace InCallMessaging.SemanticKernel;
+
+/// <summary>
+/// The actions of one call waiting for the caller's reply, oldest first, and how a reply finds its wait: the message it
+/// answers when the provider names it, else the first wait on the same channel and sender. Not thread-safe: the
+/// <see cref="CallSession"/> that owns it holds its lock.
+/// </summary>
+internal sealed class ReplyWaits
+{
+    private readonly List<PendingReply> _waits = [];
+
+    /// <summary>Whether an action has sent its message and is now waiting.</summary>
+    public bool AnyArmed => _waits.Exists(w => w.IsArmed);
+
+    public PendingReply? Oldest => _waits.Count > 0 ? _waits[0] : null;
+
+    public PendingReply[] All() => [.. _waits];
+
+    public void Add(PendingReply wait) => _waits.Add(wait);
+
+    public void Remove(PendingReply wait) => _waits.Remove(wait);
+
+    public PendingReply? ForMessage(string messageId) => _waits.Find(w => w.MessageId == messageId);
+
+    public PendingReply? For(InboundMessage reply, string senderName)
+    {
+        if (reply.InReplyToMessageId is { } repliedTo && ForMessage(repliedTo) is { } exact)
+        {
+            return exact;
+        }
+
+        return _waits.Find(w => w.Channel == reply.Channel && string.Equals(w.SenderName, senderName, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>A wait on a message that was replaced (a WhatsApp template sent for a refused free-form text) waits on the replacement.</summary>
+    public void Retarget(string messageId, string replacementId)
+    {
+        foreach (var wait in _waits)
+        {
+            if (wait.MessageId == messageId)
+            {
+                wait.MessageId = replacementId;
+            }
+        }
+    }
+}
