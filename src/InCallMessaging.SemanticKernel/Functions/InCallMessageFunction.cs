@@ -18,14 +18,14 @@ namespace InCallMessaging.SemanticKernel.Functions;
 internal sealed class InCallMessageFunction
 {
     private readonly CompiledAction _action;
-    private readonly CallSessionRegistry _calls;
+    private readonly ICallSessionRegistry _calls;
     private readonly CustomerConsent _consent;
     private readonly InCallMessagingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RecipientPolicy _recipientPolicy;
 
-    public InCallMessageFunction(CompiledAction action, CallSessionRegistry calls, CustomerConsent consent,
+    public InCallMessageFunction(CompiledAction action, ICallSessionRegistry calls, CustomerConsent consent,
         InCallMessagingOptions options, TimeProvider time, ILogger logger)
     {
         _recipientPolicy = new RecipientPolicy(options.RecipientPolicy ?? new RecipientPolicyOptions());
