@@ -37,7 +37,14 @@ public sealed class LoopbackMessageProvider : IMessageProvider
         }
     }
 
-    internal IReplyHub? Hub { get; set; }
+    /// <summary>
+    /// Where replies go: the registered <see cref="IReplyHub"/> of the service provider that uses this provider, looked
+    /// up at each reply, so a hub registered in place of the plugin's own (or wrapping it) hears loopback replies like
+    /// webhook ones.
+    /// </summary>
+    internal Func<IReplyHub>? HubSource { get; set; }
+
+    internal IReplyHub? Hub => HubSource?.Invoke();
 
     /// <inheritdoc />
     public ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
@@ -107,7 +114,7 @@ public sealed class LoopbackMessageProvider : IMessageProvider
     {
         ArgumentNullException.ThrowIfNull(original);
         ArgumentNullException.ThrowIfNull(media);
-        var hub = Hub ?? throw new InvalidOperationException("The loopback provider is not attached to a reply hub; create it through AddInCallMessaging or InCallMessagingRuntime.Create.");
+        var hub = HubSource?.Invoke() ?? throw new InvalidOperationException("The loopback provider is not attached to a reply hub; create it through AddInCallMessaging or InCallMessagingRuntime.Create.");
         var message = original.Message;
         return hub.DeliverAsync(new InboundMessage
         {
