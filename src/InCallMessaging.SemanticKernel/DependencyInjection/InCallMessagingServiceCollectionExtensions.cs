@@ -74,6 +74,7 @@ public static class InCallMessagingServiceCollectionExtensions
     internal static IServiceCollection AddInCallMessagingServices(this IServiceCollection services)
     {
         services.AddOptions<InCallMessagingOptions>().ValidateOnStart();
+        services.TryAddSingleton<IOptions<InCallMessagingOptions>, MonitoredOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InCallMessagingOptions>, InCallMessagingOptionsValidator>());
         services.TryAddSingleton<ActionCatalogCompilation>();
         services.TryAddSingleton(static sp => sp.GetRequiredService<ActionCatalogCompilation>().Catalog(Options(sp)));
@@ -130,6 +131,17 @@ public static class InCallMessagingServiceCollectionExtensions
 
     /// <summary>The plugin as a <see cref="KernelPlugin"/>; one instance, so a second <c>AddInCallMessaging</c> can tell it is there.</summary>
     private static readonly Func<IServiceProvider, KernelPlugin> PluginFactory = static sp => sp.GetRequiredService<InCallMessagingRuntime>().Plugin;
+
+    /// <summary>
+    /// <see cref="IOptions{TOptions}"/> as the monitor's first value, so the start-up validation (which reads the
+    /// monitor), the runtime and the webhooks share one options instance, validated and compiled once.
+    /// </summary>
+    private sealed class MonitoredOptions(IOptionsMonitor<InCallMessagingOptions> monitor) : IOptions<InCallMessagingOptions>
+    {
+        private InCallMessagingOptions? _value;
+
+        public InCallMessagingOptions Value => _value ??= monitor.CurrentValue;
+    }
 
     private static InCallMessagingOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<InCallMessagingOptions>>().Value;
 
