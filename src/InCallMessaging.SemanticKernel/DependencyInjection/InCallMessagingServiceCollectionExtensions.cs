@@ -12,7 +12,14 @@ using Microsoft.SemanticKernel;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the in-call messaging plugin with dependency injection.</summary>
+/// <summary>
+/// Registers the in-call messaging plugin with dependency injection. Each service is added only when it is missing, so
+/// yours replace the defaults: <see cref="ICallSessionRegistry"/>, <see cref="IReplyHub"/>, <see cref="IDeduplicationStore"/>,
+/// <see cref="IReplyMediaFetcher"/> and <see cref="TimeProvider"/> registered before <c>AddInCallMessaging</c> are the only
+/// ones, and registered after it they are the ones resolved; every <see cref="IMessageProvider"/>,
+/// <see cref="IAfterCallReplyHandler"/> and <see cref="IMessageStatusHandler"/> registered in either order is used, and
+/// a provider with a built-in provider's name replaces it.
+/// </summary>
 public static class InCallMessagingServiceCollectionExtensions
 {
     /// <summary>

@@ -95,7 +95,7 @@ public sealed class LoopbackMessageProvider : IMessageProvider
         return completion.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Answers a sent message as the customer would: the reply goes through the reply hub like any webhook's.</summary>
+    /// <summary>Answers a sent message as the customer would: the reply goes through the registered <see cref="IReplyHub"/> like any webhook's.</summary>
     /// <param name="original">The message being answered.</param>
     /// <param name="text">The customer's text.</param>
     /// <param name="cancellationToken">Cancels the delivery.</param>
@@ -104,7 +104,7 @@ public sealed class LoopbackMessageProvider : IMessageProvider
 
     /// <summary>
     /// Answers a sent message as the customer would, with attachments (MMS, a WhatsApp photo); <paramref name="text"/> may
-    /// be empty for a media-only reply. The reply goes through the reply hub like any webhook's.
+    /// be empty for a media-only reply. The reply goes through the registered <see cref="IReplyHub"/> like any webhook's.
     /// </summary>
     /// <param name="original">The message being answered.</param>
     /// <param name="text">The customer's text.</param>
