@@ -2,6 +2,8 @@ using InCallMessaging.SemanticKernel.Actions;
 using InCallMessaging.SemanticKernel.Functions;
 using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.SemanticKernel.Sending;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -11,49 +13,52 @@ namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// Everything the plugin needs, wired together: the kernel plugin (one function per action), the call registry and
-/// the reply hub. Dependency injection builds one for you (<c>services.AddInCallMessaging(...)</c>); without DI, use
-/// <see cref="Create"/>.
+/// the reply hub. Dependency injection builds one for you (<c>services.AddInCallMessaging(...)</c>); without DI,
+/// <see cref="Create"/> builds one from the same registrations.
 /// </summary>
 public sealed class InCallMessagingRuntime
 {
     internal InCallMessagingRuntime(
         InCallMessagingOptions options,
+        ActionCatalog catalog,
+        ICallSessionRegistry calls,
+        CallSessionRegistry registry,
+        ReplyHub replies,
+        CustomerConsent consent,
         IEnumerable<IMessageProvider> providers,
-        IDeduplicationStore deduplication,
-        IEnumerable<IAfterCallReplyHandler> afterCallHandlers,
+        Func<IReplyHub> registeredHub,
         TimeProvider time,
-        ILoggerFactory loggerFactory,
-        IEnumerable<IMessageStatusHandler>? statusHandlers = null)
+        ILoggerFactory loggerFactory)
     {
-        var providerList = providers.ToList();
-        var catalog = ActionCatalog.Create(options, providerList);
-        var consent = new CustomerConsent();
-        var registry = new CallSessionRegistry(Microsoft.Extensions.Options.Options.Create(options), time, loggerFactory.CreateLogger<CallSessionRegistry>());
-        var hub = new ReplyHub(registry, catalog, consent, deduplication, afterCallHandlers, options, time, loggerFactory.CreateLogger<ReplyHub>(), statusHandlers);
-        Loopback = providerList.OfType<LoopbackMessageProvider>().FirstOrDefault();
-        if (Loopback is not null)
-        {
-            Loopback.Hub = hub;
-        }
-
         var functionLogger = loggerFactory.CreateLogger<InCallMessageFunction>();
         var functions = catalog.Actions
-            .Select(action => new InCallMessageFunction(action, registry, consent, options, time, functionLogger).CreateKernelFunction())
+            .Select(action => new InCallMessageFunction(action, calls, consent, options, time, functionLogger).CreateKernelFunction())
             .ToList();
         Plugin = KernelPluginFactory.CreateFromFunctions(options.PluginName, options.PluginDescription, functions);
+        Loopback = providers.OfType<LoopbackMessageProvider>().FirstOrDefault();
+        if (Loopback is not null)
+        {
+            // Looked up at each reply: a hub registered as a decorator of Replies resolves this runtime first.
+            Loopback.HubSource = registeredHub;
+        }
+
         Options = options;
+        Calls = calls;
         Registry = registry;
-        Deduplication = deduplication;
-        Replies = hub;
+        Replies = replies;
     }
 
     /// <summary>The kernel plugin: one function per configured action.</summary>
     public KernelPlugin Plugin { get; }
 
-    /// <summary>Starts, ends and finds call sessions.</summary>
-    public ICallSessionRegistry Calls => Registry;
+    /// <summary>Starts, ends and finds call sessions: the registered <see cref="ICallSessionRegistry"/>.</summary>
+    public ICallSessionRegistry Calls { get; }
 
-    /// <summary>Delivers inbound messages and status updates to their calls.</summary>
+    /// <summary>
+    /// The plugin's own reply hub: it matches inbound messages and status updates to their calls. Webhooks and the
+    /// loopback provider deliver to the registered <see cref="IReplyHub"/>, which is this one unless you register your
+    /// own (for example a decorator that passes replies on to this one).
+    /// </summary>
     public IReplyHub Replies { get; }
 
     /// <summary>The in-process loopback provider, when one is registered.</summary>
@@ -62,13 +67,15 @@ public sealed class InCallMessagingRuntime
     /// <summary>The validated options in force.</summary>
     public InCallMessagingOptions Options { get; }
 
+    /// <summary>The in-memory registry (the one in use unless <see cref="ICallSessionRegistry"/> was replaced).</summary>
     internal CallSessionRegistry Registry { get; }
 
-    internal IDeduplicationStore Deduplication { get; }
-
     /// <summary>
-    /// Builds the plugin without dependency injection. The loopback and custom-HTTP providers are always available;
-    /// pass others (such as Twilio's) in <paramref name="providers"/>.
+    /// Builds the plugin without a host. It registers the same services as <c>services.AddInCallMessaging(...)</c>, with
+    /// the given instances in place of the defaults, and resolves the runtime from them (as <c>Kernel.CreateBuilder()</c>
+    /// builds on dependency injection). The loopback and custom-HTTP providers are always available; pass others (such
+    /// as Twilio's) in <paramref name="providers"/>; a provider named like a built-in one replaces it. Nothing needs
+    /// disposing.
     /// </summary>
     /// <exception cref="InCallMessagingConfigurationException">The options have problems; every one is listed.</exception>
     public static InCallMessagingRuntime Create(
@@ -81,25 +88,68 @@ public sealed class InCallMessagingRuntime
         IEnumerable<IMessageStatusHandler>? statusHandlers = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        loggerFactory ??= NullLoggerFactory.Instance;
-        var time = timeProvider ?? TimeProvider.System;
-        var all = new List<IMessageProvider>(providers ?? []);
-        if (!all.Any(p => string.Equals(p.Name, LoopbackMessageProvider.ProviderName, StringComparison.OrdinalIgnoreCase)))
+        var services = new ServiceCollection();
+
+        // The given instances first: the registrations below only add what is still missing.
+        services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
+        services.AddSingleton<IHttpClientFactory>(SharedHttpClientFactory.Instance);
+        if (timeProvider is not null)
         {
-            all.Add(new LoopbackMessageProvider());
+            services.AddSingleton(timeProvider);
         }
 
-        if (!all.Any(p => string.Equals(p.Name, HttpMessageProvider.ProviderName, StringComparison.OrdinalIgnoreCase)))
+        if (deduplicationStore is not null)
         {
-            all.Add(new HttpMessageProvider(SharedHttpClientFactory.Instance, loggerFactory.CreateLogger<HttpMessageProvider>()));
+            services.AddSingleton(deduplicationStore);
         }
 
-        return new InCallMessagingRuntime(options, all, deduplicationStore ?? new InMemoryDeduplicationStore(ReservedDeduplicationCapacity(options), time), afterCallHandlers ?? [], time, loggerFactory, statusHandlers);
+        foreach (var provider in providers ?? [])
+        {
+            services.AddSingleton(provider);
+            if (provider is LoopbackMessageProvider loopback)
+            {
+                services.TryAddSingleton(loopback);
+            }
+        }
+
+        foreach (var handler in afterCallHandlers ?? [])
+        {
+            services.AddSingleton(handler);
+        }
+
+        foreach (var handler in statusHandlers ?? [])
+        {
+            services.AddSingleton(handler);
+        }
+
+        services.AddSingleton<IOptionsFactory<InCallMessagingOptions>, GivenOptionsFactory>(sp => new GivenOptionsFactory(options,
+            sp.GetServices<IConfigureOptions<InCallMessagingOptions>>(), sp.GetServices<IPostConfigureOptions<InCallMessagingOptions>>(),
+            sp.GetServices<IValidateOptions<InCallMessagingOptions>>()));
+        services.AddInCallMessagingServices();
+
+        // Never disposed, like the runtime: it holds no resources of its own (no hosted services run, HTTP clients
+        // come from the shared pool) and goes away with the runtime.
+        var container = services.BuildServiceProvider();
+        try
+        {
+            return container.GetRequiredService<InCallMessagingRuntime>();
+        }
+        catch (OptionsValidationException ex) when (ex.OptionsType == typeof(InCallMessagingOptions))
+        {
+            throw new InCallMessagingConfigurationException([.. ex.Failures]);
+        }
     }
 
-    /// <summary>The capacity to reserve; an invalid one is left to the options' validation, which lists it with the rest.</summary>
-    private static int ReservedDeduplicationCapacity(InCallMessagingOptions options) =>
-        options.DeduplicationCapacity is >= 0 and <= ActionCatalog.MaxDeduplicationCapacity ? options.DeduplicationCapacity : 0;
+    /// <summary>Options in code: the caller's instance, validated like bound ones.</summary>
+    private sealed class GivenOptionsFactory(
+        InCallMessagingOptions options,
+        IEnumerable<IConfigureOptions<InCallMessagingOptions>> setups,
+        IEnumerable<IPostConfigureOptions<InCallMessagingOptions>> postConfigures,
+        IEnumerable<IValidateOptions<InCallMessagingOptions>> validations)
+        : OptionsFactory<InCallMessagingOptions>(setups, postConfigures, validations)
+    {
+        protected override InCallMessagingOptions CreateInstance(string name) => options;
+    }
 
     /// <summary>One pooled client for hosts without IHttpClientFactory.</summary>
     private sealed class SharedHttpClientFactory : IHttpClientFactory
@@ -112,12 +162,12 @@ public sealed class InCallMessagingRuntime
     }
 }
 
-/// <summary>Validates <see cref="InCallMessagingOptions"/> at start-up against the registered providers.</summary>
-internal sealed class InCallMessagingOptionsValidator(IEnumerable<IMessageProvider> providers) : IValidateOptions<InCallMessagingOptions>
+/// <summary>Validates <see cref="InCallMessagingOptions"/> at start-up, compiling the actions the runtime then uses.</summary>
+internal sealed class InCallMessagingOptionsValidator(ActionCatalogCompilation compilation) : IValidateOptions<InCallMessagingOptions>
 {
     public ValidateOptionsResult Validate(string? name, InCallMessagingOptions options)
     {
-        IReadOnlyList<string> errors = [.. ActionCatalog.Validate(options, providers.Select(p => p.Name)), .. (options.Media ?? new()).Validate()];
+        IReadOnlyList<string> errors = [.. compilation.Errors(options), .. (options.Media ?? new()).Validate()];
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

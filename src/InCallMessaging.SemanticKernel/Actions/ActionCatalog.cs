@@ -51,24 +51,31 @@ internal sealed partial class ActionCatalog
         return null;
     }
 
-    /// <summary>Validates <paramref name="options"/>; returns the problems found (empty when valid).</summary>
-    public static IReadOnlyList<string> Validate(InCallMessagingOptions options, IEnumerable<string> providerNames)
-    {
-        Compile(options, providerNames.ToDictionary(n => n, n => (IMessageProvider?)null, StringComparer.OrdinalIgnoreCase), out var errors);
-        return errors;
-    }
-
     /// <summary>Compiles the configuration or throws <see cref="InCallMessagingConfigurationException"/> with every problem.</summary>
     public static ActionCatalog Create(InCallMessagingOptions options, IEnumerable<IMessageProvider> providers)
+    {
+        var catalog = Compile(options, providers, out var errors);
+        return errors.Count > 0 ? throw new InCallMessagingConfigurationException(errors) : catalog;
+    }
+
+    /// <summary>
+    /// Compiles the configuration, listing every problem in <paramref name="errors"/>. A provider registered under the
+    /// name of a built-in one (<c>Loopback</c>, <c>Http</c>) replaces it, whatever the registration order.
+    /// </summary>
+    public static ActionCatalog Compile(InCallMessagingOptions options, IEnumerable<IMessageProvider> providers, out List<string> errors)
     {
         var byName = new Dictionary<string, IMessageProvider?>(StringComparer.OrdinalIgnoreCase);
         foreach (var provider in providers)
         {
+            if (provider is LoopbackMessageProvider or HttpMessageProvider && byName.ContainsKey(provider.Name))
+            {
+                continue;
+            }
+
             byName[provider.Name] = provider;
         }
 
-        var catalog = Compile(options, byName, out var errors);
-        return errors.Count > 0 ? throw new InCallMessagingConfigurationException(errors) : catalog;
+        return Compile(options, byName, out errors);
     }
 
     /// <summary>The sender an inbound message was written to, from its recipient address or Messaging Service.</summary>

@@ -1,27 +1,27 @@
-using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
-/// Evicts ended calls past their retention and expired deduplication keys on a timer, so a host that runs for weeks
-/// keeps bounded memory.
+/// Evicts the in-memory registry's ended calls past their retention on a timer, so a quiet host that runs for weeks
+/// keeps bounded memory too. Only calls: a deduplication store expires its own keys.
 /// </summary>
-internal sealed class CallSessionEvictionService(InCallMessagingRuntime runtime, TimeProvider time, ILogger<CallSessionEvictionService> logger) : BackgroundService
+internal sealed class CallSessionEvictionService(CallSessionRegistry registry, IOptions<InCallMessagingOptions> options, TimeProvider time,
+    ILogger<CallSessionEvictionService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(runtime.Options.EvictionInterval, time);
+        using var timer = new PeriodicTimer(options.Value.EvictionInterval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                var evicted = runtime.Registry.EvictExpired();
-                var purged = (runtime.Deduplication as InMemoryDeduplicationStore)?.Purge() ?? 0;
-                if (evicted + purged > 0)
+                var evicted = registry.EvictExpired();
+                if (evicted > 0)
                 {
-                    logger.LogDebug("Evicted {Calls} ended call(s) and {Keys} deduplication key(s).", evicted, purged);
+                    logger.LogDebug("Evicted {Calls} ended call(s).", evicted);
                 }
             }
         }

@@ -6,7 +6,11 @@ using Microsoft.Extensions.Options;
 
 namespace InCallMessaging.SemanticKernel;
 
-/// <summary>The in-memory <see cref="ICallSessionRegistry"/>: lock-free look-ups by call id, conversation and message id.</summary>
+/// <summary>
+/// The in-memory <see cref="ICallSessionRegistry"/>: lock-free look-ups by call id, conversation and message id. It
+/// evicts ended calls past <see cref="InCallMessagingOptions.EndedCallRetention"/> itself as calls start; in a host,
+/// a background service also evicts them every <see cref="InCallMessagingOptions.EvictionInterval"/>.
+/// </summary>
 public sealed class CallSessionRegistry : ICallSessionRegistry
 {
     private readonly ConcurrentDictionary<string, CallSession> _byCallId = new(StringComparer.Ordinal);
@@ -97,8 +101,8 @@ public sealed class CallSessionRegistry : ICallSessionRegistry
     /// <inheritdoc />
     public CallSession? FindByMessageId(string messageId) => _byMessageId.GetValueOrDefault(messageId);
 
-    /// <summary>Indexes an outbound message so replies and status callbacks find their call.</summary>
-    internal void IndexOutbound(CallSession session, CallMessage message)
+    /// <inheritdoc />
+    public void IndexOutbound(CallSession session, CallMessage message)
     {
         _byMessageId[message.MessageId] = session;
         _byConversation[new ConversationKey(message.Channel, message.Customer, message.SenderName)] = session;

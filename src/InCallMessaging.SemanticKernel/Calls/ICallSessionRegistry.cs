@@ -29,6 +29,15 @@ public interface ICallSessionRegistry
     /// <summary>Finds the call that sent the message with this provider id.</summary>
     CallSession? FindByMessageId(string messageId);
 
+    /// <summary>
+    /// Records a message a call sent, so <see cref="FindByMessageId"/> and <see cref="FindByConversation"/> find the
+    /// call when the reply or a status update arrives. The plugin calls it after each accepted send, and again when a
+    /// message whose send outcome was unknown is named by a status callback.
+    /// </summary>
+    /// <param name="session">The call that sent the message.</param>
+    /// <param name="message">The outbound message, with its provider id.</param>
+    void IndexOutbound(CallSession session, CallMessage message);
+
     /// <summary>The number of live calls.</summary>
     int ActiveCount { get; }
 

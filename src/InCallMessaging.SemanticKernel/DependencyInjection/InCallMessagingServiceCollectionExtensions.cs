@@ -1,4 +1,5 @@
 using InCallMessaging.SemanticKernel;
+using InCallMessaging.SemanticKernel.Actions;
 using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.SemanticKernel.Sending;
 using Microsoft.Extensions.Configuration;
@@ -11,7 +12,14 @@ using Microsoft.SemanticKernel;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the in-call messaging plugin with dependency injection.</summary>
+/// <summary>
+/// Registers the in-call messaging plugin with dependency injection. Each service is added only when it is missing, so
+/// yours replace the defaults: <see cref="ICallSessionRegistry"/>, <see cref="IReplyHub"/>, <see cref="IDeduplicationStore"/>,
+/// <see cref="IReplyMediaFetcher"/> and <see cref="TimeProvider"/> registered before <c>AddInCallMessaging</c> are the only
+/// ones, and registered after it they are the ones resolved; every <see cref="IMessageProvider"/>,
+/// <see cref="IAfterCallReplyHandler"/> and <see cref="IMessageStatusHandler"/> registered in either order is used, and
+/// a provider with a built-in provider's name replaces it.
+/// </summary>
 public static class InCallMessagingServiceCollectionExtensions
 {
     /// <summary>
@@ -28,7 +36,7 @@ public static class InCallMessagingServiceCollectionExtensions
         }
 
         services.AddOptions<InCallMessagingOptions>().Bind(configuration);
-        return services.AddInCallMessagingCore();
+        return services.AddInCallMessagingServices();
     }
 
     /// <summary>
@@ -45,7 +53,7 @@ public static class InCallMessagingServiceCollectionExtensions
             services.AddOptions<InCallMessagingOptions>().Configure(configure);
         }
 
-        return services.AddInCallMessagingCore();
+        return services.AddInCallMessagingServices();
     }
 
     /// <summary>Adds an <see cref="IAfterCallReplyHandler"/> for replies that arrive after their call ended.</summary>
@@ -64,44 +72,87 @@ public static class InCallMessagingServiceCollectionExtensions
         return services;
     }
 
-    private static IServiceCollection AddInCallMessagingCore(this IServiceCollection services)
+    /// <summary>
+    /// Every service of the plugin, each added only when it is missing (<c>TryAdd</c>). <see cref="InCallMessagingRuntime.Create"/>
+    /// builds on these same registrations. A service registered before this call is used instead of the default; one
+    /// registered after it wins too, because the plugin resolves each service by its type and the last registration is
+    /// the one resolved.
+    /// </summary>
+    internal static IServiceCollection AddInCallMessagingServices(this IServiceCollection services)
     {
         services.AddOptions<InCallMessagingOptions>().ValidateOnStart();
+        services.TryAddSingleton<IOptions<InCallMessagingOptions>, MonitoredOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InCallMessagingOptions>, InCallMessagingOptionsValidator>());
+        services.TryAddSingleton<ActionCatalogCompilation>();
+        services.TryAddSingleton(static sp => sp.GetRequiredService<ActionCatalogCompilation>().Catalog(Options(sp)));
+        services.TryAddSingleton<CustomerConsent>();
         services.TryAddSingleton(TimeProvider.System);
+
         services.AddHttpClient(HttpMessageProvider.HttpClientName);
         services.TryAddSingleton<LoopbackMessageProvider>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageProvider, LoopbackMessageProvider>(sp => sp.GetRequiredService<LoopbackMessageProvider>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageProvider, LoopbackMessageProvider>(static sp => sp.GetRequiredService<LoopbackMessageProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageProvider, HttpMessageProvider>());
         HttpReplyMediaFetcher.AddHttpClient(services);
         services.TryAddSingleton<IReplyMediaFetcher>(static sp =>
         {
             var options = sp.GetRequiredService<IOptionsMonitor<InCallMessagingOptions>>();
             return new HttpReplyMediaFetcher(sp.GetRequiredService<IHttpClientFactory>(), () => options.CurrentValue.Media ?? new(), credentials: null,
-                sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>()?.CreateLogger<IReplyMediaFetcher>() ?? NullLogger<IReplyMediaFetcher>.Instance);
+                sp.GetRequiredService<TimeProvider>(), Loggers(sp).CreateLogger<IReplyMediaFetcher>());
         });
-        services.TryAddSingleton<IDeduplicationStore>(sp => new InMemoryDeduplicationStore(
-            sp.GetRequiredService<IOptions<InCallMessagingOptions>>().Value.DeduplicationCapacity, sp.GetRequiredService<TimeProvider>()));
 
-        if (services.Any(d => d.ServiceType == typeof(InCallMessagingRuntime)))
-        {
-            return services;
-        }
-
-        services.AddSingleton(sp => new InCallMessagingRuntime(
-            sp.GetRequiredService<IOptions<InCallMessagingOptions>>().Value,
-            sp.GetServices<IMessageProvider>(),
+        services.TryAddSingleton<IDeduplicationStore>(static sp => new InMemoryDeduplicationStore(Options(sp).DeduplicationCapacity, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(static sp => new CallSessionRegistry(sp.GetRequiredService<IOptions<InCallMessagingOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), Loggers(sp).CreateLogger<CallSessionRegistry>()));
+        services.TryAddSingleton<ICallSessionRegistry>(static sp => sp.GetRequiredService<CallSessionRegistry>());
+        services.TryAddSingleton(static sp => new ReplyHub(
+            sp.GetRequiredService<ICallSessionRegistry>(),
+            sp.GetRequiredService<ActionCatalog>(),
+            sp.GetRequiredService<CustomerConsent>(),
             sp.GetRequiredService<IDeduplicationStore>(),
             sp.GetServices<IAfterCallReplyHandler>(),
+            Options(sp),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+            Loggers(sp).CreateLogger<ReplyHub>(),
             sp.GetServices<IMessageStatusHandler>()));
-        services.AddSingleton<ICallSessionRegistry>(sp => sp.GetRequiredService<InCallMessagingRuntime>().Calls);
-        services.AddSingleton<IReplyHub>(sp => sp.GetRequiredService<InCallMessagingRuntime>().Replies);
-        services.AddSingleton<KernelPlugin>(sp => sp.GetRequiredService<InCallMessagingRuntime>().Plugin);
-        services.AddSingleton<IHostedService, CallSessionEvictionService>();
+        services.TryAddSingleton<IReplyHub>(static sp => sp.GetRequiredService<ReplyHub>());
+
+        services.TryAddSingleton(static sp => new InCallMessagingRuntime(
+            Options(sp),
+            sp.GetRequiredService<ActionCatalog>(),
+            sp.GetRequiredService<ICallSessionRegistry>(),
+            sp.GetRequiredService<CallSessionRegistry>(),
+            sp.GetRequiredService<ReplyHub>(),
+            sp.GetRequiredService<CustomerConsent>(),
+            sp.GetServices<IMessageProvider>(),
+            sp.GetRequiredService<IReplyHub>,
+            sp.GetRequiredService<TimeProvider>(),
+            Loggers(sp)));
+        if (!services.Any(static d => d.ServiceType == typeof(KernelPlugin) && !d.IsKeyedService && d.ImplementationFactory == PluginFactory))
+        {
+            services.AddSingleton(PluginFactory);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CallSessionEvictionService>());
         return services;
     }
+
+    /// <summary>The plugin as a <see cref="KernelPlugin"/>; one instance, so a second <c>AddInCallMessaging</c> can tell it is there.</summary>
+    private static readonly Func<IServiceProvider, KernelPlugin> PluginFactory = static sp => sp.GetRequiredService<InCallMessagingRuntime>().Plugin;
+
+    /// <summary>
+    /// <see cref="IOptions{TOptions}"/> as the monitor's first value, so the start-up validation (which reads the
+    /// monitor), the runtime and the webhooks share one options instance, validated and compiled once.
+    /// </summary>
+    private sealed class MonitoredOptions(IOptionsMonitor<InCallMessagingOptions> monitor) : IOptions<InCallMessagingOptions>
+    {
+        private InCallMessagingOptions? _value;
+
+        public InCallMessagingOptions Value => _value ??= monitor.CurrentValue;
+    }
+
+    private static InCallMessagingOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<InCallMessagingOptions>>().Value;
+
+    private static ILoggerFactory Loggers(IServiceProvider services) => services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
 }
 
 /// <summary>Adds the in-call messaging plugin to a kernel builder in one line.</summary>

@@ -16,7 +16,7 @@ namespace InCallMessaging.SemanticKernel.Functions;
 internal sealed class InCallMessageFunction
 {
     private readonly CompiledAction _action;
-    private readonly CallSessionRegistry _calls;
+    private readonly ICallSessionRegistry _calls;
     private readonly CustomerConsent _consent;
     private readonly InCallMessagingOptions _options;
     private readonly TimeProvider _time;
@@ -26,7 +26,7 @@ internal sealed class InCallMessageFunction
     private readonly ActionSpeech _speech;
     private readonly ReplyWaiter _waiter;
 
-    public InCallMessageFunction(CompiledAction action, CallSessionRegistry calls, CustomerConsent consent,
+    public InCallMessageFunction(CompiledAction action, ICallSessionRegistry calls, CustomerConsent consent,
         InCallMessagingOptions options, TimeProvider time, ILogger logger)
     {
         _recipientPolicy = new RecipientPolicy(options.RecipientPolicy ?? new RecipientPolicyOptions());

@@ -2,7 +2,8 @@ namespace InCallMessaging.SemanticKernel.Replies;
 
 /// <summary>
 /// Remembers which webhook deliveries were already processed. Check-and-mark is one atomic step so two concurrent
-/// redeliveries cannot both pass. The in-memory default suits one host; a shared store (Redis) suits several.
+/// redeliveries cannot both pass. The in-memory default suits one host; a shared store (Redis) suits several. A store
+/// expires its own keys once their retention ends (a Redis key's TTL, say): nothing purges it from outside.
 /// </summary>
 public interface IDeduplicationStore
 {

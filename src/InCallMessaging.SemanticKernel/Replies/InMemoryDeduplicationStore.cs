@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 namespace InCallMessaging.SemanticKernel.Replies;
 
 /// <summary>
-/// The in-memory <see cref="IDeduplicationStore"/> for a single host. Expired keys are removed by <see cref="Purge"/>,
-/// which the call-eviction service runs every <see cref="InCallMessagingOptions.EvictionInterval"/>.
+/// The in-memory <see cref="IDeduplicationStore"/> for a single host. It expires its own keys: each of its shards
+/// drops the expired ones as keys arrive, at most once every <see cref="PurgeInterval"/>, so no timer is needed;
+/// <see cref="Purge"/> drops them all at once.
 /// </summary>
 /// <remarks>
 /// A busy host remembers every webhook delivery for a day, so the keys the plugin writes (<c>in:</c> or
@@ -15,6 +16,9 @@ namespace InCallMessaging.SemanticKernel.Replies;
 public sealed class InMemoryDeduplicationStore : IDeduplicationStore
 {
     private const int ShardCount = 32;
+
+    /// <summary>How often each shard drops its expired keys as keys arrive.</summary>
+    public static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
 
     private readonly Shard<SidKey>[] _sidShards;
     private readonly Shard<string>[] _stringShards;
@@ -106,6 +110,7 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
     {
         private readonly Lock _gate = new();
         private readonly Dictionary<TKey, long> _expiries = new(capacity, EqualityComparer<TKey>.Default);
+        private long _nextPurge;
 
         public int Count
         {
@@ -133,6 +138,11 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
         {
             lock (_gate)
             {
+                if (now >= _nextPurge)
+                {
+                    PurgeLocked(now);
+                }
+
                 ref var stored = ref CollectionsMarshal.GetValueRefOrAddDefault(_expiries, key, out var exists);
                 if (exists && stored > now)
                 {
@@ -148,24 +158,30 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
         {
             lock (_gate)
             {
-                var removed = 0;
-                foreach (var (key, expiry) in _expiries)
-                {
-                    // Removing during enumeration is allowed for Dictionary<TKey, TValue> since .NET Core 3.0.
-                    if (expiry <= now && _expiries.Remove(key))
-                    {
-                        removed++;
-                    }
-                }
-
-                if (removed > 0 && _expiries.Count < _expiries.EnsureCapacity(0) / 4)
-                {
-                    // Never below the room reserved at construction: a quiet hour must not undo it.
-                    _expiries.TrimExcess(Math.Max(_expiries.Count, capacity));
-                }
-
-                return removed;
+                return PurgeLocked(now);
             }
+        }
+
+        private int PurgeLocked(long now)
+        {
+            _nextPurge = now + PurgeInterval.Ticks;
+            var removed = 0;
+            foreach (var (key, expiry) in _expiries)
+            {
+                // Removing during enumeration is allowed for Dictionary<TKey, TValue> since .NET Core 3.0.
+                if (expiry <= now && _expiries.Remove(key))
+                {
+                    removed++;
+                }
+            }
+
+            if (removed > 0 && _expiries.Count < _expiries.EnsureCapacity(0) / 4)
+            {
+                // Never below the room reserved at construction: a quiet hour must not undo it.
+                _expiries.TrimExcess(Math.Max(_expiries.Count, capacity));
+            }
+
+            return removed;
         }
     }
 

@@ -13,7 +13,7 @@ internal sealed class ReplyHub : IReplyHub
 {
     private const int UnmatchedCapacity = 256;
 
-    private readonly CallSessionRegistry _calls;
+    private readonly ICallSessionRegistry _calls;
     private readonly ActionCatalog _catalog;
     private readonly CustomerConsent _consent;
     private readonly IDeduplicationStore _deduplication;
@@ -24,7 +24,7 @@ internal sealed class ReplyHub : IReplyHub
     private readonly ILogger _logger;
     private readonly Queue<InboundMessage> _unmatched = new();
 
-    public ReplyHub(CallSessionRegistry calls, ActionCatalog catalog, CustomerConsent consent, IDeduplicationStore deduplication,
+    public ReplyHub(ICallSessionRegistry calls, ActionCatalog catalog, CustomerConsent consent, IDeduplicationStore deduplication,
         IEnumerable<IAfterCallReplyHandler> afterCallHandlers, InCallMessagingOptions options, TimeProvider time, ILogger logger,
         IEnumerable<IMessageStatusHandler>? statusHandlers = null)
     {

@@ -37,7 +37,14 @@ public sealed class LoopbackMessageProvider : IMessageProvider
         }
     }
 
-    internal IReplyHub? Hub { get; set; }
+    /// <summary>
+    /// Where replies go: the registered <see cref="IReplyHub"/> of the service provider that uses this provider, looked
+    /// up at each reply, so a hub registered in place of the plugin's own (or wrapping it) hears loopback replies like
+    /// webhook ones.
+    /// </summary>
+    internal Func<IReplyHub>? HubSource { get; set; }
+
+    internal IReplyHub? Hub => HubSource?.Invoke();
 
     /// <inheritdoc />
     public ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
@@ -88,7 +95,7 @@ public sealed class LoopbackMessageProvider : IMessageProvider
         return completion.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Answers a sent message as the customer would: the reply goes through the reply hub like any webhook's.</summary>
+    /// <summary>Answers a sent message as the customer would: the reply goes through the registered <see cref="IReplyHub"/> like any webhook's.</summary>
     /// <param name="original">The message being answered.</param>
     /// <param name="text">The customer's text.</param>
     /// <param name="cancellationToken">Cancels the delivery.</param>
@@ -97,7 +104,7 @@ public sealed class LoopbackMessageProvider : IMessageProvider
 
     /// <summary>
     /// Answers a sent message as the customer would, with attachments (MMS, a WhatsApp photo); <paramref name="text"/> may
-    /// be empty for a media-only reply. The reply goes through the reply hub like any webhook's.
+    /// be empty for a media-only reply. The reply goes through the registered <see cref="IReplyHub"/> like any webhook's.
     /// </summary>
     /// <param name="original">The message being answered.</param>
     /// <param name="text">The customer's text.</param>
@@ -107,7 +114,7 @@ public sealed class LoopbackMessageProvider : IMessageProvider
     {
         ArgumentNullException.ThrowIfNull(original);
         ArgumentNullException.ThrowIfNull(media);
-        var hub = Hub ?? throw new InvalidOperationException("The loopback provider is not attached to a reply hub; create it through AddInCallMessaging or InCallMessagingRuntime.Create.");
+        var hub = HubSource?.Invoke() ?? throw new InvalidOperationException("The loopback provider is not attached to a reply hub; create it through AddInCallMessaging or InCallMessagingRuntime.Create.");
         var message = original.Message;
         return hub.DeliverAsync(new InboundMessage
         {

@@ -140,7 +140,7 @@ public sealed class CallSessionRegistryTests
         var evicted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton<TimeProvider>(time);
-        builder.Logging.SetMinimumLevel(LogLevel.Debug).AddProvider(new SignallingLoggerProvider("Evicted 1 ended call(s) and", evicted));
+        builder.Logging.SetMinimumLevel(LogLevel.Debug).AddProvider(new SignallingLoggerProvider("Evicted 1 ended call(s)", evicted));
         builder.Services.AddInCallMessaging(options =>
         {
             options.Senders["default"] = new MessageSenderOptions { From = TestRuntime.Agent };

@@ -157,4 +157,24 @@ public sealed class InMemoryDeduplicationStoreTests
         Assert.Equal(count, store.Purge());
         Assert.Equal(0, store.Count);
     }
+
+    [Fact]
+    public async Task Expired_keys_are_dropped_as_new_keys_arrive_without_a_purge_call()
+    {
+        var time = new FakeTimeProvider(Now);
+        var store = new InMemoryDeduplicationStore(time);
+        for (var i = 0; i < 1_000; i++)
+        {
+            await store.TryMarkAsync("in:SM" + i.ToString("x32", CultureInfo.InvariantCulture), TimeSpan.FromMinutes(1));
+        }
+
+        time.Advance(InMemoryDeduplicationStore.PurgeInterval + TimeSpan.FromMinutes(1));
+        for (var i = 1_000; i < 2_000; i++)
+        {
+            await store.TryMarkAsync("in:SM" + i.ToString("x32", CultureInfo.InvariantCulture), Day);
+        }
+
+        Assert.Equal(1_000, store.Count);
+        Assert.Equal(0, store.Purge());
+    }
 }
