@@ -1,0 +1,91 @@
+using System.Text.RegularExpressions;
+using InCallMessaging.SemanticKernel.Sending;
+
+namespace InCallMessaging.SemanticKernel.Actions;
+
+/// <summary>
+/// The configured senders, checked, and the way back from an inbound message to the sender it was written to: by the
+/// number it was sent to, or by the Messaging Service that received it.
+/// </summary>
+internal sealed partial class SenderDirectory
+{
+    private readonly Dictionary<string, string> _senderByAddress;
+
+    private SenderDirectory(Dictionary<string, string> senderByAddress) => _senderByAddress = senderByAddress;
+
+    /// <summary>Checks every sender, listing the problems in <paramref name="errors"/>.</summary>
+    public static SenderDirectory Build(InCallMessagingOptions options, IReadOnlyDictionary<string, IMessageProvider?> providers, List<string> errors) =>
+        new(ValidateSenders(options, providers, errors));
+
+    /// <summary>The sender an inbound message was written to, from its recipient address or Messaging Service.</summary>
+    public string? Resolve(string to, string? messagingServiceSid)
+    {
+        if (_senderByAddress.TryGetValue(PhoneNumbers.NormalizeOrKeep(to), out var byNumber))
+        {
+            return byNumber;
+        }
+
+        return messagingServiceSid is not null && _senderByAddress.TryGetValue(messagingServiceSid, out var byService) ? byService : null;
+    }
+
+    private static Dictionary<string, string> ValidateSenders(InCallMessagingOptions options, IReadOnlyDictionary<string, IMessageProvider?> providers, List<string> errors)
+    {
+        var byAddress = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, sender) in options.Senders)
+        {
+            var label = $"Sender '{name}'";
+            if (!providers.ContainsKey(sender.Provider))
+            {
+                errors.Add($"{label}: Provider '{sender.Provider}' is not registered; use one of {string.Join(", ", providers.Keys.Select(k => $"'{k}'"))} (Twilio needs services.AddInCallMessagingTwilio(...)).");
+            }
+
+            if (sender.From is not null)
+            {
+                if (PhoneNumbers.TryNormalize(sender.From, out var from))
+                {
+                    byAddress[from] = name;
+                }
+                else
+                {
+                    errors.Add($"{label}: From '{sender.From}' must be a phone number in E.164 form such as +14155550100.");
+                }
+            }
+
+            if (sender.MessagingServiceSid is not null)
+            {
+                if (MessagingServicePattern().IsMatch(sender.MessagingServiceSid))
+                {
+                    byAddress[sender.MessagingServiceSid] = name;
+                }
+                else
+                {
+                    errors.Add($"{label}: MessagingServiceSid '{sender.MessagingServiceSid}' must be 'MG' followed by 32 hex digits.");
+                }
+            }
+
+            if (string.Equals(sender.Provider, "Http", StringComparison.OrdinalIgnoreCase))
+            {
+                if (sender.Url is null || !sender.Url.IsAbsoluteUri)
+                {
+                    errors.Add($"{label}: Url is required for the Http provider: set the absolute https:// endpoint that receives the messages.");
+                }
+                else if (sender.Url.Scheme != Uri.UriSchemeHttps && !sender.Url.IsLoopback)
+                {
+                    errors.Add($"{label}: Url '{sender.Url}' must use https:// (plain http is allowed only for loopback addresses).");
+                }
+
+                if (sender.Timeout <= TimeSpan.Zero || sender.Timeout > TimeSpan.FromMinutes(2))
+                {
+                    errors.Add($"{label}: Timeout {sender.Timeout} must be between 00:00:00.001 and 00:02:00.");
+                }
+            }
+
+            byAddress.TryAdd(name, name);
+        }
+
+        return byAddress;
+    }
+
+    [GeneratedRegex("^MG[0-9a-fA-F]{32}$")]
+    private static partial Regex MessagingServicePattern();
+}
