@@ -4,6 +4,7 @@ using System.Globalization;
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.Twilio;
+using InCallMessaging.Twilio.Internal;
 
 namespace InCallMessaging.AspNetCore.Twilio;
 
