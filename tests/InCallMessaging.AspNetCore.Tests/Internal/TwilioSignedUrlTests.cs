@@ -127,4 +127,33 @@ public sealed class TwilioSignedUrlTests
         Assert.True(TwilioSignature.IsValid("https://mycompany.com:443/myapp.php?foo=1&bar=2", form, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", "12345"));
         Assert.False(TwilioSignature.IsValid(url, form, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", "54321"));
     }
+
+    [Fact]
+    public void The_webhook_base_url_wins_then_the_signature_base_url_then_the_request()
+    {
+        var request = Request("http", "127.0.0.1:5000", "/twilio/messages");
+        var signature = new TwilioSignatureOptions { PublicBaseUrl = new Uri("https://sig.example.com") };
+
+        Assert.Equal(["https://hooks.example.com/twilio/messages"],
+            TwilioSignedUrl.Candidates(request, signature, new WebhookOptions { PublicBaseUrl = new Uri("https://hooks.example.com") }));
+        Assert.Equal(["https://sig.example.com/twilio/messages"], TwilioSignedUrl.Candidates(request, signature, new WebhookOptions()));
+        Assert.Equal(["http://127.0.0.1:5000/twilio/messages"], TwilioSignedUrl.Candidates(request, new TwilioSignatureOptions(), new WebhookOptions()));
+    }
+
+    [Fact]
+    public void Alternate_base_urls_come_after_the_main_one_each_once()
+    {
+        var request = Request("http", "127.0.0.1:5000", "/twilio/messages", "?t=1");
+        var signature = new TwilioSignatureOptions
+        {
+            PublicBaseUrl = new Uri("https://bot.example.com"),
+            AlternatePublicBaseUrls = { new Uri("https://Old.Example.com/bot/"), new Uri("https://bot.example.com") },
+        };
+
+        var urls = TwilioSignedUrl.Candidates(request, signature, new WebhookOptions());
+
+        Assert.Equal(
+            ["https://bot.example.com/twilio/messages?t=1", "https://Old.Example.com/bot/twilio/messages?t=1", "https://old.example.com/bot/twilio/messages?t=1"],
+            urls);
+    }
 }

@@ -131,6 +131,19 @@ public sealed class FormBodyTests
     }
 
     [Fact]
+    public void A_form_cannot_be_read_once_its_lease_has_ended()
+    {
+        var body = BodyPool.Rent(16);
+        var length = Encoding.UTF8.GetBytes("Body=secret&a=1", body);
+        Assert.True(FormLease.TryDecode(body, length, out var lease, out _));
+        var form = lease.Form;
+
+        lease.Dispose();
+
+        Assert.Throws<IndexOutOfRangeException>(() => form["Body"]);
+    }
+
+    [Fact]
     public void The_signing_order_is_right_for_every_form_when_a_thread_sorts_many_in_turn()
     {
         // The order found last is reused for a form with the same names in the same order: forms that differ by one
