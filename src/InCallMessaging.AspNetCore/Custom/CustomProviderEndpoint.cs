@@ -1,7 +1,6 @@
 using System.Text.Json;
 using InCallMessaging.AspNetCore.Diagnostics;
 using InCallMessaging.AspNetCore.Internal;
-using InCallMessaging.AspNetCore.Twilio;
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.AspNetCore.Http;
@@ -99,8 +98,8 @@ internal sealed class CustomProviderEndpoint(WebhookEndpointContext endpoint)
                 return false;
             }
 
-            var (from, fromWhatsApp) = TwilioWebhookParser.StripChannel(rawFrom!);
-            var (to, toWhatsApp) = TwilioWebhookParser.StripChannel(rawTo!);
+            var (from, fromWhatsApp) = ChannelAddress.Split(rawFrom!);
+            var (to, toWhatsApp) = ChannelAddress.Split(rawTo!);
             MessageChannel channel;
             switch (channelName?.ToUpperInvariant())
             {
