@@ -1,7 +1,6 @@
 using System.Text.Json;
 using InCallMessaging.AspNetCore.Diagnostics;
-using InCallMessaging.AspNetCore.Http;
-using InCallMessaging.AspNetCore.Twilio;
+using InCallMessaging.AspNetCore.Internal;
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 namespace InCallMessaging.AspNetCore.Custom;
 
 /// <summary>
-/// <c>POST {prefix}/custom/messages</c>: an inbound message from a custom provider, as JSON
+/// <c>POST {pattern}</c> (<c>{prefix}/custom/messages</c> with every webhook mapped): an inbound message from a custom provider, as JSON
 /// <c>{"id","from","to","channel","text"}</c>, authenticated by an HMAC-SHA256 signature of the raw body.
 /// </summary>
 internal sealed class CustomProviderEndpoint(WebhookEndpointContext endpoint)
@@ -38,7 +37,7 @@ internal sealed class CustomProviderEndpoint(WebhookEndpointContext endpoint)
             return WebhookResults.Text(StatusCodes.Status401Unauthorized, $"Missing {options.CustomProviderSignatureHeader} header.");
         }
 
-        var (body, problem) = await WebhookRequestReader.ReadBodyAsync(context, options.MaxBodyBytes);
+        var (body, problem) = await WebhookBodyReader.ReadBytesAsync(context, options.MaxBodyBytes);
         if (body is null)
         {
             return endpoint.Reject(context, problem!.Value);
@@ -50,10 +49,10 @@ internal sealed class CustomProviderEndpoint(WebhookEndpointContext endpoint)
             return WebhookResults.Text(StatusCodes.Status403Forbidden, $"Invalid {options.CustomProviderSignatureHeader} header.");
         }
 
-        if (!WebhookRequestReader.IsJson(request))
+        if (!WebhookBodyReader.IsJson(request))
         {
             return endpoint.Reject(context, StatusCodes.Status400BadRequest,
-                $"Content-Type must be 'application/json' (got '{WebhookRequestReader.Describe(request.ContentType)}').");
+                $"Content-Type must be 'application/json' (got '{WebhookBodyReader.Describe(request.ContentType)}').");
         }
 
         if (!TryParse(body, out var message, out var parseProblem))
@@ -99,8 +98,8 @@ internal sealed class CustomProviderEndpoint(WebhookEndpointContext endpoint)
                 return false;
             }
 
-            var (from, fromWhatsApp) = TwilioWebhookParser.StripChannel(rawFrom!);
-            var (to, toWhatsApp) = TwilioWebhookParser.StripChannel(rawTo!);
+            var (from, fromWhatsApp) = ChannelAddress.Split(rawFrom!);
+            var (to, toWhatsApp) = ChannelAddress.Split(rawTo!);
             MessageChannel channel;
             switch (channelName?.ToUpperInvariant())
             {

@@ -1,6 +1,7 @@
 using InCallMessaging.AspNetCore.Diagnostics;
-using InCallMessaging.AspNetCore.Http;
+using InCallMessaging.AspNetCore.Internal;
 using InCallMessaging.Twilio;
+using InCallMessaging.Twilio.Internal;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,11 +9,12 @@ using Microsoft.Extensions.Options;
 namespace InCallMessaging.AspNetCore.Security;
 
 /// <summary>
-/// Checks a request's <c>X-Twilio-Signature</c> against the URL Twilio called and the body it sent. Used by the
-/// signature filter and, directly, by the webhook endpoints. Loopback requests get no exemption.
+/// Checks a request's <c>X-Twilio-Signature</c> against the URL Twilio called (<see cref="TwilioSignedUrl"/>) and the
+/// body it sent. The webhook endpoints use it directly; <see cref="TwilioSignatureFilter"/> uses it for any endpoint.
+/// Loopback requests get no exemption.
 /// </summary>
 internal sealed class TwilioRequestValidator(
-    IOptionsMonitor<TwilioOptions> twilioOptions,
+    IOptionsMonitor<TwilioSignatureOptions> signatureOptions,
     IOptionsMonitor<WebhookOptions> webhookOptions,
     ILogger logger)
 {
@@ -23,60 +25,115 @@ internal sealed class TwilioRequestValidator(
     public const string BodyHashParameter = "bodySHA256";
 
     /// <summary>
-    /// Checks the request. A form POST's body is read and decoded once and returned with the verdict; a JSON body
-    /// (with <c>bodySHA256</c>) is checked against its hash; anything else is checked as Twilio signs it, URL alone.
+    /// Checks a request whose body only the caller reads: a form POST's body is decoded once, in a pooled buffer, and
+    /// returned with the verdict; a JSON body (with <c>bodySHA256</c>) is checked against its hash; anything else is
+    /// checked as Twilio signs it, URL alone.
     /// </summary>
-    /// <param name="http">The request's context.</param>
-    /// <param name="share">
-    /// Whether an endpoint behind the check reads the body (or <see cref="HttpRequest.Form"/>) again; the webhook
-    /// endpoints use the returned form and pass <see langword="false"/>.
-    /// </param>
     /// <returns>
-    /// The decoded form (form POSTs only), or the answer to give instead of running the endpoint. Without
-    /// <paramref name="share"/>, the caller disposes the form when it is done with it (its body is pooled).
+    /// The decoded form (signed form POSTs only; the caller disposes it), or the answer to give instead of running the
+    /// endpoint.
     /// </returns>
-    public async ValueTask<TwilioRequestCheck> CheckAsync(HttpContext http, bool share)
+    public async ValueTask<TwilioRequestCheck> CheckAsync(HttpContext http)
     {
+        if (Precheck(http.Request, out var authToken, out var signature) is { } refused)
+        {
+            return new(null, refused);
+        }
+
         var request = http.Request;
-        var authToken = twilioOptions.CurrentValue.AuthToken;
-        if (string.IsNullOrEmpty(authToken))
+        var urls = TwilioSignedUrl.Candidates(request, signatureOptions.CurrentValue, webhookOptions.CurrentValue);
+        if (!WebhookBodyReader.IsForm(request))
+        {
+            return new(null, await CheckOtherAsync(http, urls, signature, authToken));
+        }
+
+        var (form, problem) = await WebhookBodyReader.ReadFormAsync(http, webhookOptions.CurrentValue.MaxBodyBytes);
+        if (form is null)
+        {
+            return new(null, Refuse(request, problem!.Value));
+        }
+
+        if (AnyMatches(urls, form.Form, signature, authToken))
+        {
+            return new(form, null);
+        }
+
+        form.Dispose();
+        return new(null, Reject(request, "does not match"));
+    }
+
+    /// <summary>
+    /// Checks a request that an endpoint behind the check reads as well: the body stays readable through
+    /// <see cref="HttpRequest.Body"/>, and a signed form through <see cref="HttpRequest.Form"/> (decoded once, here).
+    /// </summary>
+    /// <returns>The answer to give instead of running the endpoint, or <see langword="null"/> when the signature matches.</returns>
+    public async ValueTask<IResult?> CheckKeepingBodyAsync(HttpContext http)
+    {
+        if (Precheck(http.Request, out var authToken, out var signature) is { } refused)
+        {
+            return refused;
+        }
+
+        var request = http.Request;
+        var urls = TwilioSignedUrl.Candidates(request, signatureOptions.CurrentValue, webhookOptions.CurrentValue);
+        if (!WebhookBodyReader.IsForm(request))
+        {
+            return await CheckOtherAsync(http, urls, signature, authToken);
+        }
+
+        var (body, problem) = await WebhookBodyReader.ReadBytesAsync(http, webhookOptions.CurrentValue.MaxBodyBytes);
+        if (body is null)
+        {
+            return Refuse(request, problem!.Value);
+        }
+
+        KeepBody(http, body);
+        if (!FormBody.TryParse(body, out var form, out var notAForm))
+        {
+            return Refuse(request, new WebhookProblem(StatusCodes.Status400BadRequest, $"The form body could not be parsed: {notAForm}"));
+        }
+
+        if (!AnyMatches(urls, form, signature, authToken))
+        {
+            return Reject(request, "does not match");
+        }
+
+        http.Features.Set<Microsoft.AspNetCore.Http.Features.IFormFeature>(new FormBodyFeature(form));
+        return null;
+    }
+
+    /// <summary>The answer when the request cannot be checked at all (no token configured, no signature sent), before its body is read.</summary>
+    private IResult? Precheck(HttpRequest request, out string authToken, out string signature)
+    {
+        authToken = signatureOptions.CurrentValue.AuthToken ?? "";
+        signature = "";
+        if (authToken.Length == 0)
         {
             WebhookLog.TwilioAuthTokenMissing(logger, request.Method, request.Path);
-            return new(null, WebhookResults.Text(StatusCodes.Status500InternalServerError,
-                "Webhook authentication is not configured on this server."));
+            return WebhookResults.Text(StatusCodes.Status500InternalServerError, "Webhook authentication is not configured on this server.");
         }
 
-        var signature = request.Headers[HeaderName].ToString();
-        if (string.IsNullOrEmpty(signature))
-        {
-            return new(null, Reject(request, "is missing"));
-        }
+        signature = request.Headers[HeaderName].ToString();
+        return string.IsNullOrEmpty(signature) ? Reject(request, "is missing") : null;
+    }
 
-        var webhooks = webhookOptions.CurrentValue;
-        var urls = TwilioRequestUrl.Build(request, webhooks.PublicBaseUrl ?? twilioOptions.CurrentValue.PublicBaseUrl);
-        FormBody? form = null;
+    /// <summary>
+    /// A request that is not a form: a JSON body with <c>bodySHA256</c> is checked with its hash (and left readable: it
+    /// is not a webhook this library parses), anything else by its URL alone.
+    /// </summary>
+    private async ValueTask<IResult?> CheckOtherAsync(HttpContext http, IReadOnlyList<string> urls, string signature, string authToken)
+    {
+        var request = http.Request;
         var valid = false;
-        if (WebhookRequestReader.IsForm(request))
+        if (request.Query.ContainsKey(BodyHashParameter))
         {
-            (form, var problem) = await WebhookRequestReader.ReadFormAsync(http, webhooks.MaxBodyBytes, share);
-            if (form is null)
-            {
-                return new(null, Refuse(request, problem!.Value));
-            }
-
-            for (var i = 0; i < urls.Count && !valid; i++)
-            {
-                valid = TwilioSignature.IsValid(urls[i], form, signature, authToken);
-            }
-        }
-        else if (request.Query.ContainsKey(BodyHashParameter))
-        {
-            var (body, problem) = await WebhookRequestReader.ReadBodyAsync(http, webhooks.MaxBodyBytes, share);
+            var (body, problem) = await WebhookBodyReader.ReadBytesAsync(http, webhookOptions.CurrentValue.MaxBodyBytes);
             if (body is null)
             {
-                return new(null, Refuse(request, problem!.Value));
+                return Refuse(request, problem!.Value);
             }
 
+            KeepBody(http, body);
             for (var i = 0; i < urls.Count && !valid; i++)
             {
                 valid = TwilioSignature.IsValidJsonBody(urls[i], body, signature, authToken);
@@ -84,21 +141,29 @@ internal sealed class TwilioRequestValidator(
         }
         else
         {
-            // Not a form: Twilio signs the URL alone. The endpoint then decides whether it accepts the content type.
+            // Twilio signs the URL alone. The endpoint then decides whether it accepts the content type.
             for (var i = 0; i < urls.Count && !valid; i++)
             {
                 valid = TwilioSignature.IsValid(urls[i], [], signature, authToken);
             }
         }
 
-        if (valid)
+        return valid ? null : Reject(request, "does not match");
+    }
+
+    private static bool AnyMatches(IReadOnlyList<string> urls, FormBody form, string signature, string authToken)
+    {
+        var valid = false;
+        for (var i = 0; i < urls.Count && !valid; i++)
         {
-            return new(form, null);
+            valid = TwilioSignature.IsValid(urls[i], form, signature, authToken);
         }
 
-        form?.Dispose();
-        return new(null, Reject(request, "does not match"));
+        return valid;
     }
+
+    /// <summary>Leaves the body that was read for the endpoint behind the check.</summary>
+    private static void KeepBody(HttpContext http, byte[] body) => http.Request.Body = new MemoryStream(body, writable: false);
 
     private IResult Refuse(HttpRequest request, WebhookProblem problem)
     {
@@ -114,6 +179,6 @@ internal sealed class TwilioRequestValidator(
 }
 
 /// <summary>The verdict on a Twilio request: its decoded form when it is a signed form POST, or the answer to give instead.</summary>
-/// <param name="Form">The decoded form body (form POSTs only).</param>
+/// <param name="Form">The decoded form body (form POSTs only), owned by the caller.</param>
 /// <param name="Rejection">The answer to give instead of running the endpoint, or <see langword="null"/> when the signature matches.</param>
-internal readonly record struct TwilioRequestCheck(FormBody? Form, IResult? Rejection);
+internal readonly record struct TwilioRequestCheck(FormLease? Form, IResult? Rejection);

@@ -9,20 +9,17 @@ namespace InCallMessaging.AspNetCore.Security;
 /// <summary>
 /// Lets a request through only when its <c>X-Twilio-Signature</c> matches the URL Twilio called and the body it sent.
 /// A missing or wrong signature is answered 403 and the endpoint never runs. Loopback requests get no exemption.
-/// A signed form stays readable through <see cref="HttpRequest.Form"/>.
+/// The body stays readable, and a signed form stays readable through <see cref="HttpRequest.Form"/>.
 /// </summary>
 internal sealed class TwilioSignatureFilter(
-    IOptionsMonitor<TwilioOptions> twilioOptions,
+    IOptionsMonitor<TwilioSignatureOptions> signatureOptions,
     IOptionsMonitor<WebhookOptions> webhookOptions,
     ILoggerFactory loggerFactory) : IEndpointFilter
 {
     private readonly TwilioRequestValidator _validator =
-        new(twilioOptions, webhookOptions, loggerFactory.CreateLogger(WebhookLog.Category));
+        new(signatureOptions, webhookOptions, loggerFactory.CreateLogger(WebhookLog.Category));
 
     /// <inheritdoc />
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var check = await _validator.CheckAsync(context.HttpContext, share: true);
-        return check.Rejection ?? await next(context);
-    }
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        await _validator.CheckKeepingBodyAsync(context.HttpContext) ?? await next(context);
 }

@@ -1,16 +1,19 @@
 using InCallMessaging.AspNetCore.Diagnostics;
-using InCallMessaging.AspNetCore.Http;
+using InCallMessaging.AspNetCore.Internal;
+using InCallMessaging.AspNetCore.Security;
 using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.Twilio;
+using InCallMessaging.Twilio.Internal;
 using Microsoft.AspNetCore.Http;
 
 namespace InCallMessaging.AspNetCore.Twilio;
 
 /// <summary>
 /// The Twilio inbound-message and status-callback endpoints. Each checks the signature itself (the same check as
-/// <c>ValidateTwilioSignature()</c>) and decodes the form once for both the signature and the parser.
+/// <c>ValidateTwilioSignature()</c>) and decodes the form once, in a pooled buffer, for both the signature and the
+/// parser: nothing behind these endpoints reads the body, so the form's lease ends before they answer.
 /// </summary>
-internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
+internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint, TwilioRequestValidator validator)
 {
     /// <summary><c>POST {prefix}/messages</c>: an inbound SMS or WhatsApp message, answered with empty TwiML.</summary>
     public async Task InboundAsync(HttpContext context)
@@ -60,16 +63,16 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
     private async ValueTask<T?> SignedAndParsedAsync<T>(HttpContext context, FormParser<T> parse)
         where T : class
     {
-        if (await SignedFormAsync(context) is not { } form)
+        if (await SignedFormAsync(context) is not { } lease)
         {
             return null;
         }
 
         T? parsed;
         string? problem;
-        using (form)
+        using (lease)
         {
-            parsed = parse(form, endpoint.Now, out problem);
+            parsed = parse(lease.Form, endpoint.Now, out problem);
         }
 
         if (parsed is null)
@@ -81,14 +84,14 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint)
     }
 
     /// <summary>
-    /// The request's decoded form when its signature matches (the caller disposes it); otherwise answers the request and
-    /// returns null.
+    /// The request's decoded form when its signature matches (the caller disposes the lease); otherwise answers the
+    /// request and returns null.
     /// </summary>
-    private async ValueTask<FormBody?> SignedFormAsync(HttpContext context)
+    private async ValueTask<FormLease?> SignedFormAsync(HttpContext context)
     {
-        var check = await endpoint.TwilioValidator.CheckAsync(context, share: false);
+        var check = await validator.CheckAsync(context);
         var rejection = check.Rejection
-            ?? (check.Form is null ? endpoint.Reject(context, StatusCodes.Status400BadRequest, WebhookRequestReader.NotAForm(context.Request)) : null);
+            ?? (check.Form is null ? endpoint.Reject(context, StatusCodes.Status400BadRequest, WebhookBodyReader.NotAForm(context.Request)) : null);
         if (rejection is not null)
         {
             await rejection.ExecuteAsync(context);

@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using InCallMessaging.AspNetCore.Internal;
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.Twilio;
+using InCallMessaging.Twilio.Internal;
 
 namespace InCallMessaging.AspNetCore.Twilio;
 
@@ -16,8 +18,6 @@ internal static class TwilioWebhookParser
 {
     /// <summary>The provider name inbound Twilio messages carry.</summary>
     public const string ProviderName = "Twilio";
-
-    private const string WhatsAppPrefix = "whatsapp:";
 
     // Twilio attaches at most 10 media to a message; the cap only bounds work on a forged NumMedia.
     private const int MaxMedia = 20;
@@ -55,8 +55,8 @@ internal static class TwilioWebhookParser
             return false;
         }
 
-        var (from, fromWhatsApp) = StripChannel(rawFrom);
-        var (to, toWhatsApp) = StripChannel(rawTo);
+        var (from, fromWhatsApp) = ChannelAddress.Split(rawFrom);
+        var (to, toWhatsApp) = ChannelAddress.Split(rawTo);
         if (from.Length == 0)
         {
             problem = "Form field 'From' has no address after its 'whatsapp:' prefix.";
@@ -121,15 +121,6 @@ internal static class TwilioWebhookParser
         value is { Length: > 0 and <= 64 } && !value.AsSpan().ContainsAnyExcept(HexDigits) ? value : null;
 
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
-
-    /// <summary>Strips a <c>whatsapp:</c> prefix; says whether there was one.</summary>
-    public static (string Address, bool WhatsApp) StripChannel(string address)
-    {
-        var trimmed = address.Trim();
-        return trimmed.StartsWith(WhatsAppPrefix, StringComparison.OrdinalIgnoreCase)
-            ? (trimmed[WhatsAppPrefix.Length..].Trim(), true)
-            : (trimmed, false);
-    }
 
     private static bool TryReadMedia(FormBody form, out IReadOnlyList<InboundMedia> media, [NotNullWhen(false)] out string? problem)
     {

@@ -5,7 +5,9 @@ namespace InCallMessaging.Twilio;
 /// </summary>
 /// <remarks>
 /// Authenticate with <see cref="AuthToken"/>, or with an API key (<see cref="ApiKeySid"/> and <see cref="ApiKeySecret"/>);
-/// the API key wins when both are set. Webhooks are always signed with the Auth Token.
+/// the API key wins when both are set. Webhooks are always signed with the Auth Token: what their signature check reads
+/// is <see cref="TwilioSignatureOptions"/>, which takes <see cref="AuthToken"/> and <see cref="PublicBaseUrl"/> from
+/// here unless it sets its own.
 /// </remarks>
 public sealed class TwilioOptions
 {
@@ -15,7 +17,10 @@ public sealed class TwilioOptions
     /// <summary>The Twilio Account SID: <c>AC</c> followed by 32 hex digits.</summary>
     public string? AccountSid { get; set; }
 
-    /// <summary>The account's Auth Token: used for Basic auth when no API key is set, and to check webhook signatures.</summary>
+    /// <summary>
+    /// The account's Auth Token: used for Basic auth when no API key is set, and, unless
+    /// <see cref="TwilioSignatureOptions.AuthToken"/> is set, to check webhook signatures.
+    /// </summary>
     public string? AuthToken { get; set; }
 
     /// <summary>An API key SID (<c>SK</c> followed by 32 hex digits) to authenticate with instead of the Auth Token.</summary>
@@ -30,7 +35,8 @@ public sealed class TwilioOptions
 
     /// <summary>
     /// The public base URL of this host as Twilio reaches it (for example <c>https://bot.example.com</c>). When set, every
-    /// message asks Twilio for delivery status callbacks at <see cref="PublicBaseUrl"/> + <see cref="StatusCallbackPath"/>.
+    /// message asks Twilio for delivery status callbacks at <see cref="PublicBaseUrl"/> + <see cref="StatusCallbackPath"/>,
+    /// and, unless <see cref="TwilioSignatureOptions.PublicBaseUrl"/> is set, signatures are checked against it.
     /// </summary>
     public Uri? PublicBaseUrl { get; set; }
 

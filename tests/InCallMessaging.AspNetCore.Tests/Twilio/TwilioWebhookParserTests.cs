@@ -3,6 +3,7 @@ using InCallMessaging.AspNetCore.Twilio;
 using InCallMessaging.SemanticKernel;
 using System.Text;
 using InCallMessaging.Twilio;
+using InCallMessaging.Twilio.Internal;
 
 namespace InCallMessaging.AspNetCore.Tests.Twilio;
 

@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
+using InCallMessaging.Twilio.Internal;
 
 namespace InCallMessaging.Benchmarks.Load;
 
@@ -140,12 +141,21 @@ internal static class BenchServer
             var url = $"http://127.0.0.1:{port}{Path}";
             app.MapPost(Path, async (HttpRequest request) =>
             {
-                var body = new byte[request.ContentLength ?? 0];
-                await request.Body.ReadExactlyAsync(body);
-                if (!FormBody.TryParseInPlace(body, out var form, out _)
-                    || !TwilioSignature.IsValid(url, form, request.Headers["X-Twilio-Signature"].ToString(), Fixture.AuthToken))
+                // The body is decoded in place in a pooled array, as the webhook does (FormLease), not in a copy.
+                var length = (int)(request.ContentLength ?? 0);
+                var body = BodyPool.Rent(length);
+                await request.Body.ReadExactlyAsync(body.AsMemory(0, length));
+                if (!FormLease.TryDecode(body, length, out var lease, out _))
                 {
-                    return Results.StatusCode(StatusCodes.Status403Forbidden);
+                    return Results.StatusCode(StatusCodes.Status400BadRequest);
+                }
+
+                using (lease)
+                {
+                    if (!TwilioSignature.IsValid(url, lease.Form, request.Headers["X-Twilio-Signature"].ToString(), Fixture.AuthToken))
+                    {
+                        return Results.StatusCode(StatusCodes.Status403Forbidden);
+                    }
                 }
 
                 Interlocked.Increment(ref counters.Requests);

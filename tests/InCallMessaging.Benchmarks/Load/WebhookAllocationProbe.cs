@@ -1,11 +1,11 @@
-using InCallMessaging.AspNetCore.Http;
-using InCallMessaging.AspNetCore.Security;
+using InCallMessaging.AspNetCore.Internal;
 using InCallMessaging.AspNetCore.Twilio;
 using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.Twilio;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using InCallMessaging.Twilio.Internal;
 
 namespace InCallMessaging.Benchmarks.Load;
 
@@ -47,22 +47,21 @@ internal static class WebhookAllocationProbe
                 before = GC.GetAllocatedBytesForCurrentThread();
             }
 
-            _ = WebhookRequestReader.IsForm(request);
+            _ = WebhookBodyReader.IsForm(request);
             Step("1 IsForm (content-type parse)");
-            _ = await WebhookRequestReader.ReadBodyAsync(context, 65536);
-            Step("2 ReadBodyAsync");
-            var (form, _) = await WebhookRequestReader.ReadFormAsync(context, 65536);
-            Step("3 ReadFormAsync (decode into FormBody)");
-            var urls = TwilioRequestUrl.Build(request, null);
-            Step("4 TwilioRequestUrl.Build");
-            var valid = TwilioSignature.IsValid(urls[0], form!, template.Signature, Fixture.AuthToken);
-            Step("5 TwilioSignature.IsValid");
-            _ = TwilioWebhookParser.TryParseInbound(form!, out var message, out _);
-            Step("6 TwilioWebhookParser.TryParseInbound");
+            var (lease, _) = await WebhookBodyReader.ReadFormAsync(context, 65536);
+            Step("2 ReadFormAsync (read into a pooled body, decode in place)");
+            var urls = TwilioSignedUrl.Build(request, null);
+            Step("3 TwilioSignedUrl.Build");
+            var valid = TwilioSignature.IsValid(urls[0], lease!.Form, template.Signature, Fixture.AuthToken);
+            Step("4 TwilioSignature.IsValid");
+            _ = TwilioWebhookParser.TryParseInbound(lease.Form, out var message, out _);
+            lease.Dispose();
+            Step("5 TwilioWebhookParser.TryParseInbound (and the lease's end)");
             var outcome = await hub.DeliverAsync(message!);
-            Step("7 hub.DeliverAsync");
+            Step("6 hub.DeliverAsync");
             await WebhookResults.Twiml().ExecuteAsync(context);
-            Step("8 WebhookResults.Twiml().ExecuteAsync");
+            Step("7 WebhookResults.Twiml().ExecuteAsync");
             if (!valid || outcome != ReplyDeliveryOutcome.DeliveredToCall)
             {
                 throw new InvalidOperationException($"valid {valid}, outcome {outcome}");

@@ -6,6 +6,7 @@ using BenchmarkDotNet.Attributes;
 using InCallMessaging.Benchmarks.Load;
 using InCallMessaging.Twilio;
 using Microsoft.AspNetCore.WebUtilities;
+using InCallMessaging.Twilio.Internal;
 
 namespace InCallMessaging.Benchmarks.Micro;
 

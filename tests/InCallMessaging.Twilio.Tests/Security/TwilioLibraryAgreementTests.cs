@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using TwilioRequestValidator = global::Twilio.Security.RequestValidator;
+using InCallMessaging.Twilio.Internal;
 
 namespace InCallMessaging.Twilio.Tests.Security;
 

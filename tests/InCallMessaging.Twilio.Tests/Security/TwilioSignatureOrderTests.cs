@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using InCallMessaging.Twilio.Internal;
 
 namespace InCallMessaging.Twilio.Tests.Security;
 

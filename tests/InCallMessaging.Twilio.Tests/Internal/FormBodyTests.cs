@@ -1,6 +1,7 @@
 using System.Text;
+using InCallMessaging.Twilio.Internal;
 
-namespace InCallMessaging.Twilio.Tests.Security;
+namespace InCallMessaging.Twilio.Tests.Internal;
 
 /// <summary>
 /// The webhook's one decoding of a form body: what it decodes, what it refuses, and that a signature checked over it is
@@ -88,12 +89,16 @@ public sealed class FormBodyTests
     {
         const string body = "Body=Hello+%E2%9C%93+world&From=%2B1415&To=whatsapp%3A%2B1500&NumMedia=0";
         var copy = Parse(body);
-        var bytes = Encoding.UTF8.GetBytes(body);
+        var bytes = BodyPool.Rent(body.Length);
+        var length = Encoding.UTF8.GetBytes(body, bytes);
 
-        Assert.True(FormBody.TryParseInPlace(bytes, out var inPlace, out _));
+        Assert.True(FormLease.TryDecode(bytes, length, out var inPlace, out _));
 
-        Assert.Equal(copy.Pairs(), inPlace.Pairs());
-        Assert.Equal("Hello ✓ world", inPlace["Body"]);
+        using (inPlace)
+        {
+            Assert.Equal(copy.Pairs(), inPlace.Form.Pairs());
+            Assert.Equal("Hello ✓ world", inPlace.Form["Body"]);
+        }
     }
 
     [Fact]
@@ -104,8 +109,8 @@ public sealed class FormBodyTests
         var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(256);
         var length = Encoding.UTF8.GetBytes(body, rented);
 
-        Assert.True(FormBody.TryParsePooled(rented, length, out var pooled, out var problem), problem);
-        Assert.Equal(copy.Pairs(), pooled.Pairs());
+        Assert.True(FormLease.TryDecode(rented, length, out var pooled, out var problem), problem);
+        Assert.Equal(copy.Pairs(), pooled.Form.Pairs());
 
         pooled.Dispose();
         pooled.Dispose();
@@ -120,9 +125,22 @@ public sealed class FormBodyTests
         byte[] body = [(byte)'a', (byte)'=', 0xFF, (byte)'&', (byte)'b', (byte)'=', (byte)'1'];
         body.CopyTo(rented, 0);
 
-        Assert.False(FormBody.TryParsePooled(rented, body.Length, out _, out var problem));
+        Assert.False(FormLease.TryDecode(rented, body.Length, out _, out var problem));
         Assert.Contains("UTF-8", problem, StringComparison.Ordinal);
         Assert.True(rented.AsSpan(0, body.Length).IndexOfAnyExcept((byte)0) < 0);
+    }
+
+    [Fact]
+    public void A_form_cannot_be_read_once_its_lease_has_ended()
+    {
+        var body = BodyPool.Rent(16);
+        var length = Encoding.UTF8.GetBytes("Body=secret&a=1", body);
+        Assert.True(FormLease.TryDecode(body, length, out var lease, out _));
+        var form = lease.Form;
+
+        lease.Dispose();
+
+        Assert.Throws<IndexOutOfRangeException>(() => form["Body"]);
     }
 
     [Fact]

@@ -1,11 +1,45 @@
+using InCallMessaging.Twilio;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace InCallMessaging.AspNetCore.Security;
+namespace InCallMessaging.AspNetCore.Internal;
 
-/// <summary>Rebuilds the URL Twilio called, which is what its signature covers.</summary>
-internal static class TwilioRequestUrl
+/// <summary>
+/// The one place that decides which URL Twilio signed: rebuilt from the request, or from the public base URL the
+/// settings give, in each spelling Twilio may have used. <see cref="TwilioSignature"/> then tries each with and
+/// without its port.
+/// </summary>
+internal static class TwilioSignedUrl
 {
+    /// <summary>
+    /// The URLs a request's signature may cover, in the order they are tried: from
+    /// <see cref="WebhookOptions.PublicBaseUrl"/>, else <see cref="TwilioSignatureOptions.PublicBaseUrl"/>, else the
+    /// request itself; then from each of <see cref="TwilioSignatureOptions.AlternatePublicBaseUrls"/>.
+    /// </summary>
+    public static IReadOnlyList<string> Candidates(HttpRequest request, TwilioSignatureOptions signature, WebhookOptions webhooks)
+    {
+        var urls = Build(request, webhooks.PublicBaseUrl ?? signature.PublicBaseUrl);
+        var alternates = signature.AlternatePublicBaseUrls;
+        if (alternates.Count == 0)
+        {
+            return urls;
+        }
+
+        var all = new List<string>(urls);
+        foreach (var alternate in alternates)
+        {
+            foreach (var url in Build(request, alternate))
+            {
+                if (!all.Contains(url))
+                {
+                    all.Add(url);
+                }
+            }
+        }
+
+        return all;
+    }
+
     /// <summary>
     /// With <paramref name="publicBaseUrl"/>: that base followed by the request's path and query (a proxy or tunnel in
     /// front of the app). Without: the request's own scheme, host, port, path and query. Path and query are taken as sent

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 
-namespace InCallMessaging.AspNetCore.Http;
+namespace InCallMessaging.AspNetCore.Internal;
 
 /// <summary>The answers the webhook endpoints give.</summary>
 internal static class WebhookResults

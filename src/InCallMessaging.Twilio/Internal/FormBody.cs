@@ -3,30 +3,31 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
-namespace InCallMessaging.Twilio;
+namespace InCallMessaging.Twilio.Internal;
 
 /// <summary>
 /// An <c>application/x-www-form-urlencoded</c> body decoded once: the UTF-8 bytes of every field's name and value
 /// (<c>+</c> and <c>%XX</c> decoded), in body order. The signature is computed over these bytes, and strings are made
 /// only for the fields that are read, so a webhook request parses its form exactly once.
 /// </summary>
-internal sealed class FormBody : IDisposable
+/// <remarks>
+/// A form decoded in a pooled body belongs to the <see cref="FormLease"/> that owns the body; the lease's
+/// <see cref="FormLease.Dispose"/> ends it.
+/// </remarks>
+internal sealed class FormBody
 {
     /// <summary>The most fields a body may have (ASP.NET Core's form reader allows as many).</summary>
     public const int MaxFields = 1024;
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
-    private readonly Field[] _fields;
-    private readonly int _pooledLength;
+    private Field[] _fields;
     private byte[] _decoded;
 
-    // pooledLength: for a pooled body, how many bytes of the array it used (-1 otherwise).
-    private FormBody(byte[] decoded, Field[] fields, int count, int pooledLength)
+    private FormBody(byte[] decoded, Field[] fields, int count)
     {
         _decoded = decoded;
         _fields = fields;
-        _pooledLength = pooledLength;
         Count = count;
     }
 
@@ -45,48 +46,32 @@ internal sealed class FormBody : IDisposable
         TryParse(body, new byte[body.Length], out form, out problem);
 
     /// <summary>
-    /// The same as <see cref="TryParse(ReadOnlySpan{byte}, out FormBody?, out string?)"/>, decoding into
-    /// <paramref name="body"/> itself (decoding never lengthens a field): for a body nothing else will read.
+    /// Decodes the first <paramref name="length"/> bytes of <paramref name="body"/> in place (decoding never lengthens a
+    /// field), with the field table rented from the pool. Only <see cref="FormLease"/> calls this: it owns the body, and
+    /// calls <see cref="Release"/> before the body goes back to the pool.
     /// </summary>
-    public static bool TryParseInPlace(byte[] body, [NotNullWhen(true)] out FormBody? form, [NotNullWhen(false)] out string? problem) =>
-        TryParse(body, body, out form, out problem);
+    internal static bool TryParsePooled(byte[] body, int length, [NotNullWhen(true)] out FormBody? form, [NotNullWhen(false)] out string? problem) =>
+        TryParse(body.AsSpan(0, length), body, out form, out problem, pooled: true);
 
     /// <summary>
-    /// Decodes the first <paramref name="length"/> bytes of <paramref name="rented"/>, an array rented from
-    /// <see cref="ArrayPool{T}.Shared"/>, in place. The form owns the array from then on, also when parsing fails:
-    /// <see cref="Dispose"/> wipes the body and returns it, after which the form must not be read.
+    /// Returns the pooled field table and lets go of the body (<see cref="TryParsePooled"/>): the form is empty from then
+    /// on, so a read after its lease ended fails instead of reading someone else's request.
     /// </summary>
-    public static bool TryParsePooled(byte[] rented, int length, [NotNullWhen(true)] out FormBody? form, [NotNullWhen(false)] out string? problem)
+    internal void Release()
     {
-        if (TryParse(rented.AsSpan(0, length), rented, out form, out problem, pooledLength: length))
-        {
-            return true;
-        }
-
-        rented.AsSpan(0, length).Clear();
-        ArrayPool<byte>.Shared.Return(rented);
-        return false;
-    }
-
-    /// <summary>Returns a pooled body (<see cref="TryParsePooled"/>) to the pool, wiped; nothing for other forms.</summary>
-    public void Dispose()
-    {
-        if (_pooledLength < 0 || _decoded.Length == 0)
+        if (_decoded.Length == 0 && _fields.Length == 0)
         {
             return;
         }
 
-        // The body is a customer's message: wiped before the array is handed to other code.
-        var decoded = _decoded;
+        var fields = _fields;
         _decoded = [];
-        decoded.AsSpan(0, _pooledLength).Clear();
-        ArrayPool<byte>.Shared.Return(decoded);
-        ArrayPool<Field>.Shared.Return(_fields);
+        _fields = [];
+        ArrayPool<Field>.Shared.Return(fields);
     }
 
-    private static bool TryParse(ReadOnlySpan<byte> body, byte[] decoded, [NotNullWhen(true)] out FormBody? form, [NotNullWhen(false)] out string? problem, int pooledLength = -1)
+    private static bool TryParse(ReadOnlySpan<byte> body, byte[] decoded, [NotNullWhen(true)] out FormBody? form, [NotNullWhen(false)] out string? problem, bool pooled = false)
     {
-        var pooled = pooledLength >= 0;
         // Every write lands at or before the byte being read, so decoded may be the body's own array.
         form = null;
         var fieldCount = Math.Min(body.Count((byte)'&') + 1, MaxFields + 1);
@@ -126,7 +111,7 @@ internal sealed class FormBody : IDisposable
         }
 
         problem = null;
-        form = new FormBody(decoded, fields, count, pooledLength);
+        form = new FormBody(decoded, fields, count);
         return true;
     }
 

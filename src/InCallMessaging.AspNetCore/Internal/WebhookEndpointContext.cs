@@ -1,5 +1,4 @@
 using InCallMessaging.AspNetCore.Diagnostics;
-using InCallMessaging.AspNetCore.Security;
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.AspNetCore.Http;
@@ -7,9 +6,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace InCallMessaging.AspNetCore.Http;
+namespace InCallMessaging.AspNetCore.Internal;
 
-/// <summary>What every webhook endpoint needs: options, the logger, masking and the reply hub.</summary>
+/// <summary>
+/// What every webhook endpoint needs, Twilio's and the custom provider's: options, the logger, masking, and the hand-over
+/// of a parsed message to the reply hub.
+/// </summary>
 internal sealed class WebhookEndpointContext(IServiceProvider services)
 {
     private readonly IOptionsMonitor<WebhookOptions> _options = services.GetRequiredService<IOptionsMonitor<WebhookOptions>>();
@@ -21,12 +23,6 @@ internal sealed class WebhookEndpointContext(IServiceProvider services)
 
     /// <summary>The webhook endpoints' logger.</summary>
     public ILogger Logger { get; } = services.GetRequiredService<ILoggerFactory>().CreateLogger(WebhookLog.Category);
-
-    /// <summary>Checks X-Twilio-Signature on the Twilio endpoints.</summary>
-    public TwilioRequestValidator TwilioValidator { get; } = new(
-        services.GetRequiredService<IOptionsMonitor<InCallMessaging.Twilio.TwilioOptions>>(),
-        services.GetRequiredService<IOptionsMonitor<WebhookOptions>>(),
-        services.GetRequiredService<ILoggerFactory>().CreateLogger(WebhookLog.Category));
 
     /// <summary>The current time, from the application's <see cref="TimeProvider"/>.</summary>
     public DateTimeOffset Now => _time.GetUtcNow();

@@ -3,8 +3,9 @@ using System.IO.Pipelines;
 using System.Text;
 using InCallMessaging.Twilio;
 using Microsoft.AspNetCore.WebUtilities;
+using InCallMessaging.Twilio.Internal;
 
-namespace InCallMessaging.AspNetCore.Tests.Http;
+namespace InCallMessaging.AspNetCore.Tests.Internal;
 
 /// <summary>The webhook's own form decoding reads every body the way ASP.NET Core's form reader does.</summary>
 public sealed class FormBodyCompatibilityTests
