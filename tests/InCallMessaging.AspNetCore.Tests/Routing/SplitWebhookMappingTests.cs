@@ -1,3 +1,4 @@
+using InCallMessaging.SemanticKernel;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
