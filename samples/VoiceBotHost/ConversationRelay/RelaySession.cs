@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Diagnostics;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using VoiceBotHost.Agent;
@@ -159,7 +158,7 @@ public sealed class RelaySession
         }
 
         _logger.LogInformation("Call started from {Caller} to {Agent} with {Count} custom parameter(s).",
-            Redact.Phone(from), Redact.Phone((string?)setup["to"]), metadata.Count);
+            LogMask.Phone(from), LogMask.Phone((string?)setup["to"]), metadata.Count);
         return scope;
     }
 
@@ -179,7 +178,7 @@ public sealed class RelaySession
 
         if (_call!.IsWaitingForReply && _call.TryAnswerByVoice(words))
         {
-            _logger.LogInformation("The caller answered by voice ({Text}) while an action waited for a text.", Redact.Text(words));
+            _logger.LogInformation("The caller answered by voice ({Text}) while an action waited for a text.", LogMask.Text(words));
             return;
         }
 

@@ -1,5 +1,4 @@
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Diagnostics;
 using VoiceBotHost.Agent;
 
 namespace VoiceBotHost.ConversationRelay;
@@ -36,7 +35,7 @@ public static class VoiceEndpoints
         var logger = loggers.CreateLogger(typeof(VoiceEndpoints).FullName!);
         using (CallLogScope.Begin(logger, form["CallSid"].ToString()))
         {
-            logger.LogInformation("Incoming call from {Caller}; connecting it to ConversationRelay.", Redact.Phone(form["From"].ToString()));
+            logger.LogInformation("Incoming call from {Caller}; connecting it to ConversationRelay.", LogMask.Phone(form["From"].ToString()));
         }
 
         var twiml = ConversationRelayTwiml.Connect(RelayUrl(context.Request, settings.PublicBaseUrl), settings.WelcomeGreeting,

@@ -4,8 +4,8 @@ using System.Diagnostics.Metrics;
 namespace InCallMessaging.SemanticKernel.Diagnostics;
 
 /// <summary>
-/// The plugin's <see cref="ActivitySource"/> and <see cref="Meter"/>, both named <see cref="SourceName"/>: add that name to
-/// OpenTelemetry's tracing and metrics and the plugin shows up with no other code.
+/// The name of the plugin's activity source and meter (<see cref="SourceName"/>): add it to OpenTelemetry's tracing and
+/// metrics and the plugin shows up with no other code. The instruments themselves are the plugin's own.
 /// </summary>
 public static class InCallMessagingTelemetry
 {
@@ -13,10 +13,10 @@ public static class InCallMessagingTelemetry
     public const string SourceName = "InCallMessaging.SemanticKernel";
 
     /// <summary>Traces each action invocation (<c>incall_messaging.action</c>) and each inbound delivery.</summary>
-    public static readonly ActivitySource ActivitySource = new(SourceName, "1.0.0");
+    internal static readonly ActivitySource ActivitySource = new(SourceName, "1.0.0");
 
     /// <summary>The plugin's meter.</summary>
-    public static readonly Meter Meter = new(SourceName, "1.0.0");
+    internal static readonly Meter Meter = new(SourceName, "1.0.0");
 
     internal static readonly Counter<long> MessagesSent =
         Meter.CreateCounter<long>("incall_messaging.messages.sent", "{message}", "Messages accepted by a provider.");

@@ -1,7 +1,7 @@
 namespace InCallMessaging.SemanticKernel.Diagnostics;
 
 /// <summary>Masks personal data (phone numbers, message texts) before it reaches logs or traces.</summary>
-public static class Redact
+internal static class Redact
 {
     /// <summary>Masks a phone number, keeping the country prefix and the last four digits: <c>+1******0100</c>.</summary>
     public static string Phone(string? number)
