@@ -199,7 +199,7 @@ public sealed class CallSession
     public bool TryAnswerByVoice(string words)
     {
         ArgumentNullException.ThrowIfNull(words);
-        PendingReply? wait;
+        ReplyWait? wait;
         lock (_gate)
         {
             wait = _waits.Oldest;
@@ -242,7 +242,7 @@ public sealed class CallSession
 
     internal void End(DateTimeOffset now)
     {
-        PendingReply[] waits;
+        ReplyWait[] waits;
         lock (_gate)
         {
             if (EndedAt is not null)
@@ -264,9 +264,9 @@ public sealed class CallSession
 
     // Reply waits.
 
-    internal PendingReply BeginWait(MessageChannel channel, string senderName, DateTimeOffset now)
+    internal ReplyWait BeginWait(MessageChannel channel, string senderName, DateTimeOffset now)
     {
-        var wait = new PendingReply(channel, senderName, now);
+        var wait = new ReplyWait(channel, senderName, now);
         lock (_gate)
         {
             _waits.Add(wait);
@@ -275,7 +275,7 @@ public sealed class CallSession
         return wait;
     }
 
-    internal void EndWait(PendingReply wait)
+    internal void EndWait(ReplyWait wait)
     {
         lock (_gate)
         {
@@ -287,7 +287,7 @@ public sealed class CallSession
     /// <returns><see langword="true"/> when a waiting action was ended (its result reports the failure).</returns>
     internal bool FailWait(string messageId, string? errorCode)
     {
-        PendingReply? wait;
+        ReplyWait? wait;
         lock (_gate)
         {
             wait = _waits.ForMessage(messageId);
@@ -386,7 +386,7 @@ public sealed class CallSession
     /// <returns>How many older transcript lines were dropped to stay within <see cref="MaxPendingLines"/>, and whether a waiting action took the reply.</returns>
     internal (int Dropped, bool ResumedWait) AcceptReply(InboundMessage reply, string customer, string senderName, string text, DateTimeOffset now, bool optedOut = false)
     {
-        PendingReply? wait = null;
+        ReplyWait? wait = null;
         var dropped = 0;
         lock (_gate)
         {

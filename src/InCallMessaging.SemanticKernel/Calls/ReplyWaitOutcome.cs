@@ -19,7 +19,7 @@ internal enum ReplyWaitKind
 internal readonly record struct ReplyWaitOutcome(ReplyWaitKind Kind, string? Text = null, InboundMessage? Reply = null, string? ErrorCode = null);
 
 /// <summary>One action waiting for the caller's reply on one channel and sender.</summary>
-internal sealed class PendingReply(MessageChannel channel, string senderName, DateTimeOffset startedAt)
+internal sealed class ReplyWait(MessageChannel channel, string senderName, DateTimeOffset startedAt)
 {
     private readonly TaskCompletionSource<ReplyWaitOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

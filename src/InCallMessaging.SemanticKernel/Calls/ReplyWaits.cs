@@ -9,22 +9,22 @@ namespace InCallMessaging.SemanticKernel;
 /// </summary>
 internal sealed class ReplyWaits
 {
-    private readonly List<PendingReply> _waits = [];
+    private readonly List<ReplyWait> _waits = [];
 
     /// <summary>Whether an action has sent its message and is now waiting.</summary>
     public bool AnyArmed => _waits.Exists(w => w.IsArmed);
 
-    public PendingReply? Oldest => _waits.Count > 0 ? _waits[0] : null;
+    public ReplyWait? Oldest => _waits.Count > 0 ? _waits[0] : null;
 
-    public PendingReply[] All() => [.. _waits];
+    public ReplyWait[] All() => [.. _waits];
 
-    public void Add(PendingReply wait) => _waits.Add(wait);
+    public void Add(ReplyWait wait) => _waits.Add(wait);
 
-    public void Remove(PendingReply wait) => _waits.Remove(wait);
+    public void Remove(ReplyWait wait) => _waits.Remove(wait);
 
-    public PendingReply? ForMessage(string messageId) => _waits.Find(w => w.MessageId == messageId);
+    public ReplyWait? ForMessage(string messageId) => _waits.Find(w => w.MessageId == messageId);
 
-    public PendingReply? For(InboundMessage reply, string senderName)
+    public ReplyWait? For(InboundMessage reply, string senderName)
     {
         if (reply.InReplyToMessageId is { } repliedTo && ForMessage(repliedTo) is { } exact)
         {

@@ -12,12 +12,12 @@ internal sealed class ReplyWaiter(CompiledAction action, ActionSpeech speech, Ti
 {
     private MessageChannel Channel => action.Definition.Channel;
 
-    public async Task<ActionResult> WaitAsync(CallSession session, PendingReply wait, string maskedTo, string messageId, CancellationToken cancellationToken)
+    public async Task<ActionResult> WaitAsync(CallSession session, ReplyWait wait, string maskedTo, string messageId, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         using var timeout = new CancellationTokenSource(action.Definition.ReplyTimeout, time);
-        await using var onTimeout = timeout.Token.Register(static state => ((PendingReply)state!).TryComplete(new ReplyWaitOutcome(ReplyWaitKind.TimedOut)), wait).ConfigureAwait(false);
-        await using var onCancel = cancellationToken.Register(static state => ((PendingReply)state!).TryComplete(new ReplyWaitOutcome(ReplyWaitKind.Cancelled)), wait).ConfigureAwait(false);
+        await using var onTimeout = timeout.Token.Register(static state => ((ReplyWait)state!).TryComplete(new ReplyWaitOutcome(ReplyWaitKind.TimedOut)), wait).ConfigureAwait(false);
+        await using var onCancel = cancellationToken.Register(static state => ((ReplyWait)state!).TryComplete(new ReplyWaitOutcome(ReplyWaitKind.Cancelled)), wait).ConfigureAwait(false);
         wait.IsArmed = true;
         var outcome = await wait.Task.ConfigureAwait(false);
         var kind = SnakeCase<ReplyWaitKind>.Of(outcome.Kind);
