@@ -68,4 +68,4 @@ internal enum SendReservation
 internal readonly record struct RecentText(DateTimeOffset At, bool OutcomeUnknown);
 
 /// <summary>What a sent message holds of its reservation, to give it back if the provider later reports a failure.</summary>
-internal sealed record SendReservationKey(string DuplicateKey, DateTimeOffset ReservedAt);
+internal readonly record struct SendReservationKey(string DuplicateKey, DateTimeOffset ReservedAt);

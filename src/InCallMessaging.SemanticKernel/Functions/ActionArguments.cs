@@ -11,23 +11,28 @@ namespace InCallMessaging.SemanticKernel.Functions;
 /// <param name="ModelText">The <c>message</c> argument, for an action without a body.</param>
 /// <param name="Problems">Arguments that break the schema (<c>invalid_arguments</c>); the required ones missing are listed too.</param>
 /// <param name="Missing">Required values not given (<c>missing_values</c>), in the order the templates use them.</param>
-internal sealed record ActionArguments(
+internal readonly record struct ActionArguments(
     List<KeyValuePair<string, object?>> Values,
     string? ModelText,
     List<ArgumentProblem>? Problems,
     List<string>? Missing)
 {
+    /// <summary>Where a thread collects problems while binding; copied out only when there are some (binding is synchronous).</summary>
+    [ThreadStatic]
+    private static List<ArgumentProblem>? t_problems;
+
     /// <summary>Binds <paramref name="arguments"/> for <paramref name="action"/> on <paramref name="session"/>.</summary>
     public static ActionArguments Bind(CompiledAction action, CallSession session, KernelArguments arguments)
     {
         var values = new List<KeyValuePair<string, object?>>(action.Variables.Count);
-        List<ArgumentProblem>? problems = null;
+        var scratch = t_problems ??= [];
+        scratch.Clear();
         List<string>? absent = null;
         string? modelText = null;
         foreach (var (name, schema) in action.Parameters)
         {
             arguments.TryGetValue(name, out var raw);
-            if (schema.TryBind(raw, name, problems ??= [], out var value))
+            if (schema.TryBind(raw, name, scratch, out var value))
             {
                 modelText = name == CallVariables.Message ? value as string : modelText;
             }
@@ -43,8 +48,10 @@ internal sealed record ActionArguments(
             }
         }
 
-        if (problems is { Count: > 0 })
+        if (scratch.Count > 0)
         {
+            List<ArgumentProblem> problems = [.. scratch];
+            scratch.Clear();
             foreach (var name in absent ?? [])
             {
                 problems.Add(new(name, "is required"));

@@ -63,9 +63,10 @@ internal sealed class InCallMessageFunction
         using var activity = InCallMessagingTelemetry.ActivitySource.StartActivity("incall_messaging.action");
         activity?.SetTag("incall_messaging.action", _action.Name);
         var session = kernel.GetCallSession();
-        var spoken = new SpokenLines();
+        // Only an action with a failure or delay line needs to keep its values for speaking after the send.
+        var spoken = _action.OnFailure is null && _action.OnDelay is null ? null : new SpokenLines();
         var result = await RunAsync(session, arguments, activity, spoken, cancellationToken).ConfigureAwait(false);
-        if (spoken.Values is { } values && session is { IsActive: true } && IsSendFailure(result))
+        if (spoken?.Values is { } values && session is { IsActive: true } && IsSendFailure(result))
         {
             await _speech.SpeakLineAsync(session, _action.OnFailure, nameof(InCallMessageAction.MessageOnFailure), values, cancellationToken).ConfigureAwait(false);
         }
@@ -74,7 +75,7 @@ internal sealed class InCallMessageFunction
         return result.ToJson();
     }
 
-    private async Task<ActionResult> RunAsync(CallSession? session, KernelArguments arguments, Activity? activity, SpokenLines spoken, CancellationToken cancellationToken)
+    private async Task<ActionResult> RunAsync(CallSession? session, KernelArguments arguments, Activity? activity, SpokenLines? spoken, CancellationToken cancellationToken)
     {
         if (session is null)
         {
@@ -103,7 +104,10 @@ internal sealed class InCallMessageFunction
                 Detail: $"Nothing was sent. Ask the caller for: {string.Join(", ", missing)}, then call this function again with them.");
         }
 
-        spoken.Values = values;
+        if (spoken is not null)
+        {
+            spoken.Values = values;
+        }
         if (_messages.RenderMediaUrls(values, out var mediaProblems) is not { } media)
         {
             return InvalidArguments(session, mediaProblems!);
@@ -163,13 +167,12 @@ internal sealed class InCallMessageFunction
         var wait = _action.Definition.WaitForReply ? session.BeginWait(Channel, _action.SenderName, _time.GetUtcNow()) : null;
         try
         {
-            var sent = await _speech.WithDelayLineAsync(session, () => SendAsync(message, cancellationToken), spoken, cancellationToken).ConfigureAwait(false);
+            var sent = await SendAsync(session, message, spoken, cancellationToken).ConfigureAwait(false);
             if (!sent.Succeeded && sent.Failure == SendFailureReason.WhatsAppWindowClosed && !useTemplate.Value && _action.Definition.Template is not null)
             {
                 _logger.LogInformation("Action {Action}: WhatsApp window closed at the provider; sending the approved template instead.", _action.Name);
                 message = _messages.Build(session, to, null, useTemplate: true, values, media);
-                var template = message;
-                sent = await _speech.WithDelayLineAsync(session, () => SendAsync(template, cancellationToken), spoken, cancellationToken).ConfigureAwait(false);
+                sent = await SendAsync(session, message, spoken, cancellationToken).ConfigureAwait(false);
             }
 
             if (!sent.Succeeded && sent.MayHaveBeenSent)
@@ -206,7 +209,7 @@ internal sealed class InCallMessageFunction
             if (message.Content is null && Channel == MessageChannel.WhatsApp && _action.Definition.Template is not null)
             {
                 // If WhatsApp's window turns out closed only in a status callback, the approved template goes instead, once.
-                record.TemplateFallback = ct => SendTemplateInsteadAsync(session, to, values, ct);
+                record.TemplateFallback = TemplateFallback(session, to, values);
             }
 
             if (wait is null)
@@ -284,6 +287,15 @@ internal sealed class InCallMessageFunction
 
         return Record(session, message, sent.MessageId!, sent.Status, new SendReservationKey(duplicateKey, reservedAt)).MessageId;
     }
+
+    /// <summary>Sends, speaking the action's delay line if the provider is slow. (A helper, so the closure exists only when needed.)</summary>
+    private ValueTask<SendResult> SendAsync(CallSession session, OutboundMessage message, SpokenLines? spoken, CancellationToken cancellationToken) =>
+        _action.OnDelay is null || spoken is null
+            ? SendAsync(message, cancellationToken)
+            : _speech.WithDelayLineAsync(session, () => SendAsync(message, cancellationToken), spoken, cancellationToken);
+
+    private Func<CancellationToken, Task<string?>> TemplateFallback(CallSession session, string to, List<KeyValuePair<string, object?>> values) =>
+        cancellationToken => SendTemplateInsteadAsync(session, to, values, cancellationToken);
 
     private async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
