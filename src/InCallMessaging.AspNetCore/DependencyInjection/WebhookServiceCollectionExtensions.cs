@@ -11,9 +11,16 @@ public static class WebhookServiceCollectionExtensions
     /// <summary>Binds <see cref="WebhookOptions"/> from <paramref name="section"/> (usually <c>InCallMessaging:Webhooks</c>).</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="section">The configuration section holding the webhook options.</param>
+    /// <returns>The same service collection.</returns>
+    public static IServiceCollection AddInCallMessagingWebhooks(this IServiceCollection services, IConfiguration section) =>
+        services.AddInCallMessagingWebhooks(section, configure: null);
+
+    /// <summary>Binds <see cref="WebhookOptions"/> from <paramref name="section"/>, then applies <paramref name="configure"/>.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="section">The configuration section holding the webhook options.</param>
     /// <param name="configure">Further changes applied after binding.</param>
     /// <returns>The same service collection.</returns>
-    public static IServiceCollection AddInCallMessagingWebhooks(this IServiceCollection services, IConfiguration section, Action<WebhookOptions>? configure = null)
+    public static IServiceCollection AddInCallMessagingWebhooks(this IServiceCollection services, IConfiguration section, Action<WebhookOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
@@ -26,11 +33,17 @@ public static class WebhookServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Registers <see cref="WebhookOptions"/> with their defaults.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <returns>The same service collection.</returns>
+    public static IServiceCollection AddInCallMessagingWebhooks(this IServiceCollection services) =>
+        services.AddInCallMessagingWebhooks(configure: null);
+
     /// <summary>Registers <see cref="WebhookOptions"/> configured in code.</summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The same service collection.</returns>
-    public static IServiceCollection AddInCallMessagingWebhooks(this IServiceCollection services, Action<WebhookOptions>? configure = null)
+    public static IServiceCollection AddInCallMessagingWebhooks(this IServiceCollection services, Action<WebhookOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         var builder = AddCore(services);

@@ -24,9 +24,15 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
     private readonly Shard<string>[] _stringShards;
     private readonly TimeProvider _time;
 
-    /// <summary>Creates an empty store that grows as keys arrive.</summary>
-    /// <param name="timeProvider">The clock expiries are measured with; <see cref="TimeProvider.System"/> by default.</param>
-    public InMemoryDeduplicationStore(TimeProvider? timeProvider = null)
+    /// <summary>Creates an empty store that grows as keys arrive, on the system clock.</summary>
+    public InMemoryDeduplicationStore()
+        : this(0, null)
+    {
+    }
+
+    /// <summary>Creates a store that grows as deliveries arrive, on <paramref name="timeProvider"/>'s clock.</summary>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    public InMemoryDeduplicationStore(TimeProvider? timeProvider)
         : this(0, timeProvider)
     {
     }

@@ -98,8 +98,14 @@ public sealed class LoopbackMessageProvider : IMessageProvider
     /// <summary>Answers a sent message as the customer would: the reply goes through the registered <see cref="IReplyHub"/> like any webhook's.</summary>
     /// <param name="original">The message being answered.</param>
     /// <param name="text">The customer's text.</param>
+    public ValueTask<ReplyDeliveryOutcome> ReplyAsync(LoopbackMessage original, string text) =>
+        ReplyAsync(original, text, [], CancellationToken.None);
+
+    /// <summary>Answers a sent message as the customer would: the reply goes through the registered <see cref="IReplyHub"/> like any webhook's.</summary>
+    /// <param name="original">The message being answered.</param>
+    /// <param name="text">The customer's text.</param>
     /// <param name="cancellationToken">Cancels the delivery.</param>
-    public ValueTask<ReplyDeliveryOutcome> ReplyAsync(LoopbackMessage original, string text, CancellationToken cancellationToken = default) =>
+    public ValueTask<ReplyDeliveryOutcome> ReplyAsync(LoopbackMessage original, string text, CancellationToken cancellationToken) =>
         ReplyAsync(original, text, [], cancellationToken);
 
     /// <summary>
@@ -110,7 +116,7 @@ public sealed class LoopbackMessageProvider : IMessageProvider
     /// <param name="text">The customer's text.</param>
     /// <param name="media">The attachments: where each is stored and its content type.</param>
     /// <param name="cancellationToken">Cancels the delivery.</param>
-    public ValueTask<ReplyDeliveryOutcome> ReplyAsync(LoopbackMessage original, string text, IReadOnlyList<InboundMedia> media, CancellationToken cancellationToken = default)
+    public ValueTask<ReplyDeliveryOutcome> ReplyAsync(LoopbackMessage original, string text, IReadOnlyList<InboundMedia> media, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(original);
         ArgumentNullException.ThrowIfNull(media);

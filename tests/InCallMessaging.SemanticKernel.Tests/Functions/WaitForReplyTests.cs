@@ -49,7 +49,7 @@ public sealed class WaitForReplyTests
         var (pending, sent) = await StartWaitAsync(h);
         var photo = new Uri("https://media.example.com/Accounts/AC1/Messages/MM1/Media/ME1");
 
-        var outcome = await h.Loopback.ReplyAsync(sent, "", [new InboundMedia(photo, "image/jpeg")]);
+        var outcome = await h.Loopback.ReplyAsync(sent, "", [new InboundMedia(photo, "image/jpeg")], CancellationToken.None);
         var result = await pending.WaitAsync(Harness.Safety);
 
         Assert.Equal(ReplyDeliveryOutcome.DeliveredToCall, outcome);
@@ -78,7 +78,7 @@ public sealed class WaitForReplyTests
         [
             new InboundMedia(new Uri("https://media.example.com/1"), "image/png"),
             new InboundMedia(new Uri("https://media.example.com/2"), "Application/PDF"),
-        ]);
+        ], CancellationToken.None);
         var result = await pending.WaitAsync(Harness.Safety);
 
         Assert.Equal("replied", result.Status());
