@@ -101,10 +101,12 @@ internal static class TwilioWebhookParser
         problem = null;
         var errorCode = First(form, "ErrorCode");
         var (reason, meaning) = TwilioErrors.DescribeDeliveryError(errorCode);
+        var word = status.ToLowerInvariant();
         update = new DeliveryStatusUpdate
         {
             MessageId = messageId,
-            Status = status.ToLowerInvariant(),
+            Status = word,
+            State = TwilioMessageStatus.ToState(word),
             ErrorCode = errorCode,
             ErrorMessage = First(form, "ErrorMessage") ?? meaning,
             FailureReason = reason,

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.SemanticKernel.Templates;
 
@@ -236,7 +237,7 @@ internal static partial class ActionCompiler
                 : new HashSet<string>(action.Parameters?.Required ?? [], StringComparer.Ordinal),
             Variables = variables,
             ReplyVariable = action.EffectiveReplyVariable,
-            StatusLines = action.StatusLines is null ? CompiledAction.DefaultStatusLines : new HashSet<string>(action.StatusLines, StringComparer.Ordinal),
+            StatusLines = action.StatusLines is null ? CompiledAction.DefaultStatusLines : new HashSet<DeliveryState>(action.StatusLines.Select(DeliveryStatus.FromWord)),
             FallbackMessage = string.IsNullOrWhiteSpace(action.FallbackMessage) ? InCallMessageAction.DefaultFallbackMessage : action.FallbackMessage,
         };
     }

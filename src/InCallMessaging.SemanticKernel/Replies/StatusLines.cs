@@ -6,8 +6,8 @@ namespace InCallMessaging.SemanticKernel.Replies;
 /// </summary>
 internal static class StatusLines
 {
-    public static string Progress(CallMessage message, string status) =>
-        $"the {Noun(message)} from {Source(message)} was {(status == "read" ? "read" : status == "delivered" ? "delivered" : "sent")}.";
+    public static string Progress(CallMessage message, DeliveryState state) =>
+        $"the {Noun(message)} from {Source(message)} was {(state == DeliveryState.Read ? "read" : state == DeliveryState.Delivered ? "delivered" : "sent")}.";
 
     public static string Failure(CallMessage message, DeliveryStatusUpdate update) =>
         update.FailureReason == Sending.SendFailureReason.WhatsAppWindowClosed
