@@ -196,7 +196,7 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
         private const string InboundPrefix = "in:";
         private const string StatusPrefix = "status:";
 
-        // Twilio's message statuses; a status outside this list keeps its key as a string.
+        // The delivery status words a status key can end with; any other keeps its key as a string.
         private static readonly string[] Statuses =
         [
             "accepted", "scheduled", "canceled", "queued", "sending", "sent", "failed", "delivered", "undelivered",

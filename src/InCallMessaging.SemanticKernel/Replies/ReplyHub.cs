@@ -267,5 +267,5 @@ internal sealed class ReplyHub : IReplyHub
         return ReferenceEquals(media, message.Media) ? message : message with { Media = media };
     }
 
-    private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;
+    private string Mask(string phone) => Redact.Phone(phone, _options.MaskPersonalData);
 }

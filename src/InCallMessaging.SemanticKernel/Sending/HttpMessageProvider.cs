@@ -131,7 +131,7 @@ internal sealed class HttpSendRequest(OutboundMessage message)
     public string? Message => message.Body;
 
     [JsonPropertyName("channel")]
-    public string Channel => message.Channel == MessageChannel.WhatsApp ? "whatsapp" : "sms";
+    public string Channel => ChannelNames.Of(message.Channel);
 
     [JsonPropertyName("from")]
     public string? From => message.Sender.From;

@@ -74,6 +74,43 @@ public sealed partial class ProviderNeutralCoreTests
         Assert.Empty(offending);
     }
 
+    [Fact]
+    public void The_whatsapp_prefix_and_the_channel_names_are_each_written_once_across_the_packages()
+    {
+        var source = Path.Combine(RepositoryRoot(), "src");
+        var found = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file).Replace('\\', '/');
+            if (relative.Contains("/bin/", StringComparison.Ordinal) || relative.Contains("/obj/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            foreach (var line in File.ReadLines(file).Select(l => l.TrimStart()))
+            {
+                if (!line.StartsWith("//", StringComparison.Ordinal))
+                {
+                    found.AddRange(OnceOnly().Matches(line).Select(m => $"{relative}: {m.Value}"));
+                }
+            }
+        }
+
+        Assert.Equal(
+            [
+                "InCallMessaging.SemanticKernel/Actions/ChannelNames.cs: \"sms\"",
+                "InCallMessaging.SemanticKernel/Actions/ChannelNames.cs: \"sms\"u8",
+                "InCallMessaging.SemanticKernel/Actions/ChannelNames.cs: \"whatsapp\"",
+                "InCallMessaging.SemanticKernel/Actions/ChannelNames.cs: \"whatsapp\"u8",
+                "InCallMessaging.SemanticKernel/Calls/ChannelAddress.cs: \"whatsapp:\"",
+            ],
+            found.Order(StringComparer.Ordinal));
+    }
+
+    // A channel name or the WhatsApp prefix, as a literal.
+    [GeneratedRegex("\"(sms|whatsapp:?)\"(u8)?")]
+    private static partial Regex OnceOnly();
+
     // "MG"/"HX"/"AC"/"SK" as prefixes, or a pattern such as ^MG[0-9a-fA-F]{32}$.
     [GeneratedRegex("\"(MG|HX|AC|SK)\"|(MG|HX|AC|SK)\\[0-9a-fA-F\\]")]
     private static partial Regex SidRule();
