@@ -68,6 +68,9 @@ public sealed record DeliveryStatusUpdate
 
     private readonly DeliveryState? _state;
 
+    /// <summary>The state the provider set, or <see langword="null"/> when it gave only the word.</summary>
+    internal DeliveryState? MappedState => _state;
+
     /// <summary>The provider's error code on failure (Twilio <c>ErrorCode</c>).</summary>
     public string? ErrorCode { get; init; }
 

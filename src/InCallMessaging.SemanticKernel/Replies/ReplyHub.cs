@@ -145,7 +145,7 @@ internal sealed class ReplyHub : IReplyHub
     {
         ArgumentNullException.ThrowIfNull(update);
         var status = update.Status.ToLowerInvariant();
-        var state = update.State;
+        var state = update.MappedState ?? DeliveryStatus.FromWord(status);
         var session = _calls.FindByMessageId(update.MessageId)
             ?? (update.ClientReference is { } reference ? _calls.FindByMessageId(reference) : null);
         var message = session?.FindMessage(update.MessageId, update.ClientReference);
