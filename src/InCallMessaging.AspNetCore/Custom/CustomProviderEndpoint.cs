@@ -101,20 +101,18 @@ internal sealed class CustomProviderEndpoint(WebhookEndpointContext endpoint)
             var (from, fromWhatsApp) = ChannelAddress.Split(rawFrom!);
             var (to, toWhatsApp) = ChannelAddress.Split(rawTo!);
             MessageChannel channel;
-            switch (channelName?.ToUpperInvariant())
+            if (channelName is null)
             {
-                case null:
-                    channel = fromWhatsApp || toWhatsApp ? MessageChannel.WhatsApp : MessageChannel.Sms;
-                    break;
-                case "SMS":
-                    channel = MessageChannel.Sms;
-                    break;
-                case "WHATSAPP":
-                    channel = MessageChannel.WhatsApp;
-                    break;
-                default:
-                    problem = "Field 'channel' must be \"sms\" or \"whatsapp\".";
-                    return false;
+                channel = fromWhatsApp || toWhatsApp ? MessageChannel.WhatsApp : MessageChannel.Sms;
+            }
+            else if (ChannelNames.Parse(channelName) is { } named)
+            {
+                channel = named;
+            }
+            else
+            {
+                problem = $"Field 'channel' must be \"{ChannelNames.Sms}\" or \"{ChannelNames.WhatsApp}\".";
+                return false;
             }
 
             if (from.Length == 0 || to.Length == 0)

@@ -14,7 +14,7 @@ internal static partial class WebhookLog
     public const string Category = "InCallMessaging.AspNetCore.Webhooks";
 
     /// <summary>Masks <paramref name="phone"/> unless masking is switched off.</summary>
-    public static string Phone(string? phone, bool mask) => mask ? Redact.Phone(phone) : phone ?? "";
+    public static string Phone(string? phone, bool mask) => Redact.Phone(phone, mask);
 
     [LoggerMessage(1, LogLevel.Information,
         "Inbound {Provider} {Channel} message {MessageId} from {From} to {To} ({TextLength} chars, {MediaCount} media): {Outcome}.")]

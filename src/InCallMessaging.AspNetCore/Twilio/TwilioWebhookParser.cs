@@ -22,10 +22,6 @@ internal static class TwilioWebhookParser
     // Twilio attaches at most 10 media to a message; the cap only bounds work on a forged NumMedia.
     private const int MaxMedia = 20;
 
-    private const int SidLength = 34;
-    private static readonly SearchValues<char> HexChars = SearchValues.Create("0123456789abcdefABCDEF");
-    private static readonly SearchValues<byte> HexBytes = SearchValues.Create("0123456789abcdefABCDEF"u8);
-
     /// <summary>Parses an inbound-message webhook; on failure <paramref name="problem"/> names the missing or bad field.</summary>
     /// <param name="form">The decoded form.</param>
     /// <param name="message">The message, received at <paramref name="receivedAt"/>.</param>
@@ -105,10 +101,12 @@ internal static class TwilioWebhookParser
         problem = null;
         var errorCode = First(form, "ErrorCode");
         var (reason, meaning) = TwilioErrors.DescribeDeliveryError(errorCode);
+        var word = status.ToLowerInvariant();
         update = new DeliveryStatusUpdate
         {
             MessageId = messageId,
-            Status = status.ToLowerInvariant(),
+            Status = word,
+            State = TwilioMessageStatus.ToState(word),
             ErrorCode = errorCode,
             ErrorMessage = First(form, "ErrorMessage") ?? meaning,
             FailureReason = reason,
@@ -171,14 +169,6 @@ internal static class TwilioWebhookParser
         return true;
     }
 
-    /// <summary>Whether <paramref name="value"/> has the shape of a Twilio SID: two capital letters and 32 hex digits.</summary>
-    internal static bool IsSid(ReadOnlySpan<char> value) =>
-        value.Length == SidLength && char.IsAsciiLetterUpper(value[0]) && char.IsAsciiLetterUpper(value[1]) && !value[2..].ContainsAnyExcept(HexChars);
-
-    /// <summary>The same check over UTF-8 bytes.</summary>
-    private static bool IsSid(ReadOnlySpan<byte> value) =>
-        value.Length == SidLength && char.IsAsciiLetterUpper((char)value[0]) && char.IsAsciiLetterUpper((char)value[1]) && !value[2..].ContainsAnyExcept(HexBytes);
-
     /// <summary>The message's SID: the first of <paramref name="names"/> present, which must be a well-formed SID.</summary>
     private static bool TryMessageSid(FormBody form, [NotNullWhen(true)] out string? sid, [NotNullWhen(false)] out string? problem, params ReadOnlySpan<string> names)
     {
@@ -187,7 +177,7 @@ internal static class TwilioWebhookParser
             sid = First(form, name);
             if (sid is not null)
             {
-                problem = IsSid(sid) ? null : NotASid(name);
+                problem = TwilioSid.IsAny(sid) ? null : NotASid(name);
                 return problem is null;
             }
         }
@@ -207,7 +197,7 @@ internal static class TwilioWebhookParser
         {
             if (form.IndexOf(name) is var index and >= 0
                 && form.ValueBytes(index).Trim(" \t\r\n"u8) is { IsEmpty: false } value
-                && !IsSid(value))
+                && !TwilioSid.IsAny(value))
             {
                 problem = NotASid(name);
                 return false;

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.SemanticKernel.Templates;
 
@@ -168,11 +169,6 @@ internal static partial class ActionCompiler
                 errors.Add($"{label}: Template is for WhatsApp only; set Channel to WhatsApp or remove Template.");
             }
 
-            if (!ContentSidPattern().IsMatch(whatsApp.ContentSid ?? ""))
-            {
-                errors.Add($"{label}: ContentSid '{whatsApp.ContentSid}' must be 'HX' followed by 32 hex digits (the approved template's SID from Twilio Content).");
-            }
-
             foreach (var (key, source) in whatsApp.Variables.OrderBy(v => int.TryParse(v.Key, out var n) ? n : int.MaxValue))
             {
                 if (!int.TryParse(key, out var number) || number < 1 || key != number.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -187,11 +183,12 @@ internal static partial class ActionCompiler
                     contentVariables.Add(new(key, template));
                 }
             }
+        }
 
-            if (whatsApp.Variables.Count > 100)
-            {
-                errors.Add($"{label}: Template has {whatsApp.Variables.Count} variables; Twilio allows at most 100.");
-            }
+        // The provider's own rules for the action (its template id's shape, how many template variables it takes).
+        foreach (var problem in provider?.ValidateAction(action) ?? [])
+        {
+            errors.Add($"{label}: {problem}");
         }
 
         foreach (var status in action.StatusLines ?? [])
@@ -240,7 +237,7 @@ internal static partial class ActionCompiler
                 : new HashSet<string>(action.Parameters?.Required ?? [], StringComparer.Ordinal),
             Variables = variables,
             ReplyVariable = action.EffectiveReplyVariable,
-            StatusLines = action.StatusLines is null ? CompiledAction.DefaultStatusLines : new HashSet<string>(action.StatusLines, StringComparer.Ordinal),
+            StatusLines = action.StatusLines is null ? CompiledAction.DefaultStatusLines : new HashSet<DeliveryState>(action.StatusLines.Select(DeliveryStatus.FromWord)),
             FallbackMessage = string.IsNullOrWhiteSpace(action.FallbackMessage) ? InCallMessageAction.DefaultFallbackMessage : action.FallbackMessage,
         };
     }
@@ -285,7 +282,4 @@ internal static partial class ActionCompiler
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex IdentifierPattern();
-
-    [GeneratedRegex("^HX[0-9a-fA-F]{32}$")]
-    private static partial Regex ContentSidPattern();
 }

@@ -1,3 +1,4 @@
+using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.SemanticKernel.Templates;
 
@@ -58,10 +59,10 @@ internal sealed class CompiledAction
     public required string ReplyVariable { get; init; }
 
     /// <summary>The delivery statuses that put a line into the call's chat history.</summary>
-    public IReadOnlySet<string> StatusLines { get; init; } = DefaultStatusLines;
+    public IReadOnlySet<DeliveryState> StatusLines { get; init; } = DefaultStatusLines;
 
     /// <summary>Failures only.</summary>
-    public static readonly IReadOnlySet<string> DefaultStatusLines = new HashSet<string>(StringComparer.Ordinal) { "failed", "undelivered" };
+    public static readonly IReadOnlySet<DeliveryState> DefaultStatusLines = new HashSet<DeliveryState> { DeliveryState.Failed, DeliveryState.Undelivered };
 
     public required string FallbackMessage { get; init; }
 

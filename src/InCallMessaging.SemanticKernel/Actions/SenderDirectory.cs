@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using InCallMessaging.SemanticKernel.Sending;
 
 namespace InCallMessaging.SemanticKernel.Actions;
@@ -7,7 +6,7 @@ namespace InCallMessaging.SemanticKernel.Actions;
 /// The configured senders, checked, and the way back from an inbound message to the sender it was written to: by the
 /// number it was sent to, or by the Messaging Service that received it.
 /// </summary>
-internal sealed partial class SenderDirectory
+internal sealed class SenderDirectory
 {
     private readonly Dictionary<string, string> _senderByAddress;
 
@@ -53,30 +52,15 @@ internal sealed partial class SenderDirectory
 
             if (sender.MessagingServiceSid is not null)
             {
-                if (MessagingServicePattern().IsMatch(sender.MessagingServiceSid))
-                {
-                    byAddress[sender.MessagingServiceSid] = name;
-                }
-                else
-                {
-                    errors.Add($"{label}: MessagingServiceSid '{sender.MessagingServiceSid}' must be 'MG' followed by 32 hex digits.");
-                }
+                byAddress[sender.MessagingServiceSid] = name;
             }
 
-            if (string.Equals(sender.Provider, "Http", StringComparison.OrdinalIgnoreCase))
+            // The provider's own rules (a service id's shape, an endpoint, a timeout) live with the provider.
+            if (providers.TryGetValue(sender.Provider, out var provider) && provider is not null)
             {
-                if (sender.Url is null || !sender.Url.IsAbsoluteUri)
+                foreach (var problem in provider.ValidateSender(sender))
                 {
-                    errors.Add($"{label}: Url is required for the Http provider: set the absolute https:// endpoint that receives the messages.");
-                }
-                else if (sender.Url.Scheme != Uri.UriSchemeHttps && !sender.Url.IsLoopback)
-                {
-                    errors.Add($"{label}: Url '{sender.Url}' must use https:// (plain http is allowed only for loopback addresses).");
-                }
-
-                if (sender.Timeout <= TimeSpan.Zero || sender.Timeout > TimeSpan.FromMinutes(2))
-                {
-                    errors.Add($"{label}: Timeout {sender.Timeout} must be between 00:00:00.001 and 00:02:00.");
+                    errors.Add($"{label}: {problem}");
                 }
             }
 
@@ -85,7 +69,4 @@ internal sealed partial class SenderDirectory
 
         return byAddress;
     }
-
-    [GeneratedRegex("^MG[0-9a-fA-F]{32}$")]
-    private static partial Regex MessagingServicePattern();
 }

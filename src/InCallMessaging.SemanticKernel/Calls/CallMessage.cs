@@ -30,6 +30,7 @@ public sealed class CallMessage
         Timestamp = timestamp;
         ActionName = actionName;
         Status = status;
+        State = DeliveryStatus.FromWord(status);
         Media = media ?? [];
     }
 
@@ -68,6 +69,11 @@ public sealed class CallMessage
 
     /// <summary>The latest delivery status (outbound), such as <c>queued</c>, <c>delivered</c> or <c>failed</c>.</summary>
     public string? Status { get; internal set; }
+
+    /// <summary>
+    /// The latest delivery state (outbound), as the provider mapped its <see cref="Status"/> word; it only moves forward.
+    /// </summary>
+    public DeliveryState State { get; internal set; }
 
     /// <summary>The provider's error code when delivery failed.</summary>
     public string? ErrorCode { get; internal set; }

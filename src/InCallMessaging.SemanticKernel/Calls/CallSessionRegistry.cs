@@ -46,7 +46,7 @@ public sealed class CallSessionRegistry : ICallSessionRegistry
         var textable = PhoneNumbers.TryNormalize(callerNumber, out var caller);
         if (!textable)
         {
-            caller = PhoneNumbers.StripChannelPrefix(callerNumber);
+            caller = ChannelAddress.Strip(callerNumber);
         }
 
         var agent = agentNumber is null ? null : PhoneNumbers.NormalizeOrKeep(agentNumber);

@@ -21,13 +21,6 @@ internal static class PhoneNumbers
 
     private static int s_normalizedAdded;
 
-    /// <summary>Strips a <c>whatsapp:</c> prefix and white space.</summary>
-    public static string StripChannelPrefix(string address)
-    {
-        var trimmed = address.Trim();
-        return trimmed.StartsWith("whatsapp:", StringComparison.OrdinalIgnoreCase) ? trimmed["whatsapp:".Length..].Trim() : trimmed;
-    }
-
     /// <summary>Normalizes <paramref name="candidate"/> to E.164 when it is a valid international number.</summary>
     public static bool TryNormalize(string? candidate, out string e164)
     {
@@ -61,7 +54,7 @@ internal static class PhoneNumbers
     private static bool TryNormalizeUncached(string candidate, out string e164)
     {
         e164 = "";
-        var text = StripChannelPrefix(candidate);
+        var text = ChannelAddress.Strip(candidate);
         if (!text.StartsWith('+'))
         {
             return false;
@@ -128,5 +121,5 @@ internal static class PhoneNumbers
 
     /// <summary>Normalizes when possible, otherwise returns the address without its channel prefix.</summary>
     public static string NormalizeOrKeep(string address) =>
-        TryNormalize(address, out var e164) ? e164 : StripChannelPrefix(address);
+        TryNormalize(address, out var e164) ? e164 : ChannelAddress.Strip(address);
 }

@@ -12,7 +12,7 @@ internal static partial class Log
     {
         if (logger.IsEnabled(LogLevel.Information))
         {
-            MessageSentCore(logger, action, callId, messageId, mask ? Redact.Text(text) : text ?? "", mask ? Redact.Phone(to) : to);
+            MessageSentCore(logger, action, callId, messageId, Redact.Text(text, mask), Redact.Phone(to, mask));
         }
     }
 
@@ -20,7 +20,7 @@ internal static partial class Log
     {
         if (logger.IsEnabled(LogLevel.Warning))
         {
-            SendFailedCore(logger, action, callId, mask ? Redact.Phone(to) : to, reason, code);
+            SendFailedCore(logger, action, callId, Redact.Phone(to, mask), reason, code);
         }
     }
 
@@ -34,7 +34,7 @@ internal static partial class Log
 
         if (media.Count == 0)
         {
-            ReplyDeliveredCore(logger, messageId, mask ? Redact.Text(text) : text, mask ? Redact.Phone(customer) : customer, callId);
+            ReplyDeliveredCore(logger, messageId, Redact.Text(text, mask), Redact.Phone(customer, mask), callId);
             return;
         }
 
@@ -45,8 +45,8 @@ internal static partial class Log
             types[i] = media[i].ContentType;
         }
 
-        ReplyWithMediaDeliveredCore(logger, messageId, mask ? Redact.Text(text) : text, media.Count, string.Join(", ", types),
-            mask ? Redact.Phone(customer) : customer, callId);
+        ReplyWithMediaDeliveredCore(logger, messageId, Redact.Text(text, mask), media.Count, string.Join(", ", types),
+            Redact.Phone(customer, mask), callId);
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Action {Action} on call {CallId}: sent {MessageId} {Text} to {To}.")]

@@ -23,6 +23,12 @@ internal static class Redact
         });
     }
 
+    /// <summary>Masks <paramref name="number"/> when <paramref name="mask"/> is set (the plugin's <c>MaskPersonalData</c>).</summary>
+    internal static string Phone(string? number, bool mask) => mask ? Phone(number) : number ?? "";
+
+    /// <summary>Replaces <paramref name="text"/> with its length when <paramref name="mask"/> is set.</summary>
+    internal static string Text(string? text, bool mask) => mask ? Text(text) : text ?? "";
+
     /// <summary>Replaces a message text with its length: <c>[42 chars]</c>.</summary>
     public static string Text(string? text) => text is null ? "[none]" : $"[{text.Length} chars]";
 }

@@ -39,7 +39,7 @@ internal readonly record struct ActionResult(
         {
             writer.WriteStartObject();
             writer.WriteString("status"u8, Status);
-            writer.WriteString("channel"u8, Channel == MessageChannel.WhatsApp ? "whatsapp"u8 : "sms"u8);
+            writer.WriteString("channel"u8, ChannelNames.Utf8Of(Channel));
             WriteIfSet(writer, "to"u8, To);
             WriteIfSet(writer, "message_id"u8, MessageId);
             WriteIfSet(writer, "reply"u8, Reply);

@@ -242,7 +242,7 @@ internal sealed class InCallMessageFunction
         _calls.IndexOutbound(session, record);
         if (status != CallMessage.UnknownStatus)
         {
-            InCallMessagingTelemetry.MessagesSent.Add(1, new KeyValuePair<string, object?>("channel", Channel == MessageChannel.WhatsApp ? "whatsapp" : "sms"));
+            InCallMessagingTelemetry.MessagesSent.Add(1, new KeyValuePair<string, object?>("channel", ChannelNames.Of(Channel)));
             Log.MessageSent(_logger, _options.MaskPersonalData, _action.Name, session.CallId, messageId, message.Body, message.To);
         }
 
@@ -329,7 +329,7 @@ internal sealed class InCallMessageFunction
         return new ActionResult(ActionResult.Blocked, Channel, Reason: reason, Detail: detail);
     }
 
-    private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;
+    private string Mask(string phone) => Redact.Phone(phone, _options.MaskPersonalData);
 
     private static string Snake<T>(T value) where T : struct, Enum => SnakeCase<T>.Of(value);
 

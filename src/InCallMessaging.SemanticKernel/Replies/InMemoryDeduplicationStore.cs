@@ -9,7 +9,8 @@ namespace InCallMessaging.SemanticKernel.Replies;
 /// </summary>
 /// <remarks>
 /// A busy host remembers every webhook delivery for a day, so the keys the plugin writes (<c>in:</c> or
-/// <c>status:</c>, a Twilio SID such as <c>SM</c> followed by 32 hex digits, and for statuses a known Twilio status)
+/// <c>status:</c>, a message id of the common shape such as <c>SM</c> followed by 32 hex digits, and for statuses a known
+/// delivery status)
 /// are kept as 24-byte values in lock-sharded dictionaries: no object per key for the garbage collector to trace.
 /// Any other key is kept as a string.
 /// </remarks>
@@ -201,7 +202,7 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
         private const string InboundPrefix = "in:";
         private const string StatusPrefix = "status:";
 
-        // Twilio's message statuses; a status outside this list keeps its key as a string.
+        // The delivery status words a status key can end with; any other keeps its key as a string.
         private static readonly string[] Statuses =
         [
             "accepted", "scheduled", "canceled", "queued", "sending", "sent", "failed", "delivered", "undelivered",
@@ -228,13 +229,13 @@ public sealed class InMemoryDeduplicationStore : IDeduplicationStore
                 return false;
             }
 
-            if (rest.Length < TwilioSid.Length || !TwilioSid.TryParse(rest[..TwilioSid.Length], out var sid))
+            if (rest.Length < HexMessageId.Length || !HexMessageId.TryParse(rest[..HexMessageId.Length], out var sid))
             {
                 return false;
             }
 
             byte status = 0;
-            rest = rest[TwilioSid.Length..];
+            rest = rest[HexMessageId.Length..];
             if (kind == 1 && !rest.IsEmpty)
             {
                 return false;

@@ -55,6 +55,22 @@ public sealed record DeliveryStatusUpdate
     /// <summary>The provider's status word: <c>queued</c>, <c>sent</c>, <c>delivered</c>, <c>read</c>, <c>failed</c>, <c>undelivered</c>, ...</summary>
     public required string Status { get; init; }
 
+    /// <summary>
+    /// The delivery state the provider mapped its <see cref="Status"/> word to. Left unset, it is read from
+    /// <see cref="Status"/> in the library's own words (<c>queued</c>, <c>sending</c>, <c>sent</c>, <c>delivered</c>,
+    /// <c>read</c>, <c>failed</c>, <c>undelivered</c>, <c>canceled</c>, ...).
+    /// </summary>
+    public DeliveryState State
+    {
+        get => _state ?? DeliveryStatus.FromWord(Status.ToLowerInvariant());
+        init => _state = value;
+    }
+
+    private readonly DeliveryState? _state;
+
+    /// <summary>The state the provider set, or <see langword="null"/> when it gave only the word.</summary>
+    internal DeliveryState? MappedState => _state;
+
     /// <summary>The provider's error code on failure (Twilio <c>ErrorCode</c>).</summary>
     public string? ErrorCode { get; init; }
 

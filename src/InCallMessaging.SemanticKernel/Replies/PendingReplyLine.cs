@@ -27,7 +27,7 @@ internal readonly record struct PendingReplyLine(MessageChannel Channel, string 
             return StatusLines.Label(Channel) + Text;
         }
 
-        var label = Channel == MessageChannel.WhatsApp ? "[WhatsApp Reply]: " : "[SMS Reply]: ";
+        var label = ChannelNames.ReplyLabel(Channel);
         if (Media.Count == 0)
         {
             return label + Text;

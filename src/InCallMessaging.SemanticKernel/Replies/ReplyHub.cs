@@ -145,6 +145,7 @@ internal sealed class ReplyHub : IReplyHub
     {
         ArgumentNullException.ThrowIfNull(update);
         var status = update.Status.ToLowerInvariant();
+        var state = update.MappedState ?? DeliveryStatus.FromWord(status);
         var session = _calls.FindByMessageId(update.MessageId)
             ?? (update.ClientReference is { } reference ? _calls.FindByMessageId(reference) : null);
         var message = session?.FindMessage(update.MessageId, update.ClientReference);
@@ -161,7 +162,7 @@ internal sealed class ReplyHub : IReplyHub
         }
 
         var outcomeWasUnknown = message.Status == CallMessage.UnknownStatus;
-        if (!DeliveryStatus.TryAdvance(message, status, update.ErrorCode))
+        if (!DeliveryStatus.TryAdvance(message, state, status, update.ErrorCode))
         {
             return StatusUpdateOutcome.Ignored;
         }
@@ -175,11 +176,11 @@ internal sealed class ReplyHub : IReplyHub
 
         string? line;
         var endedWait = false;
-        if (DeliveryStatus.IsFailure(status))
+        if (DeliveryStatus.IsFailure(state))
         {
             _logger.LogWarning("Message {MessageId} of call {CallId} was {Status} (error {ErrorCode}).", update.MessageId, session.CallId, status, update.ErrorCode);
             session.ReleaseFailedSend(message);
-            (line, endedWait) = await OnFailureAsync(session, message, update, status).ConfigureAwait(false);
+            (line, endedWait) = await OnFailureAsync(session, message, update, state).ConfigureAwait(false);
         }
         else
         {
@@ -188,7 +189,7 @@ internal sealed class ReplyHub : IReplyHub
                 session.ConfirmSent(message);
             }
 
-            line = _catalog.Find(message.ActionName)?.StatusLines.Contains(status) == true ? StatusLines.Progress(message, status) : null;
+            line = _catalog.Find(message.ActionName)?.StatusLines.Contains(state) == true ? StatusLines.Progress(message, state) : null;
         }
 
         if (line is not null && session.IsActive)
@@ -215,9 +216,9 @@ internal sealed class ReplyHub : IReplyHub
     /// any, ends with the failure. Returns the transcript line, or <see langword="null"/> when the action wants none
     /// or a waiting action already reports the failure (then <c>EndedWait</c> is set).
     /// </summary>
-    private async Task<(string? Line, bool EndedWait)> OnFailureAsync(CallSession session, CallMessage message, DeliveryStatusUpdate update, string status)
+    private async Task<(string? Line, bool EndedWait)> OnFailureAsync(CallSession session, CallMessage message, DeliveryStatusUpdate update, DeliveryState state)
     {
-        var wantsLine = _catalog.Find(message.ActionName)?.StatusLines.Contains(status) != false;
+        var wantsLine = _catalog.Find(message.ActionName)?.StatusLines.Contains(state) != false;
         if (update.FailureReason == Sending.SendFailureReason.WhatsAppWindowClosed && session.IsActive && message.TakeTemplateFallback() is { } fallback)
         {
             var resent = await fallback(CancellationToken.None).ConfigureAwait(false);
@@ -266,5 +267,5 @@ internal sealed class ReplyHub : IReplyHub
         return ReferenceEquals(media, message.Media) ? message : message with { Media = media };
     }
 
-    private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;
+    private string Mask(string phone) => Redact.Phone(phone, _options.MaskPersonalData);
 }

@@ -6,8 +6,8 @@ namespace InCallMessaging.SemanticKernel.Replies;
 /// </summary>
 internal static class StatusLines
 {
-    public static string Progress(CallMessage message, string status) =>
-        $"the {Noun(message)} from {Source(message)} was {(status == "read" ? "read" : status == "delivered" ? "delivered" : "sent")}.";
+    public static string Progress(CallMessage message, DeliveryState state) =>
+        $"the {Noun(message)} from {Source(message)} was {(state == DeliveryState.Read ? "read" : state == DeliveryState.Delivered ? "delivered" : "sent")}.";
 
     public static string Failure(CallMessage message, DeliveryStatusUpdate update) =>
         update.FailureReason == Sending.SendFailureReason.WhatsAppWindowClosed
@@ -21,7 +21,7 @@ internal static class StatusLines
         $"the {Noun(message)} from {Source(message)} was not delivered{Why(update)} because the caller's 24-hour WhatsApp window had closed, and sending its approved template instead failed too.";
 
     /// <summary>The label a status line starts with.</summary>
-    public static string Label(MessageChannel channel) => channel == MessageChannel.WhatsApp ? "[WhatsApp Status]: " : "[SMS Status]: ";
+    public static string Label(MessageChannel channel) => ChannelNames.StatusLabel(channel);
 
     private static string Noun(CallMessage message) => message.Channel == MessageChannel.WhatsApp ? "WhatsApp message" : "text";
 

@@ -18,7 +18,31 @@ internal sealed class HttpMessageProvider(IHttpClientFactory httpClientFactory, 
     public const string ProviderName = "Http";
     public const string HttpClientName = "InCallMessaging.Http";
 
+    /// <summary>The longest a sender's <see cref="MessageSenderOptions.Timeout"/> may be.</summary>
+    internal static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(2);
+
     public string Name => ProviderName;
+
+    public IEnumerable<string> ValidateSender(MessageSenderOptions sender)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        var problems = new List<string>();
+        if (sender.Url is null || !sender.Url.IsAbsoluteUri)
+        {
+            problems.Add("Url is required for the Http provider: set the absolute https:// endpoint that receives the messages.");
+        }
+        else if (sender.Url.Scheme != Uri.UriSchemeHttps && !sender.Url.IsLoopback)
+        {
+            problems.Add($"Url '{sender.Url}' must use https:// (plain http is allowed only for loopback addresses).");
+        }
+
+        if (sender.Timeout <= TimeSpan.Zero || sender.Timeout > MaxTimeout)
+        {
+            problems.Add($"Timeout {sender.Timeout} must be between 00:00:00.001 and 00:02:00.");
+        }
+
+        return problems;
+    }
 
     public async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
@@ -107,7 +131,7 @@ internal sealed class HttpSendRequest(OutboundMessage message)
     public string? Message => message.Body;
 
     [JsonPropertyName("channel")]
-    public string Channel => message.Channel == MessageChannel.WhatsApp ? "whatsapp" : "sms";
+    public string Channel => ChannelNames.Of(message.Channel);
 
     [JsonPropertyName("from")]
     public string? From => message.Sender.From;

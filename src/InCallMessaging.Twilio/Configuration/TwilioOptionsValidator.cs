@@ -1,4 +1,4 @@
-using System.Buffers;
+using InCallMessaging.Twilio.Internal;
 using Microsoft.Extensions.Options;
 
 namespace InCallMessaging.Twilio;
@@ -10,7 +10,6 @@ internal sealed class TwilioOptionsValidator : IValidateOptions<TwilioOptions>
     internal static readonly TimeSpan MaxRequestTimeout = TimeSpan.FromMinutes(2);
 
     private const string Prefix = TwilioOptions.SectionName + ":";
-    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
 
     public ValidateOptionsResult Validate(string? name, TwilioOptions options)
     {
@@ -21,7 +20,7 @@ internal sealed class TwilioOptionsValidator : IValidateOptions<TwilioOptions>
         {
             problems.Add($"{Prefix}AccountSid is missing: set it to the Account SID shown in the Twilio Console ('AC' followed by 32 hex digits).");
         }
-        else if (!IsSid(options.AccountSid, "AC"))
+        else if (!TwilioSid.Is(options.AccountSid, TwilioSid.Account))
         {
             problems.Add($"{Prefix}AccountSid must be 'AC' followed by 32 hex digits (the value has {options.AccountSid.Length} characters): copy it from the Twilio Console.");
         }
@@ -29,7 +28,7 @@ internal sealed class TwilioOptionsValidator : IValidateOptions<TwilioOptions>
         var hasToken = !string.IsNullOrWhiteSpace(options.AuthToken);
         var hasKeySid = !string.IsNullOrWhiteSpace(options.ApiKeySid);
         var hasKeySecret = !string.IsNullOrWhiteSpace(options.ApiKeySecret);
-        if (hasKeySid && !IsSid(options.ApiKeySid, "SK"))
+        if (hasKeySid && !TwilioSid.Is(options.ApiKeySid, TwilioSid.ApiKey))
         {
             problems.Add($"{Prefix}ApiKeySid must be 'SK' followed by 32 hex digits: copy the SID of an API key from the Twilio Console, or remove it to use the AuthToken.");
         }
@@ -96,12 +95,6 @@ internal sealed class TwilioOptionsValidator : IValidateOptions<TwilioOptions>
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
-
-    /// <summary>Whether <paramref name="value"/> is <paramref name="prefix"/> followed by 32 hex digits.</summary>
-    internal static bool IsSid(string? value, string prefix) =>
-        value is { Length: 34 }
-        && value.StartsWith(prefix, StringComparison.Ordinal)
-        && !value.AsSpan(2).ContainsAnyExcept(HexDigits);
 
     private static bool IsHttpUrl(Uri url) =>
         url.IsAbsoluteUri && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp);

@@ -19,7 +19,6 @@ internal static class TwilioMessageForm
     /// <summary>WhatsApp delivers one attachment per message; Twilio ignores the others without an error.</summary>
     internal const int MaxWhatsAppMediaUrls = 1;
 
-    private const string WhatsAppPrefix = "whatsapp:";
 
     /// <summary>
     /// Checks what Twilio would reject anyway, so the LLM learns why without a round trip.
@@ -127,12 +126,7 @@ internal static class TwilioMessageForm
     }
 
     /// <summary>An E.164 number as Twilio addresses it on the channel: <c>whatsapp:+14155550100</c> on WhatsApp.</summary>
-    internal static string Address(string number, bool whatsApp)
-    {
-        var trimmed = number.Trim();
-        var bare = trimmed.StartsWith(WhatsAppPrefix, StringComparison.OrdinalIgnoreCase) ? trimmed[WhatsAppPrefix.Length..] : trimmed;
-        return whatsApp ? WhatsAppPrefix + bare : bare;
-    }
+    internal static string Address(string number, bool whatsApp) => ChannelAddress.For(number, whatsApp);
 
     /// <summary>
     /// The template variables as the JSON string Twilio expects (<c>{"1":"Ada","2":"3pm"}</c>), keys in numeric order

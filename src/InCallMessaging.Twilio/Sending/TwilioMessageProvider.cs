@@ -5,6 +5,7 @@ using System.Text.Json;
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.SemanticKernel.Diagnostics;
 using InCallMessaging.SemanticKernel.Sending;
+using InCallMessaging.Twilio.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -42,7 +43,38 @@ internal sealed partial class TwilioMessageProvider : IMessageProvider
         _timeProvider = timeProvider ?? TimeProvider.System;
     }
 
+    /// <summary>The most variables a Content template takes (<c>ContentVariables</c>).</summary>
+    internal const int MaxContentVariables = 100;
+
     public string Name => ProviderName;
+
+    public IEnumerable<string> ValidateSender(MessageSenderOptions sender)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        if (sender.MessagingServiceSid is not null && !TwilioSid.Is(sender.MessagingServiceSid, TwilioSid.MessagingService))
+        {
+            yield return $"MessagingServiceSid '{sender.MessagingServiceSid}' must be 'MG' followed by 32 hex digits.";
+        }
+    }
+
+    public IEnumerable<string> ValidateAction(InCallMessageAction action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (action.Template is not { } template)
+        {
+            yield break;
+        }
+
+        if (!TwilioSid.Is(template.ContentSid, TwilioSid.Content))
+        {
+            yield return $"ContentSid '{template.ContentSid}' must be 'HX' followed by 32 hex digits (the approved template's SID from Twilio Content).";
+        }
+
+        if (template.Variables.Count > MaxContentVariables)
+        {
+            yield return $"Template has {template.Variables.Count} variables; Twilio allows at most {MaxContentVariables}.";
+        }
+    }
 
     public async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {

@@ -112,20 +112,6 @@ public sealed class ActionCatalogValidationTests
         SingleError(options, "Sender 'carrier'", "Provider 'Carrier' is not registered", "Loopback", "Http");
     }
 
-    [Theory]
-    [InlineData("HX123")]
-    [InlineData("MG0123456789abcdef0123456789abcdef")]
-    [InlineData("HX0123456789abcdef0123456789abcdeg")]
-    public void WhatsApp_template_with_a_malformed_ContentSid_is_rejected(string sid)
-    {
-        var action = Action(body: "Your booking is confirmed.");
-        action.Channel = MessageChannel.WhatsApp;
-        action.Sender = "whatsapp";
-        action.Template = new WhatsAppTemplate { ContentSid = sid };
-
-        SingleError(TestRuntime.Options(action), $"ContentSid '{sid}'", "'HX' followed by 32 hex digits");
-    }
-
     [Fact]
     public void Template_on_an_sms_action_is_rejected()
     {
@@ -297,42 +283,5 @@ public sealed class ActionCatalogValidationTests
         action.Parameters = new ActionParameters { Properties = { ["message"] = new ActionParameter { Description = "The text." } } };
 
         SingleError(TestRuntime.Options(action), "'message' parameter", "Parameters.Required");
-    }
-
-    [Fact]
-    public void Every_problem_is_listed_together()
-    {
-        var badName = Action("bad name!");
-        badName.Description = "";
-        var unknownSender = Action("to_partner", body: "Hi <partner>, see {{ x +* }}");
-        unknownSender.Sender = "nope";
-        unknownSender.ReplyTimeout = TimeSpan.FromMinutes(30);
-        var badTemplate = Action("send_booking", body: "Booked.");
-        badTemplate.Template = new WhatsAppTemplate { ContentSid = "HX1" };
-        var options = TestRuntime.Options(badName, unknownSender, badTemplate, Action("BAD NAME!"));
-        options.Senders["default"].From = "12345";
-        options.Senders["api"] = new MessageSenderOptions { Provider = "Http" };
-        options.MaxMessagesPerCall = 0;
-
-        var errors = ErrorsOf(options);
-
-        string[] expected =
-        [
-            "MaxMessagesPerCall is 0",
-            "Sender 'default': From '12345'",
-            "Sender 'api': Url is required",
-            "Action 'bad name!': Name must contain only",
-            "Action 'bad name!': Description is required",
-            "Action 'to_partner': Sender 'nope'",
-            "Action 'to_partner': ReplyTimeout 00:30:00",
-            "Action 'to_partner': Body has a template syntax error at line 1, column",
-            "Action 'send_booking': Template is for WhatsApp only",
-            "Action 'send_booking': ContentSid 'HX1'",
-            "Action 'BAD NAME!': Name is used by another action",
-        ];
-        foreach (var fragment in expected)
-        {
-            Assert.Contains(errors, e => e.Contains(fragment, StringComparison.Ordinal));
-        }
     }
 }

@@ -76,7 +76,7 @@ public sealed class ConsentAndStatusTests
     {
         var message = new CallMessage(MessageDirection.Outbound, MessageChannel.Sms, "SM1", "default", "+1", "x", Now, "a", current);
 
-        Assert.Equal(applied, DeliveryStatus.TryAdvance(message, next, "30003"));
+        Assert.Equal(applied, DeliveryStatus.TryAdvance(message, DeliveryStatus.FromWord(next), next, "30003"));
 
         Assert.Equal(applied ? next : current, message.Status);
         Assert.Equal(applied ? "30003" : null, message.ErrorCode);

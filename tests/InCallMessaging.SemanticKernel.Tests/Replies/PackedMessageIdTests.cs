@@ -5,7 +5,7 @@ using InCallMessaging.SemanticKernel.Tests.TestSupport;
 namespace InCallMessaging.SemanticKernel.Tests.Core.Replies;
 
 /// <summary>Message ids kept as values: a Twilio SID round-trips exactly, anything else stays the string it was.</summary>
-public sealed class TwilioSidTests
+public sealed class PackedMessageIdTests
 {
     [Theory]
     [InlineData("SM0123456789abcdef0123456789abcdef")]
@@ -13,7 +13,7 @@ public sealed class TwilioSidTests
     [InlineData("SMffffffffffffffffffffffffffffffff")]
     public void A_sid_round_trips(string text)
     {
-        Assert.True(TwilioSid.TryParse(text, out var sid));
+        Assert.True(HexMessageId.TryParse(text, out var sid));
 
         Assert.Equal(text, sid.ToString());
         Assert.Equal(text, PackedMessageId.From(text).ToString());
@@ -29,7 +29,7 @@ public sealed class TwilioSidTests
     [InlineData("")]
     public void Anything_else_is_not_a_sid_and_is_kept_as_written(string text)
     {
-        Assert.False(TwilioSid.TryParse(text, out _));
+        Assert.False(HexMessageId.TryParse(text, out _));
         Assert.Equal(text, PackedMessageId.From(text).ToString());
     }
 
