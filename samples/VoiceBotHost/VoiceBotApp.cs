@@ -1,6 +1,5 @@
 using InCallMessaging.AspNetCore;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.Twilio;
 using Microsoft.AspNetCore.HttpOverrides;
 using VoiceBotHost.Agent;

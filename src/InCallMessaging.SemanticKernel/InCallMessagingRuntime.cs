@@ -1,7 +1,5 @@
 using InCallMessaging.SemanticKernel.Actions;
 using InCallMessaging.SemanticKernel.Functions;
-using InCallMessaging.SemanticKernel.Replies;
-using InCallMessaging.SemanticKernel.Sending;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.SemanticKernel;
 
 namespace InCallMessaging.Benchmarks;

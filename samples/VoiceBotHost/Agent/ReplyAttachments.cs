@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using VoiceBotHost.Llm;

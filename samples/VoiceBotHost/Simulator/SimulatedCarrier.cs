@@ -1,5 +1,4 @@
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Sending;
 using Microsoft.Extensions.Options;
 
 namespace VoiceBotHost.Simulator;

@@ -1,4 +1,4 @@
-using InCallMessaging.SemanticKernel.Sending;
+using InCallMessaging.SemanticKernel;
 
 namespace VoiceBotHost.Simulator;
 

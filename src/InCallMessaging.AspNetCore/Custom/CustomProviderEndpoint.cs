@@ -2,7 +2,6 @@ using System.Text.Json;
 using InCallMessaging.AspNetCore.Diagnostics;
 using InCallMessaging.AspNetCore.Internal;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.AspNetCore.Http;
 
 namespace InCallMessaging.AspNetCore.Custom;

@@ -1,5 +1,4 @@
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace InCallMessaging.AspNetCore.Diagnostics;

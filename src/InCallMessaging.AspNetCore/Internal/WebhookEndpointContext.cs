@@ -1,6 +1,5 @@
 using InCallMessaging.AspNetCore.Diagnostics;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

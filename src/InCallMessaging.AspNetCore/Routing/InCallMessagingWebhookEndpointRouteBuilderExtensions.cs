@@ -1,10 +1,10 @@
+using InCallMessaging.SemanticKernel;
 using InCallMessaging.AspNetCore;
 using InCallMessaging.AspNetCore.Custom;
 using InCallMessaging.AspNetCore.Diagnostics;
 using InCallMessaging.AspNetCore.Internal;
 using InCallMessaging.AspNetCore.Security;
 using InCallMessaging.AspNetCore.Twilio;
-using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.Twilio;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -1,7 +1,7 @@
+using InCallMessaging.SemanticKernel;
 using InCallMessaging.AspNetCore.Diagnostics;
 using InCallMessaging.AspNetCore.Internal;
 using InCallMessaging.AspNetCore.Security;
-using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.Twilio;
 using InCallMessaging.Twilio.Internal;
 using Microsoft.AspNetCore.Http;

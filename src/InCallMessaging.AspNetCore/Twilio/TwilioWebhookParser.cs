@@ -3,7 +3,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using InCallMessaging.AspNetCore.Internal;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.Twilio;
 using InCallMessaging.Twilio.Internal;
 

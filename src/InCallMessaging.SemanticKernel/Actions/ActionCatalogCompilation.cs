@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using InCallMessaging.SemanticKernel.Sending;
 
 namespace InCallMessaging.SemanticKernel.Actions;
 

@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using InCallMessaging.SemanticKernel.Replies;
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.SemanticKernel.Templates;
 
 namespace InCallMessaging.SemanticKernel.Actions;

@@ -1,5 +1,3 @@
-using InCallMessaging.SemanticKernel.Replies;
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.SemanticKernel.Templates;
 
 namespace InCallMessaging.SemanticKernel.Actions;

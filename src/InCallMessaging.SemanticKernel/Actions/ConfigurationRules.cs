@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using InCallMessaging.SemanticKernel.Sending;
 
 namespace InCallMessaging.SemanticKernel.Actions;
 

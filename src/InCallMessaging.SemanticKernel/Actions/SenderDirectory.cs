@@ -1,4 +1,3 @@
-using InCallMessaging.SemanticKernel.Sending;
 
 namespace InCallMessaging.SemanticKernel.Actions;
 

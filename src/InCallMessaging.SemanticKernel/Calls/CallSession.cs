@@ -1,4 +1,3 @@
-using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.SemanticKernel;
 
 namespace InCallMessaging.SemanticKernel;

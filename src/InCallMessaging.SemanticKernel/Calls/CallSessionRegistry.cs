@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using InCallMessaging.SemanticKernel.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

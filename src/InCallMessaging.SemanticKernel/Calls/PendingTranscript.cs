@@ -1,4 +1,3 @@
-using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using AIChatMessage = Microsoft.Extensions.AI.ChatMessage;

@@ -1,4 +1,3 @@
-using InCallMessaging.SemanticKernel.Replies;
 
 namespace InCallMessaging.SemanticKernel;
 

@@ -92,7 +92,7 @@ public sealed class InCallMessagingOptions
     /// <value>The default value is <see langword="false"/>.</value>
     public bool MediaUrlsInTranscript { get; set; }
 
-    /// <summary>Limits of <see cref="Replies.IReplyMediaFetcher"/>, which downloads a reply's attachments for the host.</summary>
+    /// <summary>Limits of <see cref="IReplyMediaFetcher"/>, which downloads a reply's attachments for the host.</summary>
     public ReplyMediaOptions Media { get; set; } = new();
 
     /// <summary>Whether phone numbers and message texts are masked in logs and traces.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using InCallMessaging.SemanticKernel.Replies;
 
 namespace InCallMessaging.SemanticKernel;
 

@@ -1,7 +1,5 @@
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.SemanticKernel.Actions;
-using InCallMessaging.SemanticKernel.Replies;
-using InCallMessaging.SemanticKernel.Sending;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;

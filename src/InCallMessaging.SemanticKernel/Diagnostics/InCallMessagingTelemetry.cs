@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace InCallMessaging.SemanticKernel.Diagnostics;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// The name of the plugin's activity source and meter (<see cref="SourceName"/>): add it to OpenTelemetry's tracing and

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace InCallMessaging.SemanticKernel.Diagnostics;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// The plugin's hot-path log messages, source-generated so a disabled level costs nothing. Personal data is masked here,
@@ -25,7 +25,7 @@ internal static partial class Log
     }
 
     public static void ReplyDelivered(ILogger logger, bool mask, string messageId, string text, string customer, string callId,
-        IReadOnlyList<Replies.InboundMedia> media)
+        IReadOnlyList<InboundMedia> media)
     {
         if (!logger.IsEnabled(LogLevel.Information))
         {

@@ -1,4 +1,4 @@
-namespace InCallMessaging.SemanticKernel.Diagnostics;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>Masks personal data (phone numbers, message texts) before it reaches logs or traces.</summary>
 internal static class Redact

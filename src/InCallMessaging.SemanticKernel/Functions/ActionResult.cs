@@ -17,7 +17,7 @@ internal readonly record struct ActionResult(
     string? Detail = null,
     IReadOnlyList<string>? Missing = null,
     IReadOnlyList<Actions.ArgumentProblem>? Errors = null,
-    IReadOnlyList<Replies.InboundMedia>? Media = null)
+    IReadOnlyList<InboundMedia>? Media = null)
 {
     public const string Sent = "sent";
     public const string Replied = "replied";
@@ -46,7 +46,7 @@ internal readonly record struct ActionResult(
             if (Media is { Count: > 0 })
             {
                 writer.WritePropertyName("media"u8);
-                Replies.ReplyMedia.WriteArray(writer, Media);
+                ReplyMedia.WriteArray(writer, Media);
             }
 
             WriteIfSet(writer, "reason"u8, Reason);

@@ -1,5 +1,4 @@
 using InCallMessaging.SemanticKernel.Actions;
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.SemanticKernel.Templates;
 using Microsoft.Extensions.Logging;
 

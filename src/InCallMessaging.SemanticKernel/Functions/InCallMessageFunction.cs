@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using InCallMessaging.SemanticKernel.Actions;
-using InCallMessaging.SemanticKernel.Diagnostics;
-using InCallMessaging.SemanticKernel.Replies;
-using InCallMessaging.SemanticKernel.Sending;
 using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
 

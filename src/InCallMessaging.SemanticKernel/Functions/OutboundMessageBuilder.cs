@@ -1,6 +1,4 @@
 using InCallMessaging.SemanticKernel.Actions;
-using InCallMessaging.SemanticKernel.Replies;
-using InCallMessaging.SemanticKernel.Sending;
 using Microsoft.Extensions.Logging;
 
 namespace InCallMessaging.SemanticKernel.Functions;

@@ -1,5 +1,4 @@
 using InCallMessaging.SemanticKernel.Actions;
-using InCallMessaging.SemanticKernel.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace InCallMessaging.SemanticKernel.Functions;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// What customers told each sender: opt-outs (STOP ... until START) and the time of their last inbound WhatsApp

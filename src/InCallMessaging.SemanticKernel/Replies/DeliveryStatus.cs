@@ -1,4 +1,4 @@
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// Orders delivery states so out-of-order callbacks never move a message backwards, and reads the library's own status

@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// Downloads reply attachments over HTTP within <see cref="ReplyMediaOptions"/>. Redirects are followed here, not by

@@ -1,4 +1,4 @@
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// Handles a reply that arrives after its call ended, so a customer who texts back is never met with silence

@@ -1,4 +1,4 @@
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// Remembers which webhook deliveries were already processed. Check-and-mark is one atomic step so two concurrent

@@ -1,4 +1,4 @@
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// Hears every delivery status that reaches a message of a call (<c>sent</c>, <c>delivered</c>, <c>read</c>,

@@ -1,4 +1,4 @@
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// Downloads an attachment of a customer's reply (<see cref="InboundMessage.Media"/>, <see cref="CallMessage.Media"/>),

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// The in-memory <see cref="IDeduplicationStore"/> for a single host. It expires its own keys: each of its shards

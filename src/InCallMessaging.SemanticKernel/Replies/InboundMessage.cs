@@ -1,4 +1,4 @@
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>A text (or media) message from a customer, as any provider's webhook parsed it.</summary>
 /// <remarks>Everything in it comes from outside: treat <see cref="Text"/> as untrusted input.</remarks>
@@ -78,17 +78,17 @@ public sealed record DeliveryStatusUpdate
     public string? ErrorMessage { get; init; }
 
     /// <summary>
-    /// The reference this library gave the send (<see cref="Sending.OutboundMessage.ClientReference"/>), when the provider
+    /// The reference this library gave the send (<see cref="OutboundMessage.ClientReference"/>), when the provider
     /// echoes it (Twilio: the <c>ref</c> query parameter of the status callback URL). It lets a status settle a send whose
     /// provider answer never came, so its message id was never learned.
     /// </summary>
     public string? ClientReference { get; init; }
 
     /// <summary>
-    /// What the failure means, when the provider knows (for example <see cref="Sending.SendFailureReason.WhatsAppWindowClosed"/>
+    /// What the failure means, when the provider knows (for example <see cref="SendFailureReason.WhatsAppWindowClosed"/>
     /// for Twilio's 63016): it decides whether a WhatsApp template is sent instead, and how the transcript line reads.
     /// </summary>
-    public Sending.SendFailureReason? FailureReason { get; init; }
+    public SendFailureReason? FailureReason { get; init; }
 }
 
 /// <summary>What the hub did with an inbound message.</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// A message id of the common provider shape, two uppercase letters naming its kind and 32 lowercase hex digits,

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// A reply waiting to be put into the call's chat history. It keeps only what the line needs and writes the line when

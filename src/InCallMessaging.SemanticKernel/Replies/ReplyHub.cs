@@ -1,8 +1,7 @@
 using InCallMessaging.SemanticKernel.Actions;
-using InCallMessaging.SemanticKernel.Diagnostics;
 using Microsoft.Extensions.Logging;
 
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// Matches inbound messages to their call (the replied-to message when the provider names it, else the call that most
@@ -219,7 +218,7 @@ internal sealed class ReplyHub : IReplyHub
     private async Task<(string? Line, bool EndedWait)> OnFailureAsync(CallSession session, CallMessage message, DeliveryStatusUpdate update, DeliveryState state)
     {
         var wantsLine = _catalog.Find(message.ActionName)?.StatusLines.Contains(state) != false;
-        if (update.FailureReason == Sending.SendFailureReason.WhatsAppWindowClosed && session.IsActive && message.TakeTemplateFallback() is { } fallback)
+        if (update.FailureReason == SendFailureReason.WhatsAppWindowClosed && session.IsActive && message.TakeTemplateFallback() is { } fallback)
         {
             var resent = await fallback(CancellationToken.None).ConfigureAwait(false);
             if (resent is not null)

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// The attachments of a customer's reply, made safe to keep and to show the model. URLs and content types come from

@@ -1,4 +1,4 @@
-namespace InCallMessaging.SemanticKernel.Replies;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// The sentences of delivery-status transcript lines (<c>[SMS Status]: ...</c>): what happened to which action's
@@ -10,7 +10,7 @@ internal static class StatusLines
         $"the {Noun(message)} from {Source(message)} was {(state == DeliveryState.Read ? "read" : state == DeliveryState.Delivered ? "delivered" : "sent")}.";
 
     public static string Failure(CallMessage message, DeliveryStatusUpdate update) =>
-        update.FailureReason == Sending.SendFailureReason.WhatsAppWindowClosed
+        update.FailureReason == SendFailureReason.WhatsAppWindowClosed
             ? $"the {Noun(message)} from {Source(message)} was not delivered{Why(update)}: the caller's 24-hour WhatsApp window has closed, so only an approved WhatsApp template can reach them now."
             : $"the {Noun(message)} from {Source(message)} was not delivered{Why(update)}.";
 

@@ -1,4 +1,4 @@
-namespace InCallMessaging.SemanticKernel.Sending;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// Unique references for outbound messages: a random 64-bit prefix drawn once per process and a counter, as 32 hex

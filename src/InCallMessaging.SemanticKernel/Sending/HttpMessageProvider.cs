@@ -2,10 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using InCallMessaging.SemanticKernel.Diagnostics;
 using Microsoft.Extensions.Logging;
 
-namespace InCallMessaging.SemanticKernel.Sending;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// Sends through a custom HTTPS API: <c>POST {Url}</c> with JSON

@@ -1,4 +1,4 @@
-namespace InCallMessaging.SemanticKernel.Sending;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// A transport that carries outbound messages: Twilio, a custom HTTPS API or the in-process loopback.

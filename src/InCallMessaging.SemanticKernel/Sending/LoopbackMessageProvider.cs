@@ -1,6 +1,5 @@
-using InCallMessaging.SemanticKernel.Replies;
 
-namespace InCallMessaging.SemanticKernel.Sending;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// An in-process provider for development, tests and the call simulator: it records every message instead of sending

@@ -1,4 +1,4 @@
-namespace InCallMessaging.SemanticKernel.Sending;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// The rule for outbound media URLs: absolute <c>https://</c> with a host. Twilio fetches the file from the open

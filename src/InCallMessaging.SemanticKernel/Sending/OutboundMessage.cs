@@ -1,4 +1,4 @@
-namespace InCallMessaging.SemanticKernel.Sending;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>A fully rendered message ready for a provider: every placeholder is resolved and the recipient is E.164.</summary>
 public sealed record OutboundMessage

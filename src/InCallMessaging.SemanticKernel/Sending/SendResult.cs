@@ -1,4 +1,4 @@
-namespace InCallMessaging.SemanticKernel.Sending;
+namespace InCallMessaging.SemanticKernel;
 
 /// <summary>The outcome of one provider send.</summary>
 public sealed record SendResult

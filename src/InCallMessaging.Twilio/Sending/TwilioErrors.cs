@@ -1,6 +1,6 @@
+using InCallMessaging.SemanticKernel;
 using System.Globalization;
 using System.Net;
-using InCallMessaging.SemanticKernel.Sending;
 
 namespace InCallMessaging.Twilio;
 

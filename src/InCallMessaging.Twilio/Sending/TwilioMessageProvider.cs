@@ -3,8 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Diagnostics;
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.Twilio.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,4 +1,4 @@
-using InCallMessaging.SemanticKernel.Replies;
+using InCallMessaging.SemanticKernel;
 
 namespace InCallMessaging.Twilio;
 

@@ -1,5 +1,4 @@
-using InCallMessaging.SemanticKernel.Replies;
-using InCallMessaging.SemanticKernel.Sending;
+using InCallMessaging.SemanticKernel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

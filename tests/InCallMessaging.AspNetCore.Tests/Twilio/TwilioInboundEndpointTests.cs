@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using InCallMessaging.AspNetCore.Tests.TestSupport;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel.ChatCompletion;

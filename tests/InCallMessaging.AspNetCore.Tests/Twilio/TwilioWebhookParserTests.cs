@@ -1,4 +1,3 @@
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.AspNetCore.Twilio;
 using InCallMessaging.SemanticKernel;
 using System.Text;
@@ -120,7 +119,7 @@ public sealed class TwilioWebhookParserTests
 
         Assert.Equal(Sm1, update!.MessageId);
         Assert.Equal("undelivered", update.Status);
-        Assert.Equal(InCallMessaging.SemanticKernel.Replies.DeliveryState.Undelivered, update.State);
+        Assert.Equal(InCallMessaging.SemanticKernel.DeliveryState.Undelivered, update.State);
         Assert.Equal("30005", update.ErrorCode);
         // Twilio's status callback names no meaning: the code's documented one is filled in for the agent.
         Assert.Equal("the number is unknown or no longer in service", update.ErrorMessage);

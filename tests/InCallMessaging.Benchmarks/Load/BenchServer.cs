@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.Twilio;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,6 +1,6 @@
+using InCallMessaging.SemanticKernel;
 using InCallMessaging.AspNetCore.Internal;
 using InCallMessaging.AspNetCore.Twilio;
-using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.Twilio;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;

@@ -2,7 +2,6 @@ using BenchmarkDotNet.Attributes;
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.SemanticKernel.Actions;
 using InCallMessaging.SemanticKernel.Functions;
-using InCallMessaging.SemanticKernel.Sending;
 using Normalizer = InCallMessaging.SemanticKernel.PhoneNumbers;
 
 namespace InCallMessaging.Benchmarks.Micro;

@@ -4,8 +4,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Diagnostics;
-using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.SemanticKernel;
 
 namespace InCallMessaging.Benchmarks.Scale;

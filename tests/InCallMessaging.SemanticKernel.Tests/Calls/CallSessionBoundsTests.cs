@@ -1,4 +1,3 @@
-using InCallMessaging.SemanticKernel.Diagnostics;
 using InCallMessaging.SemanticKernel.Tests.Core.Functions;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;

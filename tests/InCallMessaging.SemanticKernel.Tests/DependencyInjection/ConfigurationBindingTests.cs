@@ -1,5 +1,4 @@
 using System.Text;
-using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.SemanticKernel;

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using InCallMessaging.SemanticKernel.Actions;
-using InCallMessaging.SemanticKernel.Replies;
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

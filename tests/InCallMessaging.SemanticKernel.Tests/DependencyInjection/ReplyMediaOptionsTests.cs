@@ -1,4 +1,3 @@
-using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

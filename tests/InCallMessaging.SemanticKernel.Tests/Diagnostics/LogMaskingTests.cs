@@ -1,4 +1,3 @@
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.SemanticKernel.Tests.Core.Functions;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,3 @@
-using InCallMessaging.SemanticKernel.Diagnostics;
 
 namespace InCallMessaging.SemanticKernel.Tests.Core.Diagnostics;
 

@@ -1,6 +1,4 @@
-using InCallMessaging.SemanticKernel.Sending;
 using System.Diagnostics;
-using InCallMessaging.SemanticKernel.Diagnostics;
 using InCallMessaging.SemanticKernel.Tests.Core.Functions;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;

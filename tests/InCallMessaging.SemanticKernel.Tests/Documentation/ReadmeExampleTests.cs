@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using InCallMessaging.SemanticKernel.Sending;
 using Microsoft.Extensions.Configuration;
 using Moq;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 using InCallMessaging.Testing;
 using Microsoft.Extensions.Time.Testing;

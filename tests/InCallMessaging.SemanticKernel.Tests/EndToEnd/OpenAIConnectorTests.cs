@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 using InCallMessaging.Testing;
 using Microsoft.Extensions.AI;

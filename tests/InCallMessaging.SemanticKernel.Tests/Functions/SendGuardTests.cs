@@ -1,5 +1,3 @@
-using InCallMessaging.SemanticKernel.Replies;
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 
 namespace InCallMessaging.SemanticKernel.Tests.Core.Functions;

@@ -1,5 +1,3 @@
-using InCallMessaging.SemanticKernel.Sending;
-using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;

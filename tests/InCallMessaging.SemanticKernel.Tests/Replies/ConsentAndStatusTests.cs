@@ -1,4 +1,3 @@
-using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.Extensions.Time.Testing;
 
 namespace InCallMessaging.SemanticKernel.Tests.Core.Replies;

@@ -1,4 +1,3 @@
-using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.SemanticKernel.Tests.Core.Functions;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 

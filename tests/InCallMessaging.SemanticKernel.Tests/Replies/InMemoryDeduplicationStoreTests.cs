@@ -1,5 +1,4 @@
 using System.Globalization;
-using InCallMessaging.SemanticKernel.Replies;
 using Microsoft.Extensions.Time.Testing;
 
 namespace InCallMessaging.SemanticKernel.Tests.Core.Replies;

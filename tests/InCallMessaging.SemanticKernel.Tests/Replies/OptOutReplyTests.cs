@@ -1,6 +1,4 @@
 using System.Text.Json;
-using InCallMessaging.SemanticKernel.Replies;
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.SemanticKernel.Tests.Core.Functions;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 using Microsoft.SemanticKernel;

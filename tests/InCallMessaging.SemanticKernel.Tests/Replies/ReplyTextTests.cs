@@ -1,5 +1,4 @@
 using System.Text;
-using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.SemanticKernel.Tests.Core.Functions;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 using Microsoft.SemanticKernel.ChatCompletion;

@@ -1,4 +1,3 @@
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

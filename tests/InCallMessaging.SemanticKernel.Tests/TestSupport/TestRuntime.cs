@@ -1,4 +1,3 @@
-using InCallMessaging.SemanticKernel.Sending;
 using Microsoft.Extensions.Time.Testing;
 
 namespace InCallMessaging.SemanticKernel.Tests.TestSupport;
@@ -19,7 +18,7 @@ internal static class TestRuntime
     }
 
     public static InCallMessagingRuntime Create(InCallMessagingOptions options, TimeProvider? time = null,
-        IEnumerable<Replies.IAfterCallReplyHandler>? afterCall = null, IEnumerable<IMessageProvider>? providers = null) =>
+        IEnumerable<IAfterCallReplyHandler>? afterCall = null, IEnumerable<IMessageProvider>? providers = null) =>
         InCallMessagingRuntime.Create(options, providers, timeProvider: time ?? new FakeTimeProvider(DateTimeOffset.Parse("2026-11-22T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture)), afterCallHandlers: afterCall);
 
     public static InCallMessageAction Otp(bool wait = false) => new()

@@ -1,4 +1,4 @@
-using InCallMessaging.SemanticKernel.Sending;
+using InCallMessaging.SemanticKernel;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,4 @@
-using InCallMessaging.SemanticKernel.Sending;
+using InCallMessaging.SemanticKernel;
 using InCallMessaging.Twilio.Tests.TestInfrastructure;
 
 namespace InCallMessaging.Twilio.Tests.Sending;

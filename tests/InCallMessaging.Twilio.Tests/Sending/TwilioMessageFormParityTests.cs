@@ -1,6 +1,5 @@
 using System.Text.Json;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.Twilio.Tests.TestInfrastructure;
 using CreateMessageOptions = global::Twilio.Rest.Api.V2010.Account.CreateMessageOptions;
 using PhoneNumber = global::Twilio.Types.PhoneNumber;

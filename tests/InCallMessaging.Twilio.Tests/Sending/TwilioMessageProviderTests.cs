@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.Twilio.Tests.TestInfrastructure;
 using Xunit.Abstractions;
 

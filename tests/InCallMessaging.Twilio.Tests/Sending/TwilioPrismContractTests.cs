@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.Twilio.Tests.TestInfrastructure;
 using Xunit.Abstractions;
 

@@ -1,7 +1,7 @@
+using InCallMessaging.SemanticKernel;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.Twilio.Tests.TestInfrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Replies;
 using InCallMessaging.Twilio.Tests.TestInfrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.SemanticKernel;

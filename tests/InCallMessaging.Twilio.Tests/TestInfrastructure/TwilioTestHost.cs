@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Sending;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 

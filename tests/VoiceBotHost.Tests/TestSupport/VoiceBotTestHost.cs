@@ -1,6 +1,5 @@
 using System.Net.Http;
 using InCallMessaging.SemanticKernel;
-using InCallMessaging.SemanticKernel.Sending;
 using InCallMessaging.Twilio;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
