@@ -100,7 +100,7 @@ internal sealed partial class ParameterSchema
         {
             try
             {
-                pattern = new Regex(parameter.Pattern, RegexOptions.CultureInvariant, PatternTimeout);
+                pattern = new Regex(parameter.Pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled, PatternTimeout);
             }
             catch (ArgumentException ex)
             {
