@@ -48,6 +48,12 @@ internal sealed class CompiledAction
     /// <summary>The function's parameters in declaration order (the auto-injected <c>message</c> last), compiled.</summary>
     public required IReadOnlyList<KeyValuePair<string, ParameterSchema>> Parameters { get; init; }
 
+    /// <summary>The parameters some template or spoken line reads (so their values are kept for rendering).</summary>
+    public IReadOnlySet<string> RenderedParameters => _renderedParameters ??= new HashSet<string>(
+        Parameters.Select(p => p.Key).Where(name => Variables.Contains(name) || SpokenVariables.Contains(name)), StringComparer.Ordinal);
+
+    private HashSet<string>? _renderedParameters;
+
     /// <summary>The parameters the model must supply.</summary>
     public required IReadOnlySet<string> RequiredParameters { get; init; }
 

@@ -403,10 +403,13 @@ internal sealed partial class ParameterSchema
 
         if (value is string text)
         {
-            var length = CodePoints(text);
-            if (length < (p.MinLength ?? 0) || length > (p.MaxLength ?? int.MaxValue))
+            if (p.MinLength is not null || p.MaxLength is not null)
             {
-                problems.Add(new(field, $"must be {Bounds(p.MinLength, p.MaxLength)} characters long (it is {length})"));
+                var length = CodePoints(text);
+                if (length < (p.MinLength ?? 0) || length > (p.MaxLength ?? int.MaxValue))
+                {
+                    problems.Add(new(field, $"must be {Bounds(p.MinLength, p.MaxLength)} characters long (it is {length})"));
+                }
             }
 
             if (Pattern is not null && !Matches(Pattern, text))

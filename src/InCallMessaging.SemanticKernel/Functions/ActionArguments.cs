@@ -42,7 +42,7 @@ internal readonly record struct ActionArguments(
             }
 
             // An optional parameter the model left out renders empty (or as the template's own default).
-            if (action.Variables.Contains(name) || action.SpokenVariables.Contains(name))
+            if (action.RenderedParameters.Contains(name))
             {
                 values.Add(new(name, value));
             }

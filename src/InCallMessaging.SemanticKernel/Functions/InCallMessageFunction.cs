@@ -159,7 +159,10 @@ internal sealed class InCallMessageFunction
                 return Block("recipient_not_allowed", $"This call has already texted {_recipientPolicy.MaxRecipientsPerCall} different numbers, the most allowed; nothing was sent. Offer to text a number already used, or read the information aloud.");
         }
 
-        await _speech.SpeakLineAsync(session, _action.BeforeAction, nameof(InCallMessageAction.MessageBeforeAction), values, cancellationToken).ConfigureAwait(false);
+        if (_action.BeforeAction is not null)
+        {
+            await _speech.SpeakLineAsync(session, _action.BeforeAction, nameof(InCallMessageAction.MessageBeforeAction), values, cancellationToken).ConfigureAwait(false);
+        }
 
         var wait = _action.Definition.WaitForReply ? session.BeginWait(Channel, _action.SenderName, _time.GetUtcNow()) : null;
         try
