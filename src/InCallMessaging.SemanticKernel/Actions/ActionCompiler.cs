@@ -229,11 +229,11 @@ internal static partial class ActionCompiler
             OnDelay = onDelay,
             SpokenVariables = [.. spokenVariables.Where(v => !variables.Contains(v))],
             ParameterNames = parameterNames,
-            Parameters = parameters,
+            Parameters = [.. parameters],
             RequiredParameters = injectsMessage
                 ? new HashSet<string>(action.Parameters?.Required ?? [], StringComparer.Ordinal) { CallVariables.Message }
                 : new HashSet<string>(action.Parameters?.Required ?? [], StringComparer.Ordinal),
-            Variables = variables,
+            Variables = [.. variables],
             ReplyVariable = action.EffectiveReplyVariable,
             StatusLines = action.StatusLines is null ? CompiledAction.DefaultStatusLines : new HashSet<DeliveryState>(action.StatusLines.Select(DeliveryStatus.FromWord)),
             FallbackMessage = string.IsNullOrWhiteSpace(action.FallbackMessage) ? InCallMessageAction.DefaultFallbackMessage : action.FallbackMessage,

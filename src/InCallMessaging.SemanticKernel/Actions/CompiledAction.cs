@@ -40,25 +40,25 @@ internal sealed class CompiledAction
     /// Variables only the spoken lines read (none of them is in <see cref="Variables"/>). A value missing here never
     /// stops the send: the line that needs it is not spoken.
     /// </summary>
-    public IReadOnlyList<string> SpokenVariables { get; init; } = [];
+    public string[] SpokenVariables { get; init; } = [];
 
     /// <summary>The declared parameter names (plus <c>message</c> when injected): values come from the LLM's arguments only.</summary>
-    public required IReadOnlySet<string> ParameterNames { get; init; }
+    public required HashSet<string> ParameterNames { get; init; }
 
     /// <summary>The function's parameters in declaration order (the auto-injected <c>message</c> last), compiled.</summary>
-    public required IReadOnlyList<KeyValuePair<string, ParameterSchema>> Parameters { get; init; }
+    public required KeyValuePair<string, ParameterSchema>[] Parameters { get; init; }
 
     /// <summary>The parameters some template or spoken line reads (so their values are kept for rendering).</summary>
-    public IReadOnlySet<string> RenderedParameters => _renderedParameters ??= new HashSet<string>(
+    public HashSet<string> RenderedParameters => _renderedParameters ??= new HashSet<string>(
         Parameters.Select(p => p.Key).Where(name => Variables.Contains(name) || SpokenVariables.Contains(name)), StringComparer.Ordinal);
 
     private HashSet<string>? _renderedParameters;
 
     /// <summary>The parameters the model must supply.</summary>
-    public required IReadOnlySet<string> RequiredParameters { get; init; }
+    public required HashSet<string> RequiredParameters { get; init; }
 
     /// <summary>Every variable any of the action's templates reads, each once.</summary>
-    public required IReadOnlyList<string> Variables { get; init; }
+    public required string[] Variables { get; init; }
 
     public required string ReplyVariable { get; init; }
 

@@ -24,7 +24,7 @@ internal readonly record struct ActionArguments(
     /// <summary>Binds <paramref name="arguments"/> for <paramref name="action"/> on <paramref name="session"/>.</summary>
     public static ActionArguments Bind(CompiledAction action, CallSession session, KernelArguments arguments)
     {
-        var values = new List<KeyValuePair<string, object?>>(action.Variables.Count);
+        var values = new List<KeyValuePair<string, object?>>(action.Variables.Length);
         var scratch = t_problems ??= [];
         scratch.Clear();
         List<string>? absent = null;
