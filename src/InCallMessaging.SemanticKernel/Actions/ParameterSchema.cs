@@ -100,7 +100,7 @@ internal sealed partial class ParameterSchema
         {
             try
             {
-                pattern = new Regex(parameter.Pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled, PatternTimeout);
+                pattern = PatternFor(parameter.Pattern);
             }
             catch (ArgumentException ex)
             {
@@ -424,6 +424,22 @@ internal sealed partial class ParameterSchema
             {
                 problems.Add(new(field, $"must be {Bounds(p.Minimum, p.Maximum)} (it is {Format(value)})"));
             }
+        }
+    }
+
+    /// <summary>
+    /// The model's values are untrusted, so a pattern runs in linear time (<see cref="RegexOptions.NonBacktracking"/>,
+    /// which needs no timeout and is fast); one that needs backtracking (back-references, look-arounds) runs with a timeout.
+    /// </summary>
+    private static Regex PatternFor(string pattern)
+    {
+        try
+        {
+            return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled, PatternTimeout);
         }
     }
 

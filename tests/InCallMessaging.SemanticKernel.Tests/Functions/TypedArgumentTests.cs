@@ -271,4 +271,17 @@ public sealed class TypedArgumentTests
         Assert.Contains("parameter 'd': Required lists 'y'", error.Message, StringComparison.Ordinal);
         Assert.Contains("parameter 'e' has Type 'date'", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("abc1", "sent")]
+    [InlineData("abcd", "invalid_arguments")]
+    public async Task A_pattern_that_needs_backtracking_still_checks(string value, string status)
+    {
+        // Look-arounds cannot run in linear time; such a pattern runs with a timeout instead.
+        var action = Booking("Ref <reference>.", p => p.Properties["reference"] = new ActionParameter { Description = "x", Pattern = "^(?=.*[0-9])[a-z0-9]+$" });
+
+        var (result, _) = await SendAsync(action, new KernelArguments { ["reference"] = value });
+
+        Assert.Equal(status, result.Status());
+    }
 }
