@@ -9,17 +9,6 @@ internal static class TwilioMessageStatus
     /// The state of a Twilio status word (lowercase, as Twilio sends it); <see cref="DeliveryState.Unknown"/> for a word
     /// Twilio may add later, and for the inbound-only <c>receiving</c>/<c>received</c>.
     /// </summary>
-    public static DeliveryState ToState(string status) => status switch
-    {
-        "accepted" or "scheduled" or "queued" => DeliveryState.Queued,
-        "sending" => DeliveryState.Sending,
-        "sent" => DeliveryState.Sent,
-        "canceled" => DeliveryState.Canceled,
-        "partially_delivered" => DeliveryState.PartiallyDelivered,
-        "undelivered" => DeliveryState.Undelivered,
-        "failed" => DeliveryState.Failed,
-        "delivered" => DeliveryState.Delivered,
-        "read" => DeliveryState.Read,
-        _ => DeliveryState.Unknown,
-    };
+    /// <remarks>The library's status words were taken from Twilio's, so the core's reading of them is Twilio's too.</remarks>
+    public static DeliveryState ToState(string status) => DeliveryStatus.FromWord(status);
 }
