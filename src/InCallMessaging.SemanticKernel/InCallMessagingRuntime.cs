@@ -22,7 +22,7 @@ public sealed class InCallMessagingRuntime
         ICallSessionRegistry calls,
         CallSessionRegistry registry,
         ReplyHub replies,
-        CustomerConsent consent,
+        CallerConsent consent,
         IEnumerable<IMessageProvider> providers,
         Func<IReplyHub> registeredHub,
         TimeProvider time,

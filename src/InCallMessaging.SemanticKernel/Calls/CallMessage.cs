@@ -4,10 +4,10 @@ namespace InCallMessaging.SemanticKernel;
 /// <summary>Which way a recorded message went.</summary>
 public enum MessageDirection
 {
-    /// <summary>From the agent to the customer.</summary>
+    /// <summary>From the agent to the caller.</summary>
     Outbound,
 
-    /// <summary>From the customer to the agent.</summary>
+    /// <summary>From the caller to the agent.</summary>
     Inbound,
 }
 
@@ -18,13 +18,13 @@ public sealed class CallMessage
     public const string UnknownStatus = "unknown";
 
     internal CallMessage(MessageDirection direction, MessageChannel channel, string messageId, string senderName,
-        string customer, string text, DateTimeOffset timestamp, string? actionName, string? status, IReadOnlyList<InboundMedia>? media = null)
+        string caller, string text, DateTimeOffset timestamp, string? actionName, string? status, IReadOnlyList<InboundMedia>? media = null)
     {
         Direction = direction;
         Channel = channel;
         MessageId = messageId;
         SenderName = senderName;
-        Customer = customer;
+        Caller = caller;
         Text = text;
         Timestamp = timestamp;
         ActionName = actionName;
@@ -48,14 +48,14 @@ public sealed class CallMessage
     /// <summary>The sender it went through or came in on.</summary>
     public string SenderName { get; }
 
-    /// <summary>The customer's number (E.164).</summary>
-    public string Customer { get; }
+    /// <summary>The caller's number (E.164).</summary>
+    public string Caller { get; }
 
     /// <summary>The text (for a template send: a description of the template).</summary>
     public string Text { get; }
 
     /// <summary>
-    /// The attachments of a received message (URL and sanitized content type), in the order the customer sent them;
+    /// The attachments of a received message (URL and sanitized content type), in the order the caller sent them;
     /// empty for a text-only reply and for sent messages. Fetch one with <see cref="IReplyMediaFetcher"/>.
     /// </summary>
     public IReadOnlyList<InboundMedia> Media { get; }

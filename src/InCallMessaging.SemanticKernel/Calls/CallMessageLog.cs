@@ -23,7 +23,7 @@ internal sealed class CallMessageLog
         _sent.Add(message);
     }
 
-    public void RecordReceived(InboundMessage reply, string senderName, string customer, string text, DateTimeOffset now, int maxReceived)
+    public void RecordReceived(InboundMessage reply, string senderName, string caller, string text, DateTimeOffset now, int maxReceived)
     {
         if (_received.Count == maxReceived)
         {
@@ -31,7 +31,7 @@ internal sealed class CallMessageLog
         }
 
         Interlocked.Increment(ref _repliesReceived);
-        _received.Enqueue(new ReceivedMessage(PackedMessageId.From(reply.MessageId), reply.Channel, senderName, customer, text, now,
+        _received.Enqueue(new ReceivedMessage(PackedMessageId.From(reply.MessageId), reply.Channel, senderName, caller, text, now,
             _sequence++, reply.Media));
     }
 
@@ -70,11 +70,11 @@ internal sealed class CallMessageLog
     /// (its id is packed; a reply without attachments shares the one empty media list), so a flood of replies leaves
     /// little for the garbage collector to move. <see cref="CallSession.Messages"/> turns it into a <see cref="CallMessage"/>.
     /// </summary>
-    private readonly record struct ReceivedMessage(PackedMessageId Id, MessageChannel Channel, string SenderName, string Customer,
+    private readonly record struct ReceivedMessage(PackedMessageId Id, MessageChannel Channel, string SenderName, string Caller,
         string Text, DateTimeOffset ReceivedAt, long Sequence, IReadOnlyList<InboundMedia> Media)
     {
         public CallMessage ToCallMessage() =>
-            new(MessageDirection.Inbound, Channel, Id.ToString(), SenderName, Customer, Text, ReceivedAt, actionName: null, status: "received", Media)
+            new(MessageDirection.Inbound, Channel, Id.ToString(), SenderName, Caller, Text, ReceivedAt, actionName: null, status: "received", Media)
             {
                 Sequence = Sequence,
             };

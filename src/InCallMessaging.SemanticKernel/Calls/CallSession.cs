@@ -315,7 +315,7 @@ public sealed class CallSession
         }
     }
 
-    /// <summary>Gives back a reservation made at <paramref name="reservedAt"/>: the send is known not to have reached the customer.</summary>
+    /// <summary>Gives back a reservation made at <paramref name="reservedAt"/>: the send is known not to have reached the caller.</summary>
     internal void ReleaseSend(string duplicateKey, DateTimeOffset reservedAt)
     {
         lock (_gate)
@@ -346,7 +346,7 @@ public sealed class CallSession
     }
 
     /// <summary>
-    /// The provider reported <paramref name="message"/> failed or undelivered: nothing reached the customer, so its cap
+    /// The provider reported <paramref name="message"/> failed or undelivered: nothing reached the caller, so its cap
     /// slot and duplicate entry are given back (once), and the same text may be sent again.
     /// </summary>
     internal void ReleaseFailedSend(CallMessage message)
@@ -383,13 +383,13 @@ public sealed class CallSession
     /// model knows, but it is no answer: the variable keeps its value and the waiting action ends as opted out.
     /// </summary>
     /// <returns>How many older transcript lines were dropped to stay within <see cref="MaxPendingLines"/>, and whether a waiting action took the reply.</returns>
-    internal (int Dropped, bool ResumedWait) AcceptReply(InboundMessage reply, string customer, string senderName, string text, DateTimeOffset now, bool optedOut = false)
+    internal (int Dropped, bool ResumedWait) AcceptReply(InboundMessage reply, string caller, string senderName, string text, DateTimeOffset now, bool optedOut = false)
     {
         ReplyWait? wait = null;
         var dropped = 0;
         lock (_gate)
         {
-            _log.RecordReceived(reply, senderName, customer, text, now, MaxReceivedMessages);
+            _log.RecordReceived(reply, senderName, caller, text, now, MaxReceivedMessages);
             if (!optedOut)
             {
                 var variable = _replyVariables.GetValueOrDefault((reply.Channel, senderName))

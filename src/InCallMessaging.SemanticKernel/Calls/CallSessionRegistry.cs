@@ -86,15 +86,15 @@ public sealed class CallSessionRegistry : ICallSessionRegistry
     public CallSession? Find(string callId) => _byCallId.GetValueOrDefault(callId);
 
     /// <inheritdoc />
-    public CallSession? FindByConversation(MessageChannel channel, string customer, string senderName)
+    public CallSession? FindByConversation(MessageChannel channel, string caller, string senderName)
     {
-        var texted = _byConversation.GetValueOrDefault(new ConversationKey(channel, customer, senderName));
+        var texted = _byConversation.GetValueOrDefault(new ConversationKey(channel, caller, senderName));
         if (texted is { IsActive: true })
         {
             return texted;
         }
 
-        return _byCaller.GetValueOrDefault(customer) ?? texted;
+        return _byCaller.GetValueOrDefault(caller) ?? texted;
     }
 
     /// <inheritdoc />
@@ -104,7 +104,7 @@ public sealed class CallSessionRegistry : ICallSessionRegistry
     public void IndexOutbound(CallSession session, CallMessage message)
     {
         _byMessageId[message.MessageId] = session;
-        _byConversation[new ConversationKey(message.Channel, message.Customer, message.SenderName)] = session;
+        _byConversation[new ConversationKey(message.Channel, message.Caller, message.SenderName)] = session;
     }
 
     /// <summary>Forgets ended calls older than the retention, with their indexes.</summary>
@@ -131,7 +131,7 @@ public sealed class CallSessionRegistry : ICallSessionRegistry
                 if (message.Direction == MessageDirection.Outbound)
                 {
                     _byConversation.TryRemove(new KeyValuePair<ConversationKey, CallSession>(
-                        new ConversationKey(message.Channel, message.Customer, message.SenderName), session));
+                        new ConversationKey(message.Channel, message.Caller, message.SenderName), session));
                 }
             }
 
@@ -159,14 +159,14 @@ public sealed class CallSessionRegistry : ICallSessionRegistry
 
     private string Mask(string phone) => _options.MaskPersonalData ? Redact.Phone(phone) : phone;
 
-    private readonly record struct ConversationKey(MessageChannel Channel, string Customer, string Sender)
+    private readonly record struct ConversationKey(MessageChannel Channel, string Caller, string Sender)
     {
         public bool Equals(ConversationKey other) =>
             Channel == other.Channel
-            && string.Equals(Customer, other.Customer, StringComparison.Ordinal)
+            && string.Equals(Caller, other.Caller, StringComparison.Ordinal)
             && string.Equals(Sender, other.Sender, StringComparison.OrdinalIgnoreCase);
 
         public override int GetHashCode() =>
-            HashCode.Combine(Channel, StringComparer.Ordinal.GetHashCode(Customer), StringComparer.OrdinalIgnoreCase.GetHashCode(Sender));
+            HashCode.Combine(Channel, StringComparer.Ordinal.GetHashCode(Caller), StringComparer.OrdinalIgnoreCase.GetHashCode(Sender));
     }
 }

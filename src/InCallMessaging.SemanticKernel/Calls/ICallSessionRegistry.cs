@@ -21,10 +21,10 @@ public interface ICallSessionRegistry
     CallSession? Find(string callId);
 
     /// <summary>
-    /// Finds the call that most recently texted <paramref name="customer"/> from <paramref name="senderName"/> on
-    /// <paramref name="channel"/> (a live one first), else the live call whose caller is <paramref name="customer"/>.
+    /// Finds the call that most recently texted <paramref name="caller"/> from <paramref name="senderName"/> on
+    /// <paramref name="channel"/> (a live one first), else the live call whose caller is <paramref name="caller"/>.
     /// </summary>
-    CallSession? FindByConversation(MessageChannel channel, string customer, string senderName);
+    CallSession? FindByConversation(MessageChannel channel, string caller, string senderName);
 
     /// <summary>Finds the call that sent the message with this provider id.</summary>
     CallSession? FindByMessageId(string messageId);

@@ -34,7 +34,7 @@ internal sealed class SendGuard
         return SendReservation.Reserved;
     }
 
-    /// <summary>Gives back a reservation made at <paramref name="reservedAt"/>: the send is known not to have reached the customer.</summary>
+    /// <summary>Gives back a reservation made at <paramref name="reservedAt"/>: the send is known not to have reached the caller.</summary>
     public void Release(string duplicateKey, DateTimeOffset reservedAt)
     {
         _reservedSends--;

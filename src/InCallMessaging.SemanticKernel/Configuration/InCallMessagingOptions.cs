@@ -62,7 +62,7 @@ public sealed class InCallMessagingOptions
     /// <value>The default value is 0.</value>
     public int DeduplicationCapacity { get; set; }
 
-    /// <summary>The longest reply text kept; longer texts are cut with an ellipsis (customer texts are untrusted).</summary>
+    /// <summary>The longest reply text kept; longer texts are cut with an ellipsis (caller texts are untrusted).</summary>
     /// <value>The default value is 1,000 characters.</value>
     public int MaxReplyLength { get; set; } = 1000;
 

@@ -1,7 +1,7 @@
 namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
-/// A named sender: which provider carries its messages and the "from" identity customers see and reply to.
+/// A named sender: which provider carries its messages and the "from" identity callers see and reply to.
 /// </summary>
 /// <remarks>Bound from <c>InCallMessaging:Senders:{name}</c>.</remarks>
 public sealed class MessageSenderOptions

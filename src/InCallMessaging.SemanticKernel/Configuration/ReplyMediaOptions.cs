@@ -4,7 +4,7 @@ namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// What <see cref="IReplyMediaFetcher"/> downloads of a reply's attachments: how big, which content types, how long it
-/// may take. Bound from <c>InCallMessaging:Media</c>. Attachments come from the customer: these bounds keep one text
+/// may take. Bound from <c>InCallMessaging:Media</c>. Attachments come from the caller: these bounds keep one text
 /// from filling the host's memory or handing a model something it should not read.
 /// </summary>
 public sealed class ReplyMediaOptions

@@ -83,7 +83,7 @@ public static class InCallMessagingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InCallMessagingOptions>, InCallMessagingOptionsValidator>());
         services.TryAddSingleton<ActionCatalogCompilation>();
         services.TryAddSingleton(static sp => sp.GetRequiredService<ActionCatalogCompilation>().Catalog(Options(sp)));
-        services.TryAddSingleton<CustomerConsent>();
+        services.TryAddSingleton<CallerConsent>();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddHttpClient(HttpMessageProvider.HttpClientName);
@@ -105,7 +105,7 @@ public static class InCallMessagingServiceCollectionExtensions
         services.TryAddSingleton(static sp => new ReplyHub(
             sp.GetRequiredService<ICallSessionRegistry>(),
             sp.GetRequiredService<ActionCatalog>(),
-            sp.GetRequiredService<CustomerConsent>(),
+            sp.GetRequiredService<CallerConsent>(),
             sp.GetRequiredService<IDeduplicationStore>(),
             sp.GetServices<IAfterCallReplyHandler>(),
             Options(sp),
@@ -120,7 +120,7 @@ public static class InCallMessagingServiceCollectionExtensions
             sp.GetRequiredService<ICallSessionRegistry>(),
             sp.GetRequiredService<CallSessionRegistry>(),
             sp.GetRequiredService<ReplyHub>(),
-            sp.GetRequiredService<CustomerConsent>(),
+            sp.GetRequiredService<CallerConsent>(),
             sp.GetServices<IMessageProvider>(),
             sp.GetRequiredService<IReplyHub>,
             sp.GetRequiredService<TimeProvider>(),

@@ -24,7 +24,7 @@ internal static partial class Log
         }
     }
 
-    public static void ReplyDelivered(ILogger logger, bool mask, string messageId, string text, string customer, string callId,
+    public static void ReplyDelivered(ILogger logger, bool mask, string messageId, string text, string caller, string callId,
         IReadOnlyList<InboundMedia> media)
     {
         if (!logger.IsEnabled(LogLevel.Information))
@@ -34,11 +34,11 @@ internal static partial class Log
 
         if (media.Count == 0)
         {
-            ReplyDeliveredCore(logger, messageId, Redact.Text(text, mask), Redact.Phone(customer, mask), callId);
+            ReplyDeliveredCore(logger, messageId, Redact.Text(text, mask), Redact.Phone(caller, mask), callId);
             return;
         }
 
-        // Content types only: a media URL may open the customer's picture.
+        // Content types only: a media URL may open the caller's picture.
         var types = new string[media.Count];
         for (var i = 0; i < types.Length; i++)
         {
@@ -46,7 +46,7 @@ internal static partial class Log
         }
 
         ReplyWithMediaDeliveredCore(logger, messageId, Redact.Text(text, mask), media.Count, string.Join(", ", types),
-            Redact.Phone(customer, mask), callId);
+            Redact.Phone(caller, mask), callId);
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Action {Action} on call {CallId}: sent {MessageId} {Text} to {To}.")]
@@ -70,11 +70,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "Action {Action} on call {CallId} sent nothing: invalid arguments {Fields}.")]
     public static partial void InvalidArguments(ILogger logger, string action, string callId, string fields);
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Reply {MessageId} {Text} from {Customer} delivered to call {CallId}.")]
-    private static partial void ReplyDeliveredCore(ILogger logger, string messageId, string text, string customer, string callId);
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Reply {MessageId} {Text} from {Caller} delivered to call {CallId}.")]
+    private static partial void ReplyDeliveredCore(ILogger logger, string messageId, string text, string caller, string callId);
 
-    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Reply {MessageId} {Text} with {MediaCount} attachment(s) ({ContentTypes}) from {Customer} delivered to call {CallId}.")]
-    private static partial void ReplyWithMediaDeliveredCore(ILogger logger, string messageId, string text, int mediaCount, string contentTypes, string customer, string callId);
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Reply {MessageId} {Text} with {MediaCount} attachment(s) ({ContentTypes}) from {Caller} delivered to call {CallId}.")]
+    private static partial void ReplyWithMediaDeliveredCore(ILogger logger, string messageId, string text, int mediaCount, string contentTypes, string caller, string callId);
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Inbound {MessageId}: {Dropped} attachment(s) left out: a URL that is not absolute http(s), has user info, or past the first {Limit}.")]
     public static partial void MediaDropped(ILogger logger, string messageId, int dropped, int limit);

@@ -14,7 +14,7 @@ internal sealed class InCallMessageFunction
 {
     private readonly CompiledAction _action;
     private readonly ICallSessionRegistry _calls;
-    private readonly CustomerConsent _consent;
+    private readonly CallerConsent _consent;
     private readonly InCallMessagingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -23,7 +23,7 @@ internal sealed class InCallMessageFunction
     private readonly ActionSpeech _speech;
     private readonly ReplyWaiter _waiter;
 
-    public InCallMessageFunction(CompiledAction action, ICallSessionRegistry calls, CustomerConsent consent,
+    public InCallMessageFunction(CompiledAction action, ICallSessionRegistry calls, CallerConsent consent,
         InCallMessagingOptions options, TimeProvider time, ILogger logger)
     {
         _recipientPolicy = new RecipientPolicy(options.RecipientPolicy ?? new RecipientPolicyOptions());

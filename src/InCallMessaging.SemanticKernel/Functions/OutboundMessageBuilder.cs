@@ -7,7 +7,7 @@ namespace InCallMessaging.SemanticKernel.Functions;
 /// Builds what one action sends: free-form text or the approved WhatsApp template (the 24-hour window decides), the
 /// rendered media URLs, and the key that recognizes the same text sent twice.
 /// </summary>
-internal sealed class OutboundMessageBuilder(CompiledAction action, CustomerConsent consent, TimeProvider time, ILogger logger)
+internal sealed class OutboundMessageBuilder(CompiledAction action, CallerConsent consent, TimeProvider time, ILogger logger)
 {
     private MessageChannel Channel => action.Definition.Channel;
 

@@ -1,7 +1,7 @@
 namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
-/// Handles a reply that arrives after its call ended, so a customer who texts back is never met with silence
+/// Handles a reply that arrives after its call ended, so a caller who texts back is never met with silence
 /// (for example: create a ticket, send an automatic answer, notify an agent).
 /// </summary>
 public interface IAfterCallReplyHandler

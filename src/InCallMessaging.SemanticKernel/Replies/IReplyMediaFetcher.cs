@@ -1,7 +1,7 @@
 namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
-/// Downloads an attachment of a customer's reply (<see cref="InboundMessage.Media"/>, <see cref="CallMessage.Media"/>),
+/// Downloads an attachment of a caller's reply (<see cref="InboundMessage.Media"/>, <see cref="CallMessage.Media"/>),
 /// for hosts that pass images or documents to a model. Bounded by <see cref="ReplyMediaOptions"/>: the content type must
 /// be allowed and the size within <see cref="ReplyMediaOptions.MaxBytes"/>. With the Twilio provider registered, it
 /// authenticates to Twilio's media URLs with the account's credentials.

@@ -1,6 +1,6 @@
 namespace InCallMessaging.SemanticKernel;
 
-/// <summary>A text (or media) message from a customer, as any provider's webhook parsed it.</summary>
+/// <summary>A text (or media) message from a caller, as any provider's webhook parsed it.</summary>
 /// <remarks>Everything in it comes from outside: treat <see cref="Text"/> as untrusted input.</remarks>
 public sealed record InboundMessage
 {
@@ -13,10 +13,10 @@ public sealed record InboundMessage
     /// <summary>SMS or WhatsApp.</summary>
     public required MessageChannel Channel { get; init; }
 
-    /// <summary>The customer's number in E.164 form, without any <c>whatsapp:</c> prefix.</summary>
+    /// <summary>The caller's number in E.164 form, without any <c>whatsapp:</c> prefix.</summary>
     public required string From { get; init; }
 
-    /// <summary>The agent-side address the customer wrote to (E.164, without <c>whatsapp:</c>).</summary>
+    /// <summary>The agent-side address the caller wrote to (E.164, without <c>whatsapp:</c>).</summary>
     public required string To { get; init; }
 
     /// <summary>The Messaging Service that received it, when the provider says so (Twilio <c>MG...</c>).</summary>
@@ -31,7 +31,7 @@ public sealed record InboundMessage
     /// <summary>Attached media.</summary>
     public IReadOnlyList<InboundMedia> Media { get; init; } = [];
 
-    /// <summary>The outbound message the customer replied to, when the provider says so (Twilio <c>OriginalRepliedMessageSid</c>).</summary>
+    /// <summary>The outbound message the caller replied to, when the provider says so (Twilio <c>OriginalRepliedMessageSid</c>).</summary>
     public string? InReplyToMessageId { get; init; }
 
     /// <summary>The provider's opt-out classification, if any (Twilio <c>OptOutType</c>: STOP, START, HELP).</summary>

@@ -5,7 +5,7 @@ namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// Matches inbound messages to their call (the replied-to message when the provider names it, else the call that most
-/// recently texted this customer from this sender) and delivers them: a waiting action resumes, the reply variable is
+/// recently texted this caller from this sender) and delivers them: a waiting action resumes, the reply variable is
 /// set and one <c>[SMS Reply]: ...</c> line is queued for the chat history.
 /// </summary>
 internal sealed class ReplyHub : IReplyHub
@@ -14,7 +14,7 @@ internal sealed class ReplyHub : IReplyHub
 
     private readonly ICallSessionRegistry _calls;
     private readonly ActionCatalog _catalog;
-    private readonly CustomerConsent _consent;
+    private readonly CallerConsent _consent;
     private readonly IDeduplicationStore _deduplication;
     private readonly IReadOnlyList<IAfterCallReplyHandler> _afterCallHandlers;
     private readonly IReadOnlyList<IMessageStatusHandler> _statusHandlers;
@@ -23,7 +23,7 @@ internal sealed class ReplyHub : IReplyHub
     private readonly ILogger _logger;
     private readonly Queue<InboundMessage> _unmatched = new();
 
-    public ReplyHub(ICallSessionRegistry calls, ActionCatalog catalog, CustomerConsent consent, IDeduplicationStore deduplication,
+    public ReplyHub(ICallSessionRegistry calls, ActionCatalog catalog, CallerConsent consent, IDeduplicationStore deduplication,
         IEnumerable<IAfterCallReplyHandler> afterCallHandlers, InCallMessagingOptions options, TimeProvider time, ILogger logger,
         IEnumerable<IMessageStatusHandler>? statusHandlers = null)
     {
@@ -69,18 +69,18 @@ internal sealed class ReplyHub : IReplyHub
             message = WithSafeMedia(message);
         }
 
-        var customer = PhoneNumbers.NormalizeOrKeep(message.From);
+        var caller = PhoneNumbers.NormalizeOrKeep(message.From);
         var configuredSender = message.SenderName ?? _catalog.ResolveSender(message.To, message.MessagingServiceSid);
         var sender = configuredSender ?? PhoneNumbers.NormalizeOrKeep(message.To);
         var text = ReplyText.Sanitize(message.Text, _options.MaxReplyLength);
-        var change = _consent.Observe(customer, sender, message.Channel, text, message.OptOutType, now);
+        var change = _consent.Observe(caller, sender, message.Channel, text, message.OptOutType, now);
         if (change != ConsentChange.None)
         {
-            _logger.LogInformation("Customer {Customer} {Change} sender '{Sender}'.", Mask(customer), change == ConsentChange.OptedOut ? "opted out of" : "opted back in to", configuredSender ?? Mask(sender));
+            _logger.LogInformation("Caller {Caller} {Change} sender '{Sender}'.", Mask(caller), change == ConsentChange.OptedOut ? "opted out of" : "opted back in to", configuredSender ?? Mask(sender));
         }
 
         var session = (message.InReplyToMessageId is { } repliedTo ? _calls.FindByMessageId(repliedTo) : null)
-            ?? _calls.FindByConversation(message.Channel, customer, sender);
+            ?? _calls.FindByConversation(message.Channel, caller, sender);
         if (session is null)
         {
             lock (_unmatched)
@@ -95,11 +95,11 @@ internal sealed class ReplyHub : IReplyHub
 
             InCallMessagingTelemetry.RepliesUnmatched.Add(1);
             // A To that is no configured sender is a phone number like any other: masked.
-            _logger.LogWarning("Inbound {MessageId} from {Customer} to sender '{Sender}' matches no call; recorded as unmatched.", message.MessageId, Mask(customer), configuredSender ?? Mask(sender));
+            _logger.LogWarning("Inbound {MessageId} from {Caller} to sender '{Sender}' matches no call; recorded as unmatched.", message.MessageId, Mask(caller), configuredSender ?? Mask(sender));
             return ReplyDeliveryOutcome.Unmatched;
         }
 
-        var (dropped, resumedWait) = session.AcceptReply(message, customer, sender, text, now, optedOut: change == ConsentChange.OptedOut);
+        var (dropped, resumedWait) = session.AcceptReply(message, caller, sender, text, now, optedOut: change == ConsentChange.OptedOut);
         InCallMessagingTelemetry.RepliesMatched.Add(1);
         if (dropped > 0)
         {
@@ -112,10 +112,10 @@ internal sealed class ReplyHub : IReplyHub
 
         if (session.IsActive)
         {
-            Log.ReplyDelivered(_logger, _options.MaskPersonalData, message.MessageId, text, customer, session.CallId, message.Media);
+            Log.ReplyDelivered(_logger, _options.MaskPersonalData, message.MessageId, text, caller, session.CallId, message.Media);
             if (session.HasMessageArrivedHandlers)
             {
-                var received = new CallMessage(MessageDirection.Inbound, message.Channel, message.MessageId, sender, customer, text, now,
+                var received = new CallMessage(MessageDirection.Inbound, message.Channel, message.MessageId, sender, caller, text, now,
                     actionName: null, status: "received", message.Media);
                 var line = new PendingReplyLine(message.Channel, text, message.Media).ToString(_options.MediaUrlsInTranscript);
                 session.RaiseMessageArrived(new CallMessageEventArgs(received, isStatus: false, resumedWait, line), _logger);
@@ -124,7 +124,7 @@ internal sealed class ReplyHub : IReplyHub
             return ReplyDeliveryOutcome.DeliveredToCall;
         }
 
-        _logger.LogInformation("Reply {MessageId} from {Customer} arrived after call {CallId} ended; handing it to {Count} after-call handler(s).", message.MessageId, Mask(customer), session.CallId, _afterCallHandlers.Count);
+        _logger.LogInformation("Reply {MessageId} from {Caller} arrived after call {CallId} ended; handing it to {Count} after-call handler(s).", message.MessageId, Mask(caller), session.CallId, _afterCallHandlers.Count);
         foreach (var handler in _afterCallHandlers)
         {
             try

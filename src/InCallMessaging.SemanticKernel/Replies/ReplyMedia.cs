@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
-/// The attachments of a customer's reply, made safe to keep and to show the model. URLs and content types come from
+/// The attachments of a caller's reply, made safe to keep and to show the model. URLs and content types come from
 /// outside (a webhook, a custom provider), so a URL must be absolute http(s) without user info, and a content type is
 /// kept only as a plain <c>type/subtype</c> of token characters, else it reads <c>application/octet-stream</c>.
 /// </summary>

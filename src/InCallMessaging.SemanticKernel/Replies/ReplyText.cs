@@ -5,7 +5,7 @@ using System.Text;
 namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
-/// Turns a customer's text into what the call keeps and the model reads: one visible reply on one line. The text is
+/// Turns a caller's text into what the call keeps and the model reads: one visible reply on one line. The text is
 /// untrusted input headed for a prompt, so
 /// <list type="bullet">
 /// <item>line breaks, tabs and other controls become single spaces, and the ends are trimmed;</item>

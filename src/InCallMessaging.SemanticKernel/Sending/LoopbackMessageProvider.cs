@@ -3,7 +3,7 @@ namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// An in-process provider for development, tests and the call simulator: it records every message instead of sending
-/// it, and lets the code play the customer with <see cref="ReplyAsync(LoopbackMessage, string, CancellationToken)"/>.
+/// it, and lets the code play the caller with <see cref="ReplyAsync(LoopbackMessage, string, CancellationToken)"/>.
 /// </summary>
 public sealed class LoopbackMessageProvider : IMessageProvider
 {
@@ -94,25 +94,25 @@ public sealed class LoopbackMessageProvider : IMessageProvider
         return completion.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Answers a sent message as the customer would: the reply goes through the registered <see cref="IReplyHub"/> like any webhook's.</summary>
+    /// <summary>Answers a sent message as the caller would: the reply goes through the registered <see cref="IReplyHub"/> like any webhook's.</summary>
     /// <param name="original">The message being answered.</param>
-    /// <param name="text">The customer's text.</param>
+    /// <param name="text">The caller's text.</param>
     public ValueTask<ReplyDeliveryOutcome> ReplyAsync(LoopbackMessage original, string text) =>
         ReplyAsync(original, text, [], CancellationToken.None);
 
-    /// <summary>Answers a sent message as the customer would: the reply goes through the registered <see cref="IReplyHub"/> like any webhook's.</summary>
+    /// <summary>Answers a sent message as the caller would: the reply goes through the registered <see cref="IReplyHub"/> like any webhook's.</summary>
     /// <param name="original">The message being answered.</param>
-    /// <param name="text">The customer's text.</param>
+    /// <param name="text">The caller's text.</param>
     /// <param name="cancellationToken">Cancels the delivery.</param>
     public ValueTask<ReplyDeliveryOutcome> ReplyAsync(LoopbackMessage original, string text, CancellationToken cancellationToken) =>
         ReplyAsync(original, text, [], cancellationToken);
 
     /// <summary>
-    /// Answers a sent message as the customer would, with attachments (MMS, a WhatsApp photo); <paramref name="text"/> may
+    /// Answers a sent message as the caller would, with attachments (MMS, a WhatsApp photo); <paramref name="text"/> may
     /// be empty for a media-only reply. The reply goes through the registered <see cref="IReplyHub"/> like any webhook's.
     /// </summary>
     /// <param name="original">The message being answered.</param>
-    /// <param name="text">The customer's text.</param>
+    /// <param name="text">The caller's text.</param>
     /// <param name="media">The attachments: where each is stored and its content type.</param>
     /// <param name="cancellationToken">Cancels the delivery.</param>
     public ValueTask<ReplyDeliveryOutcome> ReplyAsync(LoopbackMessage original, string text, IReadOnlyList<InboundMedia> media, CancellationToken cancellationToken)

@@ -50,7 +50,7 @@ public enum SendFailureReason
     /// <summary>The destination country or region cannot be texted (Twilio 21408).</summary>
     RegionNotSupported,
 
-    /// <summary>The customer opted out (replied STOP; Twilio 21610): do not retry.</summary>
+    /// <summary>The caller opted out (replied STOP; Twilio 21610): do not retry.</summary>
     OptedOut,
 
     /// <summary>The number is a landline (Twilio 21614).</summary>

@@ -172,7 +172,7 @@ internal sealed partial class MessageTemplate
 
         public override void Visit(ScriptMemberExpression node)
         {
-            // In `string.upcase` or `customer.name` only the target is a variable; the member is a name on it.
+            // In `string.upcase` or `caller.name` only the target is a variable; the member is a name on it.
             node.Target?.Accept(this);
         }
 

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace InCallMessaging.Twilio.Internal;
 
 /// <summary>
-/// The arrays request bodies are read into. A body is a customer's message: it is wiped before its array goes back to
+/// The arrays request bodies are read into. A body is a caller's message: it is wiped before its array goes back to
 /// the pool and is handed to other code.
 /// </summary>
 internal static class BodyPool

@@ -279,10 +279,10 @@ public sealed class ReplaceableServicesTests
             return inner.Find(callId);
         }
 
-        public CallSession? FindByConversation(MessageChannel channel, string customer, string senderName)
+        public CallSession? FindByConversation(MessageChannel channel, string caller, string senderName)
         {
             Calls.Enqueue(nameof(FindByConversation));
-            return inner.FindByConversation(channel, customer, senderName);
+            return inner.FindByConversation(channel, caller, senderName);
         }
 
         public CallSession? FindByMessageId(string messageId)

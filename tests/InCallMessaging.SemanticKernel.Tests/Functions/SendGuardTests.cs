@@ -172,7 +172,7 @@ public sealed class SendGuardTests
     public async Task Provider_reporting_opted_out_records_the_opt_out()
     {
         var h = Start();
-        h.Loopback.Responder = _ => SendResult.Failed(SendFailureReason.OptedOut, "The customer opted out.", "21610");
+        h.Loopback.Responder = _ => SendResult.Failed(SendFailureReason.OptedOut, "The caller opted out.", "21610");
 
         var failed = await h.SendSummaryAsync("one");
         h.Loopback.Responder = null;

@@ -15,7 +15,7 @@ public sealed class ConsentAndStatusTests
     [InlineData("QUIT")]
     public void Stop_words_opt_out_for_that_sender_only(string text)
     {
-        var consent = new CustomerConsent();
+        var consent = new CallerConsent();
 
         Assert.Equal(ConsentChange.OptedOut, consent.Observe("+14155550100", "default", MessageChannel.Sms, text, null, Now));
 
@@ -30,7 +30,7 @@ public sealed class ConsentAndStatusTests
     [InlineData("yes")]
     public void Other_texts_do_not_opt_out(string text)
     {
-        var consent = new CustomerConsent();
+        var consent = new CallerConsent();
 
         consent.Observe("+14155550100", "default", MessageChannel.Sms, text, null, Now);
 
@@ -40,7 +40,7 @@ public sealed class ConsentAndStatusTests
     [Fact]
     public void Start_words_opt_back_in_only_after_an_opt_out()
     {
-        var consent = new CustomerConsent();
+        var consent = new CallerConsent();
         Assert.Equal(ConsentChange.None, consent.Observe("+1", "s", MessageChannel.Sms, "START", null, Now));
 
         consent.Observe("+1", "s", MessageChannel.Sms, "hello", "STOP", Now);
@@ -53,7 +53,7 @@ public sealed class ConsentAndStatusTests
     [Fact]
     public void WhatsApp_window_lasts_24_hours_from_the_last_inbound_whatsapp()
     {
-        var consent = new CustomerConsent();
+        var consent = new CallerConsent();
         consent.Observe("+1", "wa", MessageChannel.WhatsApp, "hi", null, Now);
 
         Assert.True(consent.IsWhatsAppWindowOpen("+1", "WA", Now.AddHours(24).AddTicks(-1)));

@@ -7,7 +7,7 @@ namespace InCallMessaging.SemanticKernel.Tests.Core.Replies;
 /// <summary>Matching inbound texts to calls, deduplication, after-call replies, sanitizing and status updates.</summary>
 public sealed class ReplyHubTests
 {
-    private const string OtherCustomer = "+442071838750";
+    private const string OtherCaller = "+442071838750";
 
     private static InCallMessageAction WhatsAppTemplateAction() => new()
     {
@@ -74,7 +74,7 @@ public sealed class ReplyHubTests
     }
 
     [Fact]
-    public async Task Reply_matches_the_sender_by_its_number_and_the_customer_in_any_format()
+    public async Task Reply_matches_the_sender_by_its_number_and_the_caller_in_any_format()
     {
         var h = Harness.Start(TestRuntime.Summary());
         await h.SendSummaryAsync("Hello");
@@ -89,22 +89,22 @@ public sealed class ReplyHubTests
     }
 
     [Fact]
-    public async Task Recorded_inbound_message_has_the_customer_in_E164()
+    public async Task Recorded_inbound_message_has_the_caller_in_E164()
     {
         var h = Harness.Start(TestRuntime.Summary());
         await h.SendSummaryAsync("Hello");
 
         await h.Hub.DeliverAsync(Harness.Inbound("hi", from: "+1 (415) 555-0100"));
 
-        Assert.Equal(TestRuntime.Caller, h.Session.Messages[^1].Customer);
+        Assert.Equal(TestRuntime.Caller, h.Session.Messages[^1].Caller);
     }
 
     [Fact]
-    public async Task Reply_from_an_unknown_customer_is_unmatched_and_listed()
+    public async Task Reply_from_an_unknown_caller_is_unmatched_and_listed()
     {
         var h = Harness.Start(TestRuntime.Summary());
         await h.SendSummaryAsync("Hello");
-        var stranger = Harness.Inbound("who is this?", from: OtherCustomer);
+        var stranger = Harness.Inbound("who is this?", from: OtherCaller);
 
         var outcome = await h.Hub.DeliverAsync(stranger);
 
@@ -121,7 +121,7 @@ public sealed class ReplyHubTests
 
         for (var i = 0; i < 300; i++)
         {
-            await h.Hub.DeliverAsync(Harness.Inbound("spam " + i, id: "SMspam" + i, from: OtherCustomer));
+            await h.Hub.DeliverAsync(Harness.Inbound("spam " + i, id: "SMspam" + i, from: OtherCaller));
         }
 
         Assert.Equal(256, h.Hub.UnmatchedReplies.Count);
@@ -203,7 +203,7 @@ public sealed class ReplyHubTests
         h.Time.Advance(TimeSpan.FromMinutes(5));
 
         await h.Hub.DeliverAsync(Harness.Inbound("late"));
-        await h.Hub.DeliverAsync(Harness.Inbound("stranger", from: OtherCustomer));
+        await h.Hub.DeliverAsync(Harness.Inbound("stranger", from: OtherCaller));
 
         Assert.Equal(h.Time.GetUtcNow(), Assert.Single(handler.Calls).Reply.ReceivedAt);
         Assert.Equal(h.Time.GetUtcNow(), Assert.Single(h.Hub.UnmatchedReplies).ReceivedAt);
@@ -333,7 +333,7 @@ public sealed class ReplyHubTests
         var id = h.Loopback.SentMessages[0].MessageId;
 
         // A provider reusing one id space for inbound and status webhooks must not make the status look like a repeat.
-        Assert.Equal(ReplyDeliveryOutcome.Unmatched, await h.Hub.DeliverAsync(Harness.Inbound("hi", id: id, from: OtherCustomer)));
+        Assert.Equal(ReplyDeliveryOutcome.Unmatched, await h.Hub.DeliverAsync(Harness.Inbound("hi", id: id, from: OtherCaller)));
         var status = await h.Hub.ApplyStatusAsync(new DeliveryStatusUpdate { MessageId = id, Status = "delivered" });
 
         Assert.Equal(StatusUpdateOutcome.Applied, status);

@@ -5,7 +5,7 @@ using Microsoft.SemanticKernel.ChatCompletion;
 
 namespace InCallMessaging.SemanticKernel.Tests.Core.Replies;
 
-/// <summary>A customer's text cannot pose as something else in the transcript: markers, format characters, the cut.</summary>
+/// <summary>A caller's text cannot pose as something else in the transcript: markers, format characters, the cut.</summary>
 public sealed class ReplyTextTests
 {
     private const string Family = "\U0001F468\u200D\U0001F469\u200D\U0001F467";               // man ZWJ woman ZWJ girl, 8 chars

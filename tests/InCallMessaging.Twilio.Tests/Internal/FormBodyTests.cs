@@ -114,7 +114,7 @@ public sealed class FormBodyTests
 
         pooled.Dispose();
         pooled.Dispose();
-        Assert.True(rented.AsSpan(0, length).IndexOfAnyExcept((byte)0) < 0, "the customer's text must not stay in the pooled array");
+        Assert.True(rented.AsSpan(0, length).IndexOfAnyExcept((byte)0) < 0, "the caller's text must not stay in the pooled array");
     }
 
     [Fact]

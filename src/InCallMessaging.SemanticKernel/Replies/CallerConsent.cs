@@ -3,10 +3,10 @@ using System.Collections.Concurrent;
 namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
-/// What customers told each sender: opt-outs (STOP ... until START) and the time of their last inbound WhatsApp
+/// What callers told each sender: opt-outs (STOP ... until START) and the time of their last inbound WhatsApp
 /// message, which opens WhatsApp's 24-hour free-form window.
 /// </summary>
-internal sealed class CustomerConsent
+internal sealed class CallerConsent
 {
     /// <summary>WhatsApp's customer-service window.</summary>
     public static readonly TimeSpan WhatsAppWindow = TimeSpan.FromHours(24);
@@ -25,13 +25,13 @@ internal sealed class CustomerConsent
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> StartLookup = StartWords.GetAlternateLookup<ReadOnlySpan<char>>();
     private static readonly int LongestKeyword = StopWords.Concat(StartWords).Max(w => w.Length);
 
-    private readonly ConcurrentDictionary<(string Customer, string Sender), byte> _optedOut = new(CustomerSenderComparer.Instance);
-    private readonly ConcurrentDictionary<(string Customer, string Sender), DateTimeOffset> _lastWhatsAppInbound = new(CustomerSenderComparer.Instance);
+    private readonly ConcurrentDictionary<(string Caller, string Sender), byte> _optedOut = new(CallerSenderComparer.Instance);
+    private readonly ConcurrentDictionary<(string Caller, string Sender), DateTimeOffset> _lastWhatsAppInbound = new(CallerSenderComparer.Instance);
 
     /// <summary>Records an inbound message's effect on consent; returns whether it was an opt-out or opt-in keyword.</summary>
-    public ConsentChange Observe(string customer, string sender, MessageChannel channel, string text, string? optOutType, DateTimeOffset now)
+    public ConsentChange Observe(string caller, string sender, MessageChannel channel, string text, string? optOutType, DateTimeOffset now)
     {
-        var key = (customer, sender);
+        var key = (caller, sender);
         if (channel == MessageChannel.WhatsApp)
         {
             _lastWhatsAppInbound[key] = now;
@@ -56,24 +56,24 @@ internal sealed class CustomerConsent
     private static bool IsKeyword(HashSet<string>.AlternateLookup<ReadOnlySpan<char>> keywords, ReadOnlySpan<char> word) =>
         word.Length <= LongestKeyword && keywords.Contains(word);
 
-    public bool IsOptedOut(string customer, string sender) => _optedOut.ContainsKey((customer, sender));
+    public bool IsOptedOut(string caller, string sender) => _optedOut.ContainsKey((caller, sender));
 
-    public void RecordOptOut(string customer, string sender) => _optedOut[(customer, sender)] = 0;
+    public void RecordOptOut(string caller, string sender) => _optedOut[(caller, sender)] = 0;
 
-    public bool IsWhatsAppWindowOpen(string customer, string sender, DateTimeOffset now) =>
-        _lastWhatsAppInbound.TryGetValue((customer, sender), out var last) && now - last < WhatsAppWindow;
+    public bool IsWhatsAppWindowOpen(string caller, string sender, DateTimeOffset now) =>
+        _lastWhatsAppInbound.TryGetValue((caller, sender), out var last) && now - last < WhatsAppWindow;
 }
 
-/// <summary>Customer numbers compare exactly; sender names ignore case, as everywhere.</summary>
-internal sealed class CustomerSenderComparer : IEqualityComparer<(string Customer, string Sender)>
+/// <summary>Caller numbers compare exactly; sender names ignore case, as everywhere.</summary>
+internal sealed class CallerSenderComparer : IEqualityComparer<(string Caller, string Sender)>
 {
-    public static readonly CustomerSenderComparer Instance = new();
+    public static readonly CallerSenderComparer Instance = new();
 
-    public bool Equals((string Customer, string Sender) x, (string Customer, string Sender) y) =>
-        string.Equals(x.Customer, y.Customer, StringComparison.Ordinal) && string.Equals(x.Sender, y.Sender, StringComparison.OrdinalIgnoreCase);
+    public bool Equals((string Caller, string Sender) x, (string Caller, string Sender) y) =>
+        string.Equals(x.Caller, y.Caller, StringComparison.Ordinal) && string.Equals(x.Sender, y.Sender, StringComparison.OrdinalIgnoreCase);
 
-    public int GetHashCode((string Customer, string Sender) obj) =>
-        HashCode.Combine(StringComparer.Ordinal.GetHashCode(obj.Customer), StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Sender));
+    public int GetHashCode((string Caller, string Sender) obj) =>
+        HashCode.Combine(StringComparer.Ordinal.GetHashCode(obj.Caller), StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Sender));
 }
 
 /// <summary>What an inbound message did to consent.</summary>
