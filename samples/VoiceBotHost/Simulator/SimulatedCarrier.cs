@@ -43,7 +43,7 @@ public sealed class SimulatedCarrier(
             from = message.Sender.From ?? message.SenderName,
             to = message.To,
             body = message.Body,
-            contentSid = message.Content?.ContentSid,
+            templateId = message.Content?.TemplateId,
             preview = message.Content is { } content ? settings.Value.Render(content) : null,
             action = message.ActionName,
             status = "queued",

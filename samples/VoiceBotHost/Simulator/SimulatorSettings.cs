@@ -7,15 +7,15 @@ public sealed class SimulatorSettings
 {
     public const string SectionName = "Simulator";
 
-    /// <summary>Template texts by ContentSid, with Twilio's <c>{{1}}</c>-style variables.</summary>
+    /// <summary>Template texts by TemplateId, with Twilio's <c>{{1}}</c>-style variables.</summary>
     public Dictionary<string, string> ContentTemplates { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The template as the caller's phone would show it; unknown templates are shown by SID and variables.</summary>
     public string Render(WhatsAppContent content)
     {
-        if (!ContentTemplates.TryGetValue(content.ContentSid, out var text))
+        if (!ContentTemplates.TryGetValue(content.TemplateId, out var text))
         {
-            return $"[template {content.ContentSid}] " + string.Join(", ", content.Variables.Select(v => $"{{{{{v.Key}}}}} = {v.Value}"));
+            return $"[template {content.TemplateId}] " + string.Join(", ", content.Variables.Select(v => $"{{{{{v.Key}}}}} = {v.Value}"));
         }
 
         foreach (var (key, value) in content.Variables)

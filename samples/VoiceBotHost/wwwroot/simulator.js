@@ -222,7 +222,7 @@ function onOutbound(message) {
   if (message.to !== state.caller) return; // another tab's caller
   const channel = message.channel;
   state.threads[channel].from = message.from;
-  const status = addMessage(channel, "in", message.preview || message.body || "", `${clock()} · ${message.status}`, !!message.contentSid);
+  const status = addMessage(channel, "in", message.preview || message.body || "", `${clock()} · ${message.status}`, !!message.templateId);
   status.dataset.time = clock();
   state.outbound.set(message.id, status);
   addNote(`${channel === "whatsapp" ? "WhatsApp" : "SMS"} sent by ${message.action} → caller's phone`, channel);

@@ -70,7 +70,7 @@ internal static class TwilioWebhookParser
             Channel = fromWhatsApp || toWhatsApp ? MessageChannel.WhatsApp : MessageChannel.Sms,
             From = from,
             To = to,
-            MessagingServiceSid = First(form, "MessagingServiceSid"),
+            ServiceId = First(form, "MessagingServiceSid"),
             Text = form["Body"] ?? "",
             Media = media,
             InReplyToMessageId = First(form, "OriginalRepliedMessageSid"),

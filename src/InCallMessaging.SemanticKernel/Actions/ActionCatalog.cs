@@ -60,7 +60,7 @@ internal sealed class ActionCatalog
     }
 
     /// <summary>The sender an inbound message was written to, from its recipient address or Messaging Service.</summary>
-    public string? ResolveSender(string to, string? messagingServiceSid) => _senders.Resolve(to, messagingServiceSid);
+    public string? ResolveSender(string to, string? serviceId) => _senders.Resolve(to, serviceId);
 
     private static ActionCatalog Compile(InCallMessagingOptions options, IReadOnlyDictionary<string, IMessageProvider?> providers, out List<string> errors)
     {

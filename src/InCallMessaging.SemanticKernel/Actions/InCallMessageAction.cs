@@ -127,7 +127,7 @@ public sealed class InCallMessageAction
 public sealed class WhatsAppTemplate
 {
     /// <summary>The approved template's SID: <c>HX</c> followed by 32 hex digits.</summary>
-    public string ContentSid { get; set; } = "";
+    public string TemplateId { get; set; } = "";
 
     /// <summary>Variable templates keyed "1", "2", ...; each may use placeholders like the body.</summary>
     public Dictionary<string, string> Variables { get; set; } = new(StringComparer.Ordinal);

@@ -3,7 +3,7 @@ namespace InCallMessaging.SemanticKernel.Actions;
 
 /// <summary>
 /// The configured senders, checked, and the way back from an inbound message to the sender it was written to: by the
-/// number it was sent to, or by the Messaging Service that received it.
+/// number it was sent to, or by the service id it came through.
 /// </summary>
 internal sealed class SenderDirectory
 {
@@ -16,14 +16,14 @@ internal sealed class SenderDirectory
         new(ValidateSenders(options, providers, errors));
 
     /// <summary>The sender an inbound message was written to, from its recipient address or Messaging Service.</summary>
-    public string? Resolve(string to, string? messagingServiceSid)
+    public string? Resolve(string to, string? serviceId)
     {
         if (_senderByAddress.TryGetValue(PhoneNumbers.NormalizeOrKeep(to), out var byNumber))
         {
             return byNumber;
         }
 
-        return messagingServiceSid is not null && _senderByAddress.TryGetValue(messagingServiceSid, out var byService) ? byService : null;
+        return serviceId is not null && _senderByAddress.TryGetValue(serviceId, out var byService) ? byService : null;
     }
 
     private static Dictionary<string, string> ValidateSenders(InCallMessagingOptions options, IReadOnlyDictionary<string, IMessageProvider?> providers, List<string> errors)
@@ -49,9 +49,9 @@ internal sealed class SenderDirectory
                 }
             }
 
-            if (sender.MessagingServiceSid is not null)
+            if (sender.ServiceId is not null)
             {
-                byAddress[sender.MessagingServiceSid] = name;
+                byAddress[sender.ServiceId] = name;
             }
 
             // The provider's own rules (a service id's shape, an endpoint, a timeout) live with the provider.

@@ -1,7 +1,9 @@
 namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
-/// A named sender: which provider carries its messages and the "from" identity callers see and reply to.
+/// A named sender: which provider carries its messages and the identity callers see and reply to. Only what every
+/// provider shares lives here; a provider's own settings live in its own options (<see cref="Http"/> for the custom
+/// HTTPS API, the provider package's options for the others).
 /// </summary>
 /// <remarks>Bound from <c>InCallMessaging:Senders:{name}</c>.</remarks>
 public sealed class MessageSenderOptions
@@ -13,21 +15,18 @@ public sealed class MessageSenderOptions
     /// <summary>The sending number in E.164 form (for WhatsApp too: the <c>whatsapp:</c> prefix is added by the provider).</summary>
     public string? From { get; set; }
 
-    /// <summary>A Twilio Messaging Service SID (<c>MG...</c>) to send through instead of <see cref="From"/>.</summary>
-    public string? MessagingServiceSid { get; set; }
+    /// <summary>
+    /// The provider's id for a pool of sending numbers, sent through instead of <see cref="From"/> (Twilio: a Messaging
+    /// Service SID, <c>MG...</c>). Replies that name it find this sender; its shape is checked by the provider.
+    /// </summary>
+    public string? ServiceId { get; set; }
 
-    /// <summary>For the <c>Http</c> provider: the HTTPS endpoint that receives <c>POST {"to","message","channel",...}</c>.</summary>
-    public Uri? Url { get; set; }
-
-    /// <summary>For the <c>Http</c> provider: headers added to every request (for example <c>Authorization</c>).</summary>
-    public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>For the <c>Http</c> provider: how long one request may take before it is reported as a timeout.</summary>
-    /// <value>The default value is 10 seconds.</value>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>The settings of the <c>Http</c> provider (ignored by the others).</summary>
+    public HttpSenderOptions Http { get; set; } = new();
 
     /// <summary>
-    /// The address replies come back to: <see cref="From"/>, else <see cref="MessagingServiceSid"/>, else the sender's name.
+    /// The identity the caller sees and replies to: <see cref="From"/>, else <see cref="ServiceId"/>, else the sender's
+    /// name. Consent is kept per identity, so renaming a sender loses nothing.
     /// </summary>
-    internal string AddressOr(string senderName) => From ?? MessagingServiceSid ?? senderName;
+    internal string AddressOr(string senderName) => From ?? ServiceId ?? senderName;
 }

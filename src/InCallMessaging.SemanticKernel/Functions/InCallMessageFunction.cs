@@ -233,7 +233,7 @@ internal sealed class InCallMessageFunction
     private CallMessage Record(CallSession session, OutboundMessage message, string messageId, string? status, SendReservationKey reservation)
     {
         var record = new CallMessage(MessageDirection.Outbound, Channel, messageId, _action.SenderName, message.To,
-            message.Body ?? $"[template {message.Content?.ContentSid}]", _time.GetUtcNow(), _action.Name, status)
+            message.Body ?? $"[template {message.Content?.TemplateId}]", _time.GetUtcNow(), _action.Name, status)
         {
             ClientReference = message.ClientReference,
             Reservation = reservation,

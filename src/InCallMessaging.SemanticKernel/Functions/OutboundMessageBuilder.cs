@@ -14,7 +14,7 @@ internal sealed class OutboundMessageBuilder(CompiledAction action, CallerConsen
     /// <summary>The key of a message for duplicate suppression: the same channel, recipient and text (or template and values).</summary>
     public static string DuplicateKey(OutboundMessage message) =>
         message.Content is { } content
-            ? $"{message.Channel}|{message.To}|{content.ContentSid}|{string.Join('|', content.Variables.Values)}"
+            ? $"{message.Channel}|{message.To}|{content.TemplateId}|{string.Join('|', content.Variables.Values)}"
             : $"{message.Channel}|{message.To}|{message.Body}";
 
     /// <summary>Free-form (<see langword="false"/>), template (<see langword="true"/>), or nothing can be sent (<see langword="null"/>).</summary>
@@ -50,7 +50,7 @@ internal sealed class OutboundMessageBuilder(CompiledAction action, CallerConsen
                 variables[key] = template.Render(values);
             }
 
-            content = new WhatsAppContent(action.Definition.Template!.ContentSid, variables);
+            content = new WhatsAppContent(action.Definition.Template!.TemplateId, variables);
         }
 
         return new OutboundMessage

@@ -19,8 +19,8 @@ public sealed record InboundMessage
     /// <summary>The agent-side address the caller wrote to (E.164, without <c>whatsapp:</c>).</summary>
     public required string To { get; init; }
 
-    /// <summary>The Messaging Service that received it, when the provider says so (Twilio <c>MG...</c>).</summary>
-    public string? MessagingServiceSid { get; init; }
+    /// <summary>The provider's id of the sending pool that received it, when the provider says so (Twilio: the Messaging Service SID); matched against <see cref="MessageSenderOptions.ServiceId"/>.</summary>
+    public string? ServiceId { get; init; }
 
     /// <summary>The sender name it was written to, when the provider knows it (the loopback does).</summary>
     public string? SenderName { get; init; }

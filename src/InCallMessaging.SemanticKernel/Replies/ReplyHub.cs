@@ -70,7 +70,7 @@ internal sealed class ReplyHub : IReplyHub
         }
 
         var caller = PhoneNumbers.NormalizeOrKeep(message.From);
-        var configuredSender = message.SenderName ?? _catalog.ResolveSender(message.To, message.MessagingServiceSid);
+        var configuredSender = message.SenderName ?? _catalog.ResolveSender(message.To, message.ServiceId);
         var sender = configuredSender ?? PhoneNumbers.NormalizeOrKeep(message.To);
         var text = ReplyText.Sanitize(message.Text, _options.MaxReplyLength);
         var change = _consent.Observe(caller, sender, message.Channel, text, message.OptOutType, now);

@@ -8,7 +8,7 @@ namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
 /// Sends through a custom HTTPS API: <c>POST {Url}</c> with JSON
-/// <c>{"to","message","channel","from","call_id","action","reference","content_sid","content_variables","media_urls"}</c>
+/// <c>{"to","message","channel","from","call_id","action","reference","template_id","content_variables","media_urls"}</c>
 /// and the sender's configured headers. A 2xx answer is success (its JSON <c>id</c> or <c>message_id</c> becomes the
 /// message id); anything else, or no answer within the sender's timeout, is a failure result.
 /// </summary>
@@ -17,7 +17,7 @@ internal sealed class HttpMessageProvider(IHttpClientFactory httpClientFactory, 
     public const string ProviderName = "Http";
     public const string HttpClientName = "InCallMessaging.Http";
 
-    /// <summary>The longest a sender's <see cref="MessageSenderOptions.Timeout"/> may be.</summary>
+    /// <summary>The longest a sender's <see cref="HttpSenderOptions.Timeout"/> may be.</summary>
     internal static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(2);
 
     public string Name => ProviderName;
@@ -26,18 +26,18 @@ internal sealed class HttpMessageProvider(IHttpClientFactory httpClientFactory, 
     {
         ArgumentNullException.ThrowIfNull(sender);
         var problems = new List<string>();
-        if (sender.Url is null || !sender.Url.IsAbsoluteUri)
+        if (sender.Http.Url is null || !sender.Http.Url.IsAbsoluteUri)
         {
-            problems.Add("Url is required for the Http provider: set the absolute https:// endpoint that receives the messages.");
+            problems.Add("Http:Url is required for the Http provider: set the absolute https:// endpoint that receives the messages.");
         }
-        else if (sender.Url.Scheme != Uri.UriSchemeHttps && !sender.Url.IsLoopback)
+        else if (sender.Http.Url.Scheme != Uri.UriSchemeHttps && !sender.Http.Url.IsLoopback)
         {
-            problems.Add($"Url '{sender.Url}' must use https:// (plain http is allowed only for loopback addresses).");
+            problems.Add($"Http:Url '{sender.Http.Url}' must use https:// (plain http is allowed only for loopback addresses).");
         }
 
-        if (sender.Timeout <= TimeSpan.Zero || sender.Timeout > MaxTimeout)
+        if (sender.Http.Timeout <= TimeSpan.Zero || sender.Http.Timeout > MaxTimeout)
         {
-            problems.Add($"Timeout {sender.Timeout} must be between 00:00:00.001 and 00:02:00.");
+            problems.Add($"Http:Timeout {sender.Http.Timeout} must be between 00:00:00.001 and 00:02:00.");
         }
 
         return problems;
@@ -46,17 +46,17 @@ internal sealed class HttpMessageProvider(IHttpClientFactory httpClientFactory, 
     public async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
         var sender = message.Sender;
-        using var request = new HttpRequestMessage(HttpMethod.Post, sender.Url)
+        using var request = new HttpRequestMessage(HttpMethod.Post, sender.Http.Url)
         {
             Content = JsonContent.Create(new HttpSendRequest(message), HttpSendJsonContext.Default.HttpSendRequest),
         };
-        foreach (var (name, value) in sender.Headers)
+        foreach (var (name, value) in sender.Http.Headers)
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(sender.Timeout);
+        timeout.CancelAfter(sender.Http.Timeout);
         try
         {
             var client = httpClientFactory.CreateClient(HttpClientName);
@@ -77,7 +77,7 @@ internal sealed class HttpMessageProvider(IHttpClientFactory httpClientFactory, 
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("Custom messaging API did not answer within {Timeout}.", sender.Timeout);
+            logger.LogWarning("Custom messaging API did not answer within {Timeout}.", sender.Http.Timeout);
             return SendResult.OutcomeUnknown(SendFailureReason.Timeout, "The messaging service did not answer in time; the message may or may not have been sent. Ask the caller whether it arrived before sending again.");
         }
         catch (HttpRequestException ex) when (ex.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError
@@ -144,9 +144,9 @@ internal sealed class HttpSendRequest(OutboundMessage message)
     [JsonPropertyName("reference")]
     public string Reference => message.ClientReference;
 
-    [JsonPropertyName("content_sid")]
+    [JsonPropertyName("template_id")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? ContentSid => message.Content?.ContentSid;
+    public string? TemplateId => message.Content?.TemplateId;
 
     [JsonPropertyName("content_variables")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -35,6 +35,6 @@ public sealed record OutboundMessage
 }
 
 /// <summary>A rendered WhatsApp Content template: an approved <c>HX...</c> SID and its numbered variables.</summary>
-/// <param name="ContentSid">The approved template's SID: <c>HX</c> followed by 32 hex digits.</param>
+/// <param name="TemplateId">The approved template's SID: <c>HX</c> followed by 32 hex digits.</param>
 /// <param name="Variables">The rendered variables keyed "1", "2", ...</param>
-public sealed record WhatsAppContent(string ContentSid, IReadOnlyDictionary<string, string> Variables);
+public sealed record WhatsAppContent(string TemplateId, IReadOnlyDictionary<string, string> Variables);

@@ -25,11 +25,11 @@ internal static class TwilioMessageForm
     /// </summary>
     internal static SendResult? Check(OutboundMessage message)
     {
-        if (string.IsNullOrWhiteSpace(message.Sender.From) && string.IsNullOrWhiteSpace(message.Sender.MessagingServiceSid))
+        if (string.IsNullOrWhiteSpace(message.Sender.From) && string.IsNullOrWhiteSpace(message.Sender.ServiceId))
         {
             return SendResult.Failed(
                 SendFailureReason.Rejected,
-                $"The sender '{message.SenderName}' has no From number or MessagingServiceSid configured, so nothing was sent; this is a configuration problem: read the content aloud instead.");
+                $"The sender '{message.SenderName}' has no From number or ServiceId (Messaging Service SID) configured, so nothing was sent; this is a configuration problem: read the content aloud instead.");
         }
 
         if (string.IsNullOrWhiteSpace(message.To))
@@ -85,9 +85,9 @@ internal static class TwilioMessageForm
             new("To", Address(message.To, whatsApp)),
         };
 
-        if (!string.IsNullOrWhiteSpace(message.Sender.MessagingServiceSid))
+        if (!string.IsNullOrWhiteSpace(message.Sender.ServiceId))
         {
-            fields.Add(new("MessagingServiceSid", message.Sender.MessagingServiceSid));
+            fields.Add(new("MessagingServiceSid", message.Sender.ServiceId));
         }
 
         if (!string.IsNullOrWhiteSpace(message.Sender.From))
@@ -97,7 +97,7 @@ internal static class TwilioMessageForm
 
         if (message.Content is { } content)
         {
-            fields.Add(new("ContentSid", content.ContentSid));
+            fields.Add(new("ContentSid", content.TemplateId));
             if (content.Variables.Count > 0)
             {
                 fields.Add(new("ContentVariables", ContentVariablesJson(content.Variables)));

@@ -49,9 +49,9 @@ internal sealed partial class TwilioMessageProvider : IMessageProvider
     public IEnumerable<string> ValidateSender(MessageSenderOptions sender)
     {
         ArgumentNullException.ThrowIfNull(sender);
-        if (sender.MessagingServiceSid is not null && !TwilioSid.Is(sender.MessagingServiceSid, TwilioSid.MessagingService))
+        if (sender.ServiceId is not null && !TwilioSid.Is(sender.ServiceId, TwilioSid.MessagingService))
         {
-            yield return $"MessagingServiceSid '{sender.MessagingServiceSid}' must be 'MG' followed by 32 hex digits.";
+            yield return $"ServiceId '{sender.ServiceId}' must be 'MG' followed by 32 hex digits (a Twilio Messaging Service SID).";
         }
     }
 
@@ -63,9 +63,9 @@ internal sealed partial class TwilioMessageProvider : IMessageProvider
             yield break;
         }
 
-        if (!TwilioSid.Is(template.ContentSid, TwilioSid.Content))
+        if (!TwilioSid.Is(template.TemplateId, TwilioSid.Content))
         {
-            yield return $"ContentSid '{template.ContentSid}' must be 'HX' followed by 32 hex digits (the approved template's SID from Twilio Content).";
+            yield return $"TemplateId '{template.TemplateId}' must be 'HX' followed by 32 hex digits (the approved template's SID from Twilio Content).";
         }
 
         if (template.Variables.Count > MaxContentVariables)

@@ -108,7 +108,7 @@ public sealed class DeliveryOutcomeEndToEndTests : IAsyncLifetime
             Channel = MessageChannel.WhatsApp,
             Sender = "whatsapp",
             Body = "Pay here: https://pay.example.com/123",
-            Template = new WhatsAppTemplate { ContentSid = WebhookTestHost.ContentSid, Variables = { ["1"] = "123" } },
+            Template = new WhatsAppTemplate { TemplateId = WebhookTestHost.TemplateId, Variables = { ["1"] = "123" } },
         }));
         var session = host.StartCall();
         var kernel = KernelFor(host, session);
@@ -137,7 +137,7 @@ public sealed class DeliveryOutcomeEndToEndTests : IAsyncLifetime
         await TurnAsync(kernel, session, history, "Did it arrive?").WaitAsync(Safety);
 
         Assert.Equal(2, host.Loopback.SentMessages.Count);
-        Assert.Equal(WebhookTestHost.ContentSid, host.Loopback.SentMessages[1].Message.Content!.ContentSid);
+        Assert.Equal(WebhookTestHost.TemplateId, host.Loopback.SentMessages[1].Message.Content!.TemplateId);
         Assert.Contains("[WhatsApp Status]: the WhatsApp message from send_payment_link was not delivered as free text because the caller's 24-hour WhatsApp window had closed; its approved template was sent instead.",
             UserLines(_llm.Requests[^1]));
         Assert.Empty(_llm.Rejections);
@@ -156,7 +156,7 @@ public sealed class DeliveryOutcomeEndToEndTests : IAsyncLifetime
                 Description = "Asks the caller by WhatsApp for a photo of the damage and waits for it.",
                 Channel = MessageChannel.WhatsApp,
                 Sender = "whatsapp",
-                Template = new WhatsAppTemplate { ContentSid = WebhookTestHost.ContentSid, Variables = { ["1"] = "photo" } },
+                Template = new WhatsAppTemplate { TemplateId = WebhookTestHost.TemplateId, Variables = { ["1"] = "photo" } },
                 WaitForReply = true,
             });
         });

@@ -44,7 +44,7 @@ internal sealed class WebhookTestHost : IAsyncDisposable
     public const string WhatsAppSender = "+15005550007";
     public const string Caller = "+14155550100";
     public const string MaskedCaller = "+1******0100";
-    public const string ContentSid = "HX0123456789abcdef0123456789abcdef";
+    public const string TemplateId = "HX0123456789abcdef0123456789abcdef";
 
     private WebhookTestHost(WebApplication app, CapturingLoggerProvider logs)
     {
@@ -154,7 +154,7 @@ internal sealed class WebhookTestHost : IAsyncDisposable
             Description = "Asks the caller on WhatsApp for a photo of the damage.",
             Channel = MessageChannel.WhatsApp,
             Sender = "whatsapp",
-            Template = new WhatsAppTemplate { ContentSid = ContentSid, Variables = { ["1"] = "photo" } },
+            Template = new WhatsAppTemplate { TemplateId = TemplateId, Variables = { ["1"] = "photo" } },
         });
     }
 

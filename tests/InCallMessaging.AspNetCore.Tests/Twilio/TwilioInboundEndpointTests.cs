@@ -196,7 +196,7 @@ public sealed class TwilioInboundEndpointTests
             Description = "Asks the caller on WhatsApp for a photo of the damage and waits for it.",
             Channel = MessageChannel.WhatsApp,
             Sender = "whatsapp",
-            Template = new WhatsAppTemplate { ContentSid = WebhookTestHost.ContentSid, Variables = { ["1"] = "photo" } },
+            Template = new WhatsAppTemplate { TemplateId = WebhookTestHost.TemplateId, Variables = { ["1"] = "photo" } },
             WaitForReply = true,
             ReplyTimeout = TimeSpan.FromSeconds(30),
         }));

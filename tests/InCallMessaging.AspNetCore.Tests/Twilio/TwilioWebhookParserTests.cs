@@ -37,7 +37,7 @@ public sealed class TwilioWebhookParserTests
         Assert.Equal("+14155550100", message.From);
         Assert.Equal("+15005550006", message.To);
         Assert.Equal("  Hello\n", message.Text);
-        Assert.Equal(Mg1, message.MessagingServiceSid);
+        Assert.Equal(Mg1, message.ServiceId);
         Assert.Equal("STOP", message.OptOutType);
         Assert.Equal(Sm0, message.InReplyToMessageId);
         Assert.Empty(message.Media);
@@ -190,7 +190,7 @@ public sealed class TwilioWebhookParserTests
 
         Assert.True(TwilioWebhookParser.TryParseInbound(form, out var message, out var problem), problem);
 
-        Assert.Null(message!.MessagingServiceSid);
+        Assert.Null(message!.ServiceId);
         Assert.Equal(Sm0, message.InReplyToMessageId);
     }
 

@@ -5,7 +5,7 @@ namespace InCallMessaging.SemanticKernel.Tests.Core.Actions;
 /// <summary>Start-up validation: every configuration problem is reported, each naming the field and the fix.</summary>
 public sealed class ActionCatalogValidationTests
 {
-    private const string GoodContentSid = "HX0123456789abcdef0123456789abcdef";
+    private const string GoodTemplateId = "HX0123456789abcdef0123456789abcdef";
 
     private static InCallMessageAction Action(string name = "send_summary", string? body = null) => new()
     {
@@ -116,7 +116,7 @@ public sealed class ActionCatalogValidationTests
     public void Template_on_an_sms_action_is_rejected()
     {
         var action = Action(body: "Your booking is confirmed.");
-        action.Template = new WhatsAppTemplate { ContentSid = GoodContentSid };
+        action.Template = new WhatsAppTemplate { TemplateId = GoodTemplateId };
 
         SingleError(TestRuntime.Options(action), "Template is for WhatsApp only");
     }
@@ -126,7 +126,7 @@ public sealed class ActionCatalogValidationTests
     {
         var action = Action(body: "Your booking is confirmed.");
         action.Channel = MessageChannel.WhatsApp;
-        action.Template = new WhatsAppTemplate { ContentSid = GoodContentSid, Variables = { ["name"] = "x", ["01"] = "y" } };
+        action.Template = new WhatsAppTemplate { TemplateId = GoodTemplateId, Variables = { ["name"] = "x", ["01"] = "y" } };
 
         var errors = ErrorsOf(TestRuntime.Options(action));
 
@@ -179,7 +179,7 @@ public sealed class ActionCatalogValidationTests
         var action = Action(body: "Booked.");
         action.Channel = MessageChannel.WhatsApp;
         action.ToPhoneNumber = "<partner_number>";
-        action.Template = new WhatsAppTemplate { ContentSid = GoodContentSid, Variables = { ["1"] = "{{ guest }}" } };
+        action.Template = new WhatsAppTemplate { TemplateId = GoodTemplateId, Variables = { ["1"] = "{{ guest }}" } };
 
         var errors = ErrorsOf(TestRuntime.Options(action));
 
@@ -259,7 +259,7 @@ public sealed class ActionCatalogValidationTests
     public void Http_sender_with_plain_http_to_a_remote_host_is_rejected()
     {
         var options = TestRuntime.Options(Action());
-        options.Senders["api"] = new MessageSenderOptions { Provider = "http", Url = new Uri("http://sms.example.com/send") };
+        options.Senders["api"] = new MessageSenderOptions { Provider = "http", Http = { Url = new Uri("http://sms.example.com/send") } };
 
         SingleError(options, "Sender 'api'", "must use https://");
     }
@@ -271,7 +271,7 @@ public sealed class ActionCatalogValidationTests
     public void Http_sender_with_https_or_loopback_http_is_accepted(string url)
     {
         var options = TestRuntime.Options(Action());
-        options.Senders["api"] = new MessageSenderOptions { Provider = "Http", Url = new Uri(url) };
+        options.Senders["api"] = new MessageSenderOptions { Provider = "Http", Http = { Url = new Uri(url) } };
 
         Assert.Single(InCallMessagingRuntime.Create(options).Plugin);
     }

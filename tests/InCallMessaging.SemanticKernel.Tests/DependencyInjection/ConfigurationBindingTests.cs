@@ -49,7 +49,7 @@ public sealed class ConfigurationBindingTests
                   "required": [ "booking_ref" ]
                 },
                 "Template": {
-                  "ContentSid": "HX0123456789abcdef0123456789abcdef",
+                  "TemplateId": "HX0123456789abcdef0123456789abcdef",
                   "Variables": { "1": "<user_name>", "2": "{{ booking_ref }}" }
                 }
               },
@@ -84,7 +84,7 @@ public sealed class ConfigurationBindingTests
         Assert.Equal(["login", "payment"], otp.Parameters.Properties["reason"].Enum);
         var booking = options.Actions[1];
         Assert.Equal(MessageChannel.WhatsApp, booking.Channel);
-        Assert.Equal("HX0123456789abcdef0123456789abcdef", booking.Template!.ContentSid);
+        Assert.Equal("HX0123456789abcdef0123456789abcdef", booking.Template!.TemplateId);
         Assert.Equal("<user_name>", booking.Template.Variables["1"]);
         Assert.Equal("{{ booking_ref }}", booking.Template.Variables["2"]);
     }

@@ -25,7 +25,7 @@ public sealed class OptionsValidationOnStartTests
     private static readonly string[] ExpectedFailures =
     [
         "Sender 'default': From '12345'",
-        "Sender 'api': Url is required",
+        "Sender 'api': Http:Url is required",
         "Action 'bad name!': Name must contain only",
         "Action 'bad name!': Description is required",
         "Action 'send_code': Sender 'nope'",

@@ -74,6 +74,32 @@ public sealed partial class ProviderNeutralCoreTests
         Assert.Empty(offending);
     }
 
+    [Theory]
+    [InlineData("MessagingServiceSid")]
+    [InlineData("ContentSid")]
+    [InlineData("content_sid")]
+    public void No_twilio_field_name_is_part_of_the_core(string twilioWord)
+    {
+        var offending = CodeLines()
+            .Where(l => l.Code.Contains(twilioWord, StringComparison.Ordinal))
+            .Select(l => $"{l.File}:{l.Line}: {l.Code}")
+            .ToList();
+        var publicApi = File.ReadAllText(Path.Combine(CoreSource, "PublicAPI.Unshipped.txt"));
+
+        Assert.Empty(offending);
+        Assert.DoesNotContain(twilioWord, publicApi, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sender_holds_no_provider_specific_field()
+    {
+        // The shared fields sit on the sender; the Http provider's own settings sit in their own object.
+        var shared = typeof(MessageSenderOptions).GetProperties().Select(p => p.Name).Order().ToArray();
+
+        Assert.Equal(["From", "Http", "Provider", "ServiceId"], shared);
+        Assert.Equal(["Headers", "Timeout", "Url"], typeof(HttpSenderOptions).GetProperties().Select(p => p.Name).Order().ToArray());
+    }
+
     [Fact]
     public void The_whatsapp_prefix_and_the_channel_names_are_each_written_once_across_the_packages()
     {

@@ -87,7 +87,7 @@ public sealed class FunctionMetadataTests
             Description = "Send the WhatsApp welcome template.",
             Channel = MessageChannel.WhatsApp,
             Sender = "whatsapp",
-            Template = new WhatsAppTemplate { ContentSid = "HX0123456789abcdef0123456789abcdef" },
+            Template = new WhatsAppTemplate { TemplateId = "HX0123456789abcdef0123456789abcdef" },
         };
 
         Assert.Empty(MetadataOf(action).Parameters);

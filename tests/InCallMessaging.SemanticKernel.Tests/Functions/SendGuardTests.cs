@@ -159,7 +159,7 @@ public sealed class SendGuardTests
             Description = "Send on WhatsApp.",
             Channel = MessageChannel.WhatsApp,
             Sender = "whatsapp",
-            Template = new WhatsAppTemplate { ContentSid = "HX0123456789abcdef0123456789abcdef" },
+            Template = new WhatsAppTemplate { TemplateId = "HX0123456789abcdef0123456789abcdef" },
         };
         var h = Harness.Start(TestRuntime.Summary(), whatsapp);
         await h.SendSummaryAsync("Booked.");

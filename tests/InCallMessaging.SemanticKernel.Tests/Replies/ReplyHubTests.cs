@@ -15,7 +15,7 @@ public sealed class ReplyHubTests
         Description = "Send the booking on WhatsApp.",
         Channel = MessageChannel.WhatsApp,
         Sender = "whatsapp",
-        Template = new WhatsAppTemplate { ContentSid = "HX0123456789abcdef0123456789abcdef" },
+        Template = new WhatsAppTemplate { TemplateId = "HX0123456789abcdef0123456789abcdef" },
     };
 
     private static List<string?> Transcript(CallSession session)

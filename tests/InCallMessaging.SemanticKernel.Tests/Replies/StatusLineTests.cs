@@ -12,7 +12,7 @@ namespace InCallMessaging.SemanticKernel.Tests.Core.Replies;
 /// </summary>
 public sealed class StatusLineTests
 {
-    private const string ContentSid = "HX0123456789abcdef0123456789abcdef";
+    private const string TemplateId = "HX0123456789abcdef0123456789abcdef";
     private const string WhatsAppNumber = "+14155550198";
 
     private sealed class RecordingStatusHandler : IMessageStatusHandler
@@ -42,7 +42,7 @@ public sealed class StatusLineTests
             Properties = { ["booking_ref"] = new ActionParameter { Description = "The booking reference." } },
             Required = { "booking_ref" },
         },
-        Template = withTemplate ? new WhatsAppTemplate { ContentSid = ContentSid, Variables = { ["1"] = "{{ booking_ref }}" } } : null,
+        Template = withTemplate ? new WhatsAppTemplate { TemplateId = TemplateId, Variables = { ["1"] = "{{ booking_ref }}" } } : null,
     };
 
     private static (Harness Harness, RecordingStatusHandler Handler) Start(params InCallMessageAction[] actions)
@@ -139,7 +139,7 @@ public sealed class StatusLineTests
 
         Assert.Equal(2, h.Loopback.SentMessages.Count);
         var template = h.Loopback.SentMessages[1].Message;
-        Assert.Equal(ContentSid, template.Content!.ContentSid);
+        Assert.Equal(TemplateId, template.Content!.TemplateId);
         Assert.Equal("ab12", template.Content.Variables["1"]);
         Assert.Equal(["[WhatsApp Status]: the WhatsApp message from send_booking was not delivered as free text because the caller's 24-hour WhatsApp window had closed; its approved template was sent instead."], Apply(h));
         Assert.Equal("failed", h.Session.GetVariable(CallVariables.WhatsAppStatus));

@@ -7,7 +7,7 @@ namespace InCallMessaging.SemanticKernel.Tests.Core.Replies;
 /// <summary>WhatsApp's 24-hour window: template outside it, free-form inside it.</summary>
 public sealed class WhatsAppWindowTests
 {
-    private const string ContentSid = "HX0123456789abcdef0123456789abcdef";
+    private const string TemplateId = "HX0123456789abcdef0123456789abcdef";
     private const string WhatsAppNumber = "+14155550198";
 
     private static InCallMessageAction Booking(bool withTemplate = true) => new()
@@ -23,7 +23,7 @@ public sealed class WhatsAppWindowTests
             Required = { "booking_ref" },
         },
         Template = withTemplate
-            ? new WhatsAppTemplate { ContentSid = ContentSid, Variables = { ["1"] = "{{ booking_ref }}", ["2"] = "<user_phone_number>" } }
+            ? new WhatsAppTemplate { TemplateId = TemplateId, Variables = { ["1"] = "{{ booking_ref }}", ["2"] = "<user_phone_number>" } }
             : null,
     };
 
@@ -46,10 +46,10 @@ public sealed class WhatsAppWindowTests
         var sent = Assert.Single(h.Loopback.SentMessages).Message;
         Assert.Null(sent.Body);
         Assert.Equal(MessageChannel.WhatsApp, sent.Channel);
-        Assert.Equal(ContentSid, sent.Content!.ContentSid);
+        Assert.Equal(TemplateId, sent.Content!.TemplateId);
         Assert.Equal("ab12", sent.Content.Variables["1"]);
         Assert.Equal(TestRuntime.Caller, sent.Content.Variables["2"]);
-        Assert.Equal("[template " + ContentSid + "]", Assert.Single(h.Session.Messages).Text);
+        Assert.Equal("[template " + TemplateId + "]", Assert.Single(h.Session.Messages).Text);
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class WhatsAppWindowTests
         Assert.NotNull(attempts[0].Body);
         Assert.Null(attempts[1].Body);
         var sent = Assert.Single(h.Loopback.SentMessages).Message;
-        Assert.Equal(ContentSid, sent.Content!.ContentSid);
+        Assert.Equal(TemplateId, sent.Content!.TemplateId);
         Assert.Equal("ab12", sent.Content.Variables["1"]);
     }
 
@@ -182,6 +182,6 @@ public sealed class WhatsAppWindowTests
 
         await SendAsync(h);
 
-        Assert.Equal(ContentSid, Assert.Single(h.Loopback.SentMessages).Message.Content!.ContentSid);
+        Assert.Equal(TemplateId, Assert.Single(h.Loopback.SentMessages).Message.Content!.TemplateId);
     }
 }

@@ -96,9 +96,12 @@ public sealed class HttpMessageProviderTests : IAsyncLifetime
         {
             Provider = "Http",
             From = "+14155550196",
-            Url = new Uri(_base, path),
-            Headers = { ["Authorization"] = "Bearer s3cret", ["X-Tenant"] = "acme" },
-            Timeout = timeout ?? TimeSpan.FromSeconds(10),
+            Http =
+            {
+                Url = new Uri(_base, path),
+                Headers = { ["Authorization"] = "Bearer s3cret", ["X-Tenant"] = "acme" },
+                Timeout = timeout ?? TimeSpan.FromSeconds(10),
+            },
         };
         return Harness.Start(options);
     }
@@ -121,7 +124,7 @@ public sealed class HttpMessageProviderTests : IAsyncLifetime
         Assert.Equal(Harness.CallId, (string?)body["call_id"]);
         Assert.Equal("send_otp", (string?)body["action"]);
         Assert.False(string.IsNullOrEmpty((string?)body["reference"]));
-        Assert.False(body.ContainsKey("content_sid"));
+        Assert.False(body.ContainsKey("template_id"));
         Assert.False(body.ContainsKey("media_urls"));
         Assert.Equal("Bearer s3cret", headers["Authorization"]);
         Assert.Equal("acme", headers["X-Tenant"]);
@@ -133,14 +136,14 @@ public sealed class HttpMessageProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WhatsApp_template_is_posted_with_content_sid_and_variables()
+    public async Task WhatsApp_template_is_posted_with_template_id_and_variables()
     {
         var action = new InCallMessageAction
         {
             Name = "send_welcome",
             Description = "Send the WhatsApp welcome template.",
             Channel = MessageChannel.WhatsApp,
-            Template = new WhatsAppTemplate { ContentSid = "HX0123456789abcdef0123456789abcdef", Variables = { ["1"] = "<call_id>" } },
+            Template = new WhatsAppTemplate { TemplateId = "HX0123456789abcdef0123456789abcdef", Variables = { ["1"] = "<call_id>" } },
             MediaUrls = ["https://cdn.example.com/menu.pdf"],
         };
         var h = Start("ok", action: action);
@@ -150,7 +153,7 @@ public sealed class HttpMessageProviderTests : IAsyncLifetime
         var body = Assert.Single(_requests).Body;
         Assert.Equal("whatsapp", (string?)body["channel"]);
         Assert.Null(body["message"]);
-        Assert.Equal("HX0123456789abcdef0123456789abcdef", (string?)body["content_sid"]);
+        Assert.Equal("HX0123456789abcdef0123456789abcdef", (string?)body["template_id"]);
         Assert.Equal(Harness.CallId, (string?)body["content_variables"]!["1"]);
         Assert.False(body.ContainsKey("media_urls"));
     }
@@ -234,7 +237,7 @@ public sealed class HttpMessageProviderTests : IAsyncLifetime
         var action = TestRuntime.Otp();
         action.Sender = "api";
         var options = TestRuntime.Options(action);
-        options.Senders["api"] = new MessageSenderOptions { Provider = "Http", Url = new Uri($"http://127.0.0.1:{port}/send") };
+        options.Senders["api"] = new MessageSenderOptions { Provider = "Http", Http = { Url = new Uri($"http://127.0.0.1:{port}/send") } };
         var h = Harness.Start(options);
 
         var result = await h.SendOtpAsync().WaitAsync(Harness.Safety);

@@ -7,7 +7,7 @@ namespace InCallMessaging.SemanticKernel.Tests.Core.Sending;
 /// <summary>A provider's rules live with it: its own checks join the start-up list, prefixed with the sender or action.</summary>
 public sealed class ProviderValidationTests
 {
-    /// <summary>A carrier that needs its sender's account in <c>From</c>'s place (here: a Url) and caps template variables.</summary>
+    /// <summary>A carrier that needs its sender's account in <c>From</c>'s place (here: its ServiceId) and caps template variables.</summary>
     private sealed class CarrierProvider : IMessageProvider
     {
         public string Name => "Carrier";
@@ -20,9 +20,9 @@ public sealed class ProviderValidationTests
         public IEnumerable<string> ValidateSender(MessageSenderOptions sender)
         {
             SendersSeen.Add(sender.From ?? "");
-            if (sender.Url is null)
+            if (sender.ServiceId is null)
             {
-                yield return "Url is required for the Carrier provider: set the carrier's account endpoint.";
+                yield return "ServiceId is required for the Carrier provider: set the carrier's account id.";
             }
         }
 
@@ -59,8 +59,8 @@ public sealed class ProviderValidationTests
 
         Assert.Equal(2, exception.Errors.Count);
         Assert.Contains("Sender 'default': From '12345' must be a phone number in E.164 form such as +14155550100.", exception.Errors);
-        Assert.Contains("Sender 'carrier': Url is required for the Carrier provider: set the carrier's account endpoint.", exception.Errors);
-        Assert.Contains("Sender 'carrier': Url is required for the Carrier provider", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("Sender 'carrier': ServiceId is required for the Carrier provider: set the carrier's account id.", exception.Errors);
+        Assert.Contains("Sender 'carrier': ServiceId is required for the Carrier provider", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -69,9 +69,9 @@ public sealed class ProviderValidationTests
         var action = Action();
         action.Body = "Booked.";
         action.Channel = MessageChannel.WhatsApp;
-        action.Template = new WhatsAppTemplate { ContentSid = "any-id-the-carrier-knows", Variables = { ["1"] = "a", ["2"] = "b", ["3"] = "c" } };
+        action.Template = new WhatsAppTemplate { TemplateId = "any-id-the-carrier-knows", Variables = { ["1"] = "a", ["2"] = "b", ["3"] = "c" } };
         var options = CarrierOptions(action);
-        options.Senders["carrier"].Url = new Uri("https://carrier.example.com");
+        options.Senders["carrier"].ServiceId = "acct-1";
 
         var exception = Assert.Throws<InCallMessagingConfigurationException>(() => InCallMessagingRuntime.Create(options, [new CarrierProvider()]));
 
@@ -89,7 +89,7 @@ public sealed class ProviderValidationTests
             Body = "Booked.",
             Channel = MessageChannel.WhatsApp,
             Sender = "whatsapp",
-            Template = new WhatsAppTemplate { ContentSid = "template-42" },
+            Template = new WhatsAppTemplate { TemplateId = "template-42" },
         };
 
         Assert.Single(InCallMessagingRuntime.Create(TestRuntime.Options(action)).Plugin);
@@ -100,7 +100,7 @@ public sealed class ProviderValidationTests
     {
         var carrier = new CarrierProvider();
         var options = CarrierOptions(Action());
-        options.Senders["carrier"].Url = new Uri("https://carrier.example.com");
+        options.Senders["carrier"].ServiceId = "acct-1";
 
         Assert.Single(InCallMessagingRuntime.Create(options, [carrier]).Plugin);
         Assert.Equal(["+14155550197"], carrier.SendersSeen);
@@ -132,6 +132,6 @@ public sealed class ProviderValidationTests
 
         var exception = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<InCallMessagingOptions>>().Value);
 
-        Assert.Contains("Sender 'carrier': Url is required for the Carrier provider: set the carrier's account endpoint.", exception.Failures);
+        Assert.Contains("Sender 'carrier': ServiceId is required for the Carrier provider: set the carrier's account id.", exception.Failures);
     }
 }

@@ -71,7 +71,7 @@ public sealed class TwilioMessageFormParityTests
         var agent = new PhoneNumber(TwilioTestHost.AgentNumber);
         var whatsAppCaller = new PhoneNumber("whatsapp:" + TwilioTestHost.CallerNumber);
         var whatsAppAgent = new PhoneNumber("whatsapp:" + TwilioTestHost.AgentNumber);
-        var service = new MessageSenderOptions { Provider = "Twilio", MessagingServiceSid = TwilioTestHost.MessagingServiceSid };
+        var service = new MessageSenderOptions { Provider = "Twilio", ServiceId = TwilioTestHost.MessagingServiceSid };
         var variables = new Dictionary<string, string> { ["2"] = "3pm \"sharp\"", ["1"] = "Ada", ["10"] = "café ✓" };
         return name switch
         {
@@ -83,18 +83,18 @@ public sealed class TwilioMessageFormParityTests
                 new CreateMessageOptions(whatsAppCaller) { From = whatsAppAgent, Body = "Here is your booking link.", StatusCallback = new Uri(StatusCallback) }),
             "messaging-service" => (TwilioTestHost.Sms(sender: service), StatusCallback,
                 new CreateMessageOptions(caller) { MessagingServiceSid = TwilioTestHost.MessagingServiceSid, Body = "Your code is 4821.", StatusCallback = new Uri(StatusCallback) }),
-            "messaging-service-and-from" => (TwilioTestHost.Sms(sender: new() { Provider = "Twilio", From = TwilioTestHost.AgentNumber, MessagingServiceSid = TwilioTestHost.MessagingServiceSid }), null,
+            "messaging-service-and-from" => (TwilioTestHost.Sms(sender: new() { Provider = "Twilio", From = TwilioTestHost.AgentNumber, ServiceId = TwilioTestHost.MessagingServiceSid }), null,
                 new CreateMessageOptions(caller) { From = agent, MessagingServiceSid = TwilioTestHost.MessagingServiceSid, Body = "Your code is 4821." }),
-            "content" => (TwilioTestHost.WhatsApp(body: null, content: new WhatsAppContent(TwilioTestHost.ContentSid, variables)), StatusCallback,
+            "content" => (TwilioTestHost.WhatsApp(body: null, content: new WhatsAppContent(TwilioTestHost.TemplateId, variables)), StatusCallback,
                 new CreateMessageOptions(whatsAppCaller)
                 {
                     From = whatsAppAgent,
-                    ContentSid = TwilioTestHost.ContentSid,
+                    ContentSid = TwilioTestHost.TemplateId,
                     ContentVariables = """{"1":"Ada","2":"3pm \"sharp\"","10":"café ✓"}""",
                     StatusCallback = new Uri(StatusCallback),
                 }),
-            "content-no-variables" => (TwilioTestHost.WhatsApp(body: null, content: new WhatsAppContent(TwilioTestHost.ContentSid, new Dictionary<string, string>())), null,
-                new CreateMessageOptions(whatsAppCaller) { From = whatsAppAgent, ContentSid = TwilioTestHost.ContentSid }),
+            "content-no-variables" => (TwilioTestHost.WhatsApp(body: null, content: new WhatsAppContent(TwilioTestHost.TemplateId, new Dictionary<string, string>())), null,
+                new CreateMessageOptions(whatsAppCaller) { From = whatsAppAgent, ContentSid = TwilioTestHost.TemplateId }),
             "media" => (TwilioTestHost.Sms("See the menu.") with { MediaUrls = Media }, StatusCallback,
                 new CreateMessageOptions(caller) { From = agent, Body = "See the menu.", MediaUrl = [.. Media], StatusCallback = new Uri(StatusCallback) }),
             "media-only" => (TwilioTestHost.Sms(body: null) with { MediaUrls = Media[..1] }, null,

@@ -83,7 +83,7 @@ public sealed class TwilioMessageProviderTests(ITestOutputHelper output)
     {
         await using var stub = await TwilioStub.StartAsync(StubAnswer.Created(status: "accepted"));
         using var host = new TwilioTestHost(stub.BaseUrl);
-        var sender = new MessageSenderOptions { Provider = "Twilio", MessagingServiceSid = TwilioTestHost.MessagingServiceSid };
+        var sender = new MessageSenderOptions { Provider = "Twilio", ServiceId = TwilioTestHost.MessagingServiceSid };
 
         var result = await host.SendAsync(TwilioTestHost.Sms(sender: sender));
 
@@ -110,19 +110,19 @@ public sealed class TwilioMessageProviderTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task WhatsApp_template_sends_content_sid_and_variables_json_without_body_or_media()
+    public async Task WhatsApp_template_sends_template_id_and_variables_json_without_body_or_media()
     {
         await using var stub = await TwilioStub.StartAsync(StubAnswer.Created());
         using var host = new TwilioTestHost(stub.BaseUrl);
         var variables = new Dictionary<string, string> { ["10"] = "ten", ["2"] = "3pm \"sharp\"", ["1"] = "Zoë" };
-        var template = TwilioTestHost.WhatsApp(body: "ignored", content: new WhatsAppContent(TwilioTestHost.ContentSid, variables));
+        var template = TwilioTestHost.WhatsApp(body: "ignored", content: new WhatsAppContent(TwilioTestHost.TemplateId, variables));
         var message = template with { MediaUrls = [new Uri("https://cdn.example.com/a.png")] };
 
         var result = await host.SendAsync(message);
 
         Assert.True(result.Succeeded);
         var request = stub.Single;
-        Assert.Equal(TwilioTestHost.ContentSid, request.Value("ContentSid"));
+        Assert.Equal(TwilioTestHost.TemplateId, request.Value("ContentSid"));
         var json = request.Value("ContentVariables")!;
         Assert.Equal(["1", "2", "10"], JsonDocument.Parse(json).RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal(variables, JsonSerializer.Deserialize<Dictionary<string, string>>(json));

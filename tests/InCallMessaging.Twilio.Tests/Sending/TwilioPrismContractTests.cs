@@ -31,7 +31,7 @@ public sealed class TwilioPrismContractTests(PrismServer prism, ITestOutputHelpe
     public async Task Sms_through_a_messaging_service_is_accepted()
     {
         using var host = Host();
-        var sender = new MessageSenderOptions { Provider = "Twilio", MessagingServiceSid = TwilioTestHost.MessagingServiceSid };
+        var sender = new MessageSenderOptions { Provider = "Twilio", ServiceId = TwilioTestHost.MessagingServiceSid };
 
         var result = await host.SendAsync(TwilioTestHost.Sms(sender: sender));
 
@@ -52,7 +52,7 @@ public sealed class TwilioPrismContractTests(PrismServer prism, ITestOutputHelpe
     public async Task WhatsApp_template_with_content_variables_is_accepted()
     {
         using var host = Host();
-        var content = new WhatsAppContent(TwilioTestHost.ContentSid, new Dictionary<string, string> { ["1"] = "Ada", ["2"] = "3pm" });
+        var content = new WhatsAppContent(TwilioTestHost.TemplateId, new Dictionary<string, string> { ["1"] = "Ada", ["2"] = "3pm" });
 
         var result = await host.SendAsync(TwilioTestHost.WhatsApp(body: null, content: content));
 
@@ -63,7 +63,7 @@ public sealed class TwilioPrismContractTests(PrismServer prism, ITestOutputHelpe
     public async Task Provider_request_breaking_the_description_is_refused()
     {
         using var host = Host();
-        var sender = new MessageSenderOptions { Provider = "Twilio", MessagingServiceSid = "MG123" }; // not MG + 32 hex
+        var sender = new MessageSenderOptions { Provider = "Twilio", ServiceId = "MG123" }; // not MG + 32 hex
 
         var result = await host.SendAsync(TwilioTestHost.Sms(sender: sender));
 

@@ -9,7 +9,7 @@ namespace InCallMessaging.Twilio.Tests.Sending;
 /// </summary>
 public sealed class TwilioStartupRulesTests : IDisposable
 {
-    private const string GoodContentSid = TwilioTestHost.ContentSid;
+    private const string GoodTemplateId = TwilioTestHost.TemplateId;
 
     private readonly TwilioTestHost _host = new(new Uri("http://127.0.0.1:9"));
 
@@ -60,9 +60,9 @@ public sealed class TwilioStartupRulesTests : IDisposable
         var action = Action(body: "Booked.");
         action.Channel = MessageChannel.WhatsApp;
         action.Sender = "whatsapp";
-        action.Template = new WhatsAppTemplate { ContentSid = GoodContentSid, Variables = { ["1"] = "{{ call_id }}" } };
+        action.Template = new WhatsAppTemplate { TemplateId = GoodTemplateId, Variables = { ["1"] = "{{ call_id }}" } };
         var options = Options(action);
-        options.Senders["service"] = new MessageSenderOptions { Provider = "Twilio", MessagingServiceSid = TwilioTestHost.MessagingServiceSid };
+        options.Senders["service"] = new MessageSenderOptions { Provider = "Twilio", ServiceId = TwilioTestHost.MessagingServiceSid };
 
         Assert.Single(InCallMessagingRuntime.Create(options, [_host.Provider]).Plugin);
     }
@@ -72,26 +72,26 @@ public sealed class TwilioStartupRulesTests : IDisposable
     [InlineData("HX123")]
     [InlineData("MG0123456789abcdef0123456789abcdef")]
     [InlineData("HX0123456789abcdef0123456789abcdeg")]
-    public void WhatsApp_template_with_a_malformed_ContentSid_is_rejected(string sid)
+    public void WhatsApp_template_with_a_malformed_TemplateId_is_rejected(string sid)
     {
         var action = Action(body: "Your booking is confirmed.");
         action.Channel = MessageChannel.WhatsApp;
         action.Sender = "whatsapp";
-        action.Template = new WhatsAppTemplate { ContentSid = sid };
+        action.Template = new WhatsAppTemplate { TemplateId = sid };
 
-        SingleError(Options(action), $"ContentSid '{sid}'", "'HX' followed by 32 hex digits");
+        SingleError(Options(action), $"TemplateId '{sid}'", "'HX' followed by 32 hex digits");
     }
 
     [Theory]
     [InlineData("MG123")]
     [InlineData("HX0123456789abcdef0123456789abcdef")]
     [InlineData("MG0123456789abcdef0123456789abcdeg")]
-    public void Sender_with_a_malformed_MessagingServiceSid_is_rejected(string sid)
+    public void Sender_with_a_malformed_ServiceId_is_rejected(string sid)
     {
         var options = Options(Action());
-        options.Senders["service"] = new MessageSenderOptions { Provider = "Twilio", MessagingServiceSid = sid };
+        options.Senders["service"] = new MessageSenderOptions { Provider = "Twilio", ServiceId = sid };
 
-        Assert.Equal($"Sender 'service': MessagingServiceSid '{sid}' must be 'MG' followed by 32 hex digits.", Assert.Single(ErrorsOf(options)));
+        Assert.Equal($"Sender 'service': ServiceId '{sid}' must be 'MG' followed by 32 hex digits (a Twilio Messaging Service SID).", Assert.Single(ErrorsOf(options)));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class TwilioStartupRulesTests : IDisposable
         var action = Action(body: "Booked.");
         action.Channel = MessageChannel.WhatsApp;
         action.Sender = "whatsapp";
-        action.Template = new WhatsAppTemplate { ContentSid = GoodContentSid };
+        action.Template = new WhatsAppTemplate { TemplateId = GoodTemplateId };
         for (var i = 1; i <= 101; i++)
         {
             action.Template.Variables[i.ToString(System.Globalization.CultureInfo.InvariantCulture)] = "x";
@@ -113,7 +113,7 @@ public sealed class TwilioStartupRulesTests : IDisposable
     public void Twilio_rules_do_not_apply_to_senders_of_other_providers()
     {
         var options = Options(Action());
-        options.Senders["local"] = new MessageSenderOptions { Provider = "Loopback", MessagingServiceSid = "not-a-twilio-sid" };
+        options.Senders["local"] = new MessageSenderOptions { Provider = "Loopback", ServiceId = "not-a-twilio-sid" };
 
         Assert.Single(InCallMessagingRuntime.Create(options, [_host.Provider]).Plugin);
     }
@@ -129,7 +129,7 @@ public sealed class TwilioStartupRulesTests : IDisposable
         unknownSender.Sender = "nope";
         unknownSender.ReplyTimeout = TimeSpan.FromMinutes(30);
         var badTemplate = Action("send_booking", body: "Booked.");
-        badTemplate.Template = new WhatsAppTemplate { ContentSid = "HX1" };
+        badTemplate.Template = new WhatsAppTemplate { TemplateId = "HX1" };
         var options = Options(badName, unknownSender, badTemplate, Action("BAD NAME!"));
         options.Senders["default"].From = "12345";
         options.Senders["api"] = new MessageSenderOptions { Provider = "Http" };
@@ -141,14 +141,14 @@ public sealed class TwilioStartupRulesTests : IDisposable
         [
             "MaxMessagesPerCall is 0",
             "Sender 'default': From '12345'",
-            "Sender 'api': Url is required",
+            "Sender 'api': Http:Url is required",
             "Action 'bad name!': Name must contain only",
             "Action 'bad name!': Description is required",
             "Action 'to_partner': Sender 'nope'",
             "Action 'to_partner': ReplyTimeout 00:30:00",
             "Action 'to_partner': Body has a template syntax error at line 1, column",
             "Action 'send_booking': Template is for WhatsApp only",
-            "Action 'send_booking': ContentSid 'HX1'",
+            "Action 'send_booking': TemplateId 'HX1'",
             "Action 'BAD NAME!': Name is used by another action",
         ];
         foreach (var fragment in expected)

@@ -11,7 +11,7 @@ internal sealed class TwilioTestHost : IDisposable
     public const string CallerNumber = "+14155550100";
     public const string AgentNumber = "+15005550006";
     public const string MessagingServiceSid = "MG0123456789abcdef0123456789abcdef";
-    public const string ContentSid = "HX0123456789abcdef0123456789abcdef";
+    public const string TemplateId = "HX0123456789abcdef0123456789abcdef";
 
     private readonly ServiceProvider _services;
 
