@@ -1,0 +1,31 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace InCallMessaging.SemanticKernel;
+
+/// <summary>
+/// The key a caller is stored under: the first 128 bits of a SHA-256 of the E.164 number, in lower-case hex. Stores
+/// find, match and erase callers by it without keeping the number itself.
+/// </summary>
+/// <remarks>
+/// A key is pseudonymous, not anonymous: anyone holding a number can compute its key. That is what lets an erasure
+/// request or an opt-out be checked, and why the store's access still needs guarding.
+/// </remarks>
+public static class CallerKeys
+{
+    /// <summary>The key of a caller's number (normalized to E.164 first, so any spelling of one number gives one key).</summary>
+    /// <param name="number">The caller's number, in any common format, with or without <c>whatsapp:</c>.</param>
+    public static string Of(string number)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(number);
+        var normalized = PhoneNumbers.NormalizeOrKeep(ChannelAddress.Strip(number));
+        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(normalized.Length, 64))];
+        var source = normalized.Length <= 64 ? utf8[..Encoding.UTF8.GetBytes(normalized, utf8)] : Encoding.UTF8.GetBytes(normalized);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(source, hash);
+        return Convert.ToHexStringLower(hash[..16]);
+    }
+
+    /// <summary>A SHA-256 of message content, in lower-case hex.</summary>
+    internal static string ContentHash(string content) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
+}
