@@ -23,6 +23,7 @@ public sealed class InCallMessagingRuntime
         CallSessionRegistry registry,
         ReplyHub replies,
         CallerConsent consent,
+        MessageLogWriter log,
         IEnumerable<IMessageProvider> providers,
         Func<IReplyHub> registeredHub,
         TimeProvider time,
@@ -30,7 +31,7 @@ public sealed class InCallMessagingRuntime
     {
         var functionLogger = loggerFactory.CreateLogger<InCallMessageFunction>();
         var functions = catalog.Actions
-            .Select(action => new InCallMessageFunction(action, calls, consent, options, time, functionLogger).CreateKernelFunction())
+            .Select(action => new InCallMessageFunction(action, calls, consent, log, options, time, functionLogger).CreateKernelFunction())
             .ToList();
         Plugin = KernelPluginFactory.CreateFromFunctions(options.PluginName, options.PluginDescription, functions);
         Loopback = providers.OfType<LoopbackMessageProvider>().FirstOrDefault();
@@ -41,6 +42,8 @@ public sealed class InCallMessagingRuntime
         }
 
         Options = options;
+        MessageLog = log.Log;
+        Consent = consent.Store;
         Calls = calls;
         Registry = registry;
         Replies = replies;
@@ -65,6 +68,25 @@ public sealed class InCallMessagingRuntime
     /// <summary>The validated options in force.</summary>
     public InCallMessagingOptions Options { get; }
 
+    /// <summary>The message log in use: every message of every call, queryable by call id and message id.</summary>
+    public IMessageLog MessageLog { get; }
+
+    /// <summary>The consent store in use: opt-outs and WhatsApp windows per caller and sending identity.</summary>
+    public IConsentStore Consent { get; }
+
+    /// <summary>
+    /// Erases a caller's messages from the message log (a GDPR erasure request). The caller's opt-outs are kept, so a
+    /// caller who said STOP is still never texted; calls in progress keep their own transcript until they end.
+    /// </summary>
+    /// <param name="number">The caller's number, in any common format.</param>
+    /// <param name="cancellationToken">Cancels the erasure.</param>
+    /// <returns>How many logged messages were erased.</returns>
+    public ValueTask<int> ForgetCallerAsync(string number, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(number);
+        return MessageLog.ForgetCallerAsync(CallerKeys.Of(number), cancellationToken);
+    }
+
     /// <summary>The in-memory registry (the one in use unless <see cref="ICallSessionRegistry"/> was replaced).</summary>
     internal CallSessionRegistry Registry { get; }
 
@@ -83,7 +105,9 @@ public sealed class InCallMessagingRuntime
         TimeProvider? timeProvider = null,
         IEnumerable<IAfterCallReplyHandler>? afterCallHandlers = null,
         IDeduplicationStore? deduplicationStore = null,
-        IEnumerable<IMessageStatusHandler>? statusHandlers = null)
+        IEnumerable<IMessageStatusHandler>? statusHandlers = null,
+        IConsentStore? consentStore = null,
+        IMessageLog? messageLog = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var services = new ServiceCollection();
@@ -99,6 +123,16 @@ public sealed class InCallMessagingRuntime
         if (deduplicationStore is not null)
         {
             services.AddSingleton(deduplicationStore);
+        }
+
+        if (consentStore is not null)
+        {
+            services.AddSingleton(consentStore);
+        }
+
+        if (messageLog is not null)
+        {
+            services.AddSingleton(messageLog);
         }
 
         foreach (var provider in providers ?? [])

@@ -62,6 +62,9 @@ internal sealed class ActionCatalog
     /// <summary>The sender an inbound message was written to, from its recipient address or Messaging Service.</summary>
     public string? ResolveSender(string to, string? serviceId) => _senders.Resolve(to, serviceId);
 
+    /// <inheritdoc cref="SenderDirectory.IdentityOf"/>
+    public string SenderIdentity(string? senderName, string address) => _senders.IdentityOf(senderName, address);
+
     private static ActionCatalog Compile(InCallMessagingOptions options, IReadOnlyDictionary<string, IMessageProvider?> providers, out List<string> errors)
     {
         errors = [];

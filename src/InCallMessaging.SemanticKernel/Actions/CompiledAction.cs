@@ -13,6 +13,11 @@ internal sealed class CompiledAction
 
     public required MessageSenderOptions Sender { get; init; }
 
+    /// <summary>The identity the caller sees (the sender's number or service id): what consent is kept by.</summary>
+    public string SenderIdentity => _senderIdentity ??= Sender.AddressOr(SenderName);
+
+    private string? _senderIdentity;
+
     public required IMessageProvider Provider { get; init; }
 
     /// <summary>The body template, or <see langword="null"/> when the LLM writes the text or a template is always used.</summary>

@@ -8,12 +8,25 @@ namespace InCallMessaging.SemanticKernel.Actions;
 internal sealed class SenderDirectory
 {
     private readonly Dictionary<string, string> _senderByAddress;
+    private readonly Dictionary<string, string> _identityByName;
 
-    private SenderDirectory(Dictionary<string, string> senderByAddress) => _senderByAddress = senderByAddress;
+    private SenderDirectory(Dictionary<string, string> senderByAddress, Dictionary<string, string> identityByName)
+    {
+        _senderByAddress = senderByAddress;
+        _identityByName = identityByName;
+    }
 
     /// <summary>Checks every sender, listing the problems in <paramref name="errors"/>.</summary>
     public static SenderDirectory Build(InCallMessagingOptions options, IReadOnlyDictionary<string, IMessageProvider?> providers, List<string> errors) =>
-        new(ValidateSenders(options, providers, errors));
+        new(ValidateSenders(options, providers, errors),
+            options.Senders.ToDictionary(s => s.Key, s => s.Value.AddressOr(s.Key), StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The identity a caller sees for a configured sender (its number, else its service id), or for an address that is
+    /// no configured sender, the address itself: what consent and the message log keep, so renaming a sender loses nothing.
+    /// </summary>
+    public string IdentityOf(string? senderName, string address) =>
+        senderName is not null && _identityByName.TryGetValue(senderName, out var identity) ? identity : address;
 
     /// <summary>The sender an inbound message was written to, from its recipient address or Messaging Service.</summary>
     public string? Resolve(string to, string? serviceId)

@@ -48,6 +48,11 @@ public sealed class CallSession
     /// <summary>The caller's number (E.164 when it could be normalized).</summary>
     public string CallerNumber { get; }
 
+    /// <summary>The caller's key in the state stores (<see cref="CallerKeys.Of"/>), computed once.</summary>
+    internal string CallerKey => _callerKey ??= CallerKeys.Of(CallerNumber);
+
+    private string? _callerKey;
+
     /// <summary>Whether <see cref="CallerNumber"/> is a valid E.164 number (checked once, when the call started).</summary>
     internal bool CallerIsTextable { get; init; }
 

@@ -95,6 +95,9 @@ public sealed class InCallMessagingOptions
     /// <summary>Limits of <see cref="IReplyMediaFetcher"/>, which downloads a reply's attachments for the host.</summary>
     public ReplyMediaOptions Media { get; set; } = new();
 
+    /// <summary>What the message log keeps (texts, numbers) and for how long.</summary>
+    public StateOptions State { get; set; } = new();
+
     /// <summary>Whether phone numbers and message texts are masked in logs and traces.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool MaskPersonalData { get; set; } = true;

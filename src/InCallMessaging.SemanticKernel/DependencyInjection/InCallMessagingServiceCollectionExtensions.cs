@@ -13,6 +13,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>
 /// Registers the in-call messaging plugin with dependency injection. Each service is added only when it is missing, so
 /// yours replace the defaults: <see cref="ICallSessionRegistry"/>, <see cref="IReplyHub"/>, <see cref="IDeduplicationStore"/>,
+/// <see cref="IConsentStore"/>, <see cref="IMessageLog"/>,
 /// <see cref="IReplyMediaFetcher"/> and <see cref="TimeProvider"/> registered before <c>AddInCallMessaging</c> are the only
 /// ones, and registered after it they are the ones resolved; every <see cref="IMessageProvider"/>,
 /// <see cref="IAfterCallReplyHandler"/> and <see cref="IMessageStatusHandler"/> registered in either order is used, and
@@ -83,7 +84,11 @@ public static class InCallMessagingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InCallMessagingOptions>, InCallMessagingOptionsValidator>());
         services.TryAddSingleton<ActionCatalogCompilation>();
         services.TryAddSingleton(static sp => sp.GetRequiredService<ActionCatalogCompilation>().Catalog(Options(sp)));
-        services.TryAddSingleton<CallerConsent>();
+        services.TryAddSingleton<IConsentStore, InMemoryConsentStore>();
+        services.TryAddSingleton<IMessageLog>(static sp => new InMemoryMessageLog((Options(sp).State ?? new()).InMemoryCapacity));
+        services.TryAddSingleton(static sp => new CallerConsent(sp.GetRequiredService<IConsentStore>()));
+        services.TryAddSingleton(static sp => new MessageLogWriter(sp.GetRequiredService<IMessageLog>(), Options(sp).State ?? new(),
+            Loggers(sp).CreateLogger<IMessageLog>()));
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddHttpClient(HttpMessageProvider.HttpClientName);
@@ -106,6 +111,7 @@ public static class InCallMessagingServiceCollectionExtensions
             sp.GetRequiredService<ICallSessionRegistry>(),
             sp.GetRequiredService<ActionCatalog>(),
             sp.GetRequiredService<CallerConsent>(),
+            sp.GetRequiredService<MessageLogWriter>(),
             sp.GetRequiredService<IDeduplicationStore>(),
             sp.GetServices<IAfterCallReplyHandler>(),
             Options(sp),
@@ -121,6 +127,7 @@ public static class InCallMessagingServiceCollectionExtensions
             sp.GetRequiredService<CallSessionRegistry>(),
             sp.GetRequiredService<ReplyHub>(),
             sp.GetRequiredService<CallerConsent>(),
+            sp.GetRequiredService<MessageLogWriter>(),
             sp.GetServices<IMessageProvider>(),
             sp.GetRequiredService<IReplyHub>,
             sp.GetRequiredService<TimeProvider>(),
@@ -131,6 +138,7 @@ public static class InCallMessagingServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CallSessionEvictionService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MessageRetentionService>());
         return services;
     }
 

@@ -15,6 +15,7 @@ internal sealed class InCallMessageFunction
     private readonly CompiledAction _action;
     private readonly ICallSessionRegistry _calls;
     private readonly CallerConsent _consent;
+    private readonly MessageLogWriter _log;
     private readonly InCallMessagingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -23,11 +24,12 @@ internal sealed class InCallMessageFunction
     private readonly ActionSpeech _speech;
     private readonly ReplyWaiter _waiter;
 
-    public InCallMessageFunction(CompiledAction action, ICallSessionRegistry calls, CallerConsent consent,
+    public InCallMessageFunction(CompiledAction action, ICallSessionRegistry calls, CallerConsent consent, MessageLogWriter log,
         InCallMessagingOptions options, TimeProvider time, ILogger logger)
     {
+        _log = log;
         _recipientPolicy = new RecipientPolicy(options.RecipientPolicy ?? new RecipientPolicyOptions());
-        _messages = new OutboundMessageBuilder(action, consent, time, logger);
+        _messages = new OutboundMessageBuilder(action, time, logger);
         _speech = new ActionSpeech(action, time, logger);
         _waiter = new ReplyWaiter(action, _speech, time, logger);
         _action = action;
@@ -132,14 +134,27 @@ internal sealed class InCallMessageFunction
                 Detail: "Nothing was sent: the message text is empty. Call this function again with the text to send.");
         }
 
-        var useTemplate = _messages.ChooseTemplate(to, text);
+        var callerKey = ReferenceEquals(to, session.CallerNumber) ? session.CallerKey : CallerKeys.Of(to);
+        ConsentRecord consent;
+        try
+        {
+            consent = await _consent.GetAsync(callerKey, _action.SenderIdentity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StateStoreException ex)
+        {
+            // Without the opt-out list, a text could reach someone who said STOP: nothing is sent.
+            _logger.LogError("Action {Action}: the consent store could not be read, so nothing was sent: {Problem}", _action.Name, ex.Message);
+            return Block("state_unavailable", "The opt-out list could not be checked just now, so nothing was sent. Read the information aloud instead.");
+        }
+
+        var useTemplate = _messages.ChooseTemplate(consent, text);
         if (useTemplate is null)
         {
             return Block("whatsapp_window_closed",
                 "WhatsApp allows free-form messages only within 24 hours of the caller's last WhatsApp message, and this action has no approved template. Offer to send an SMS instead or read the information aloud.");
         }
 
-        if (_consent.IsOptedOut(to, _action.SenderName))
+        if (consent.OptedOut)
         {
             return Block("opted_out", "The caller has opted out of texts from this number (they replied STOP). Do not retry; read the information aloud instead.");
         }
@@ -180,7 +195,7 @@ internal sealed class InCallMessageFunction
                 // Never repeated automatically: the reservation stays, and the message is recorded as of unknown outcome
                 // so a status callback that names its reference can still settle it.
                 session.MarkOutcomeUnknown(duplicateKey, reservedAt);
-                Record(session, message, message.ClientReference, CallMessage.UnknownStatus, new SendReservationKey(duplicateKey, reservedAt));
+                await RecordAsync(session, callerKey, message, message.ClientReference, CallMessage.UnknownStatus, new SendReservationKey(duplicateKey, reservedAt), cancellationToken).ConfigureAwait(false);
             }
             else if (!sent.Succeeded)
             {
@@ -191,7 +206,7 @@ internal sealed class InCallMessageFunction
             {
                 if (sent.Failure == SendFailureReason.OptedOut)
                 {
-                    _consent.RecordOptOut(to, _action.SenderName);
+                    await RecordOptOutAsync(callerKey).ConfigureAwait(false);
                 }
 
                 InCallMessagingTelemetry.MessagesFailed.Add(1, new KeyValuePair<string, object?>("reason", Snake(sent.Failure)));
@@ -205,11 +220,11 @@ internal sealed class InCallMessageFunction
                 wait.MessageId = sent.MessageId;
             }
 
-            var record = Record(session, message, sent.MessageId!, sent.Status, new SendReservationKey(duplicateKey, reservedAt));
+            var record = await RecordAsync(session, callerKey, message, sent.MessageId!, sent.Status, new SendReservationKey(duplicateKey, reservedAt), cancellationToken).ConfigureAwait(false);
             if (message.Content is null && Channel == MessageChannel.WhatsApp && _action.Definition.Template is not null)
             {
                 // If WhatsApp's window turns out closed only in a status callback, the approved template goes instead, once.
-                record.TemplateFallback = TemplateFallback(session, to, values);
+                record.TemplateFallback = TemplateFallback(session, to, callerKey, values);
             }
 
             if (wait is null)
@@ -230,7 +245,8 @@ internal sealed class InCallMessageFunction
     }
 
     /// <summary>Records a message that went out (or may have) on the call and indexes it, so replies and statuses find it.</summary>
-    private CallMessage Record(CallSession session, OutboundMessage message, string messageId, string? status, SendReservationKey reservation)
+    private async ValueTask<CallMessage> RecordAsync(CallSession session, string callerKey, OutboundMessage message, string messageId, string? status,
+        SendReservationKey reservation, CancellationToken cancellationToken)
     {
         var record = new CallMessage(MessageDirection.Outbound, Channel, messageId, _action.SenderName, message.To,
             message.Body ?? $"[template {message.Content?.TemplateId}]", _time.GetUtcNow(), _action.Name, status)
@@ -246,7 +262,36 @@ internal sealed class InCallMessageFunction
             Log.MessageSent(_logger, _options.MaskPersonalData, _action.Name, session.CallId, messageId, message.Body, message.To);
         }
 
+        await _log.RecordSentAsync(_log.Outbound(session.CallId, _action.Name, _action.SenderIdentity, callerKey, message, messageId,
+            status ?? "sent", record.Timestamp), cancellationToken).ConfigureAwait(false);
         return record;
+    }
+
+    /// <summary>Whether the caller opted out, or the opt-out list cannot be read (then nothing may be sent either).</summary>
+    private async ValueTask<bool> MayNotTextAsync(string callerKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await _consent.GetAsync(callerKey, _action.SenderIdentity, cancellationToken).ConfigureAwait(false)).OptedOut;
+        }
+        catch (StateStoreException ex)
+        {
+            _logger.LogError("Action {Action}: the consent store could not be read, so the template was not sent: {Problem}", _action.Name, ex.Message);
+            return true;
+        }
+    }
+
+    /// <summary>The provider says the caller opted out: remembered, so the next action does not try again.</summary>
+    private async ValueTask RecordOptOutAsync(string callerKey)
+    {
+        try
+        {
+            await _consent.RecordOptOutAsync(callerKey, _action.SenderIdentity, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (StateStoreException ex)
+        {
+            _logger.LogError("Action {Action}: the provider reported an opt-out that the consent store could not record: {Problem}", _action.Name, ex.Message);
+        }
     }
 
     /// <summary>
@@ -254,9 +299,10 @@ internal sealed class InCallMessageFunction
     /// fact (the 24-hour window had closed), under the same guards as any send. Returns its message id, or
     /// <see langword="null"/> when it was not sent.
     /// </summary>
-    private async Task<string?> SendTemplateInsteadAsync(CallSession session, string to, List<KeyValuePair<string, object?>> values, CancellationToken cancellationToken)
+    private async Task<string?> SendTemplateInsteadAsync(CallSession session, string to, string callerKey, List<KeyValuePair<string, object?>> values,
+        CancellationToken cancellationToken)
     {
-        if (!session.IsActive || _consent.IsOptedOut(to, _action.SenderName))
+        if (!session.IsActive || await MayNotTextAsync(callerKey, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
@@ -285,7 +331,7 @@ internal sealed class InCallMessageFunction
             return null;
         }
 
-        return Record(session, message, sent.MessageId!, sent.Status, new SendReservationKey(duplicateKey, reservedAt)).MessageId;
+        return (await RecordAsync(session, callerKey, message, sent.MessageId!, sent.Status, new SendReservationKey(duplicateKey, reservedAt), cancellationToken).ConfigureAwait(false)).MessageId;
     }
 
     /// <summary>Sends, speaking the action's delay line if the provider is slow. (A helper, so the closure exists only when needed.)</summary>
@@ -294,8 +340,8 @@ internal sealed class InCallMessageFunction
             ? SendAsync(message, cancellationToken)
             : _speech.WithDelayLineAsync(session, () => SendAsync(message, cancellationToken), spoken, cancellationToken);
 
-    private Func<CancellationToken, Task<string?>> TemplateFallback(CallSession session, string to, List<KeyValuePair<string, object?>> values) =>
-        cancellationToken => SendTemplateInsteadAsync(session, to, values, cancellationToken);
+    private Func<CancellationToken, Task<string?>> TemplateFallback(CallSession session, string to, string callerKey, List<KeyValuePair<string, object?>> values) =>
+        cancellationToken => SendTemplateInsteadAsync(session, to, callerKey, values, cancellationToken);
 
     private async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {

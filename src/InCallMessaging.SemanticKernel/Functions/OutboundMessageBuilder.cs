@@ -7,7 +7,7 @@ namespace InCallMessaging.SemanticKernel.Functions;
 /// Builds what one action sends: free-form text or the approved WhatsApp template (the 24-hour window decides), the
 /// rendered media URLs, and the key that recognizes the same text sent twice.
 /// </summary>
-internal sealed class OutboundMessageBuilder(CompiledAction action, CallerConsent consent, TimeProvider time, ILogger logger)
+internal sealed class OutboundMessageBuilder(CompiledAction action, TimeProvider time, ILogger logger)
 {
     private MessageChannel Channel => action.Definition.Channel;
 
@@ -18,7 +18,7 @@ internal sealed class OutboundMessageBuilder(CompiledAction action, CallerConsen
             : $"{message.Channel}|{message.To}|{message.Body}";
 
     /// <summary>Free-form (<see langword="false"/>), template (<see langword="true"/>), or nothing can be sent (<see langword="null"/>).</summary>
-    public bool? ChooseTemplate(string to, string? text)
+    public bool? ChooseTemplate(ConsentRecord consent, string? text)
     {
         var hasTemplate = action.Definition.Template is not null;
         if (Channel != MessageChannel.WhatsApp)
@@ -31,7 +31,7 @@ internal sealed class OutboundMessageBuilder(CompiledAction action, CallerConsen
             return hasTemplate ? true : null;
         }
 
-        if (consent.IsWhatsAppWindowOpen(to, action.SenderName, time.GetUtcNow()))
+        if (CallerConsent.IsWhatsAppWindowOpen(consent, time.GetUtcNow()))
         {
             return false;
         }

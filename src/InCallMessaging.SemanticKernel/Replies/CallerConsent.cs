@@ -1,12 +1,10 @@
-using System.Collections.Concurrent;
-
 namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
-/// What callers told each sender: opt-outs (STOP ... until START) and the time of their last inbound WhatsApp
-/// message, which opens WhatsApp's 24-hour free-form window.
+/// Reads what callers said about texts (opt-out keywords, WhatsApp messages) and keeps it in the
+/// <see cref="IConsentStore"/>, per (caller key, sending identity).
 /// </summary>
-internal sealed class CallerConsent
+internal sealed class CallerConsent(IConsentStore store)
 {
     /// <summary>WhatsApp's customer-service window.</summary>
     public static readonly TimeSpan WhatsAppWindow = TimeSpan.FromHours(24);
@@ -25,55 +23,58 @@ internal sealed class CallerConsent
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> StartLookup = StartWords.GetAlternateLookup<ReadOnlySpan<char>>();
     private static readonly int LongestKeyword = StopWords.Concat(StartWords).Max(w => w.Length);
 
-    private readonly ConcurrentDictionary<(string Caller, string Sender), byte> _optedOut = new(CallerSenderComparer.Instance);
-    private readonly ConcurrentDictionary<(string Caller, string Sender), DateTimeOffset> _lastWhatsAppInbound = new(CallerSenderComparer.Instance);
+    /// <summary>The store this reads and writes.</summary>
+    public IConsentStore Store => store;
 
     /// <summary>Records an inbound message's effect on consent; returns whether it was an opt-out or opt-in keyword.</summary>
-    public ConsentChange Observe(string caller, string sender, MessageChannel channel, string text, string? optOutType, DateTimeOffset now)
+    public async ValueTask<ConsentChange> ObserveAsync(string callerKey, string senderIdentity, MessageChannel channel, string text, string? optOutType,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var key = (caller, sender);
         if (channel == MessageChannel.WhatsApp)
         {
-            _lastWhatsAppInbound[key] = now;
+            await store.RecordWhatsAppInboundAsync(callerKey, senderIdentity, now, cancellationToken).ConfigureAwait(false);
         }
 
-        // A keyword is the whole text, give or take spaces and a final '.' or '!': no copy of the text to find out.
+        switch (Keyword(text, optOutType))
+        {
+            case ConsentChange.OptedOut:
+                await store.SetOptedOutAsync(callerKey, senderIdentity, optedOut: true, now, cancellationToken).ConfigureAwait(false);
+                return ConsentChange.OptedOut;
+            case ConsentChange.OptedIn:
+                return await store.SetOptedOutAsync(callerKey, senderIdentity, optedOut: false, now, cancellationToken).ConfigureAwait(false)
+                    ? ConsentChange.OptedIn
+                    : ConsentChange.None;
+            default:
+                return ConsentChange.None;
+        }
+    }
+
+    /// <summary>What a text says about consent: a keyword is the whole text, give or take spaces and a final '.' or '!'.</summary>
+    public static ConsentChange Keyword(string text, string? optOutType)
+    {
         var word = text.AsSpan().Trim().TrimEnd(".!");
         if (string.Equals(optOutType, "STOP", StringComparison.OrdinalIgnoreCase) || IsKeyword(StopLookup, word))
         {
-            _optedOut[key] = 0;
             return ConsentChange.OptedOut;
         }
 
-        if (string.Equals(optOutType, "START", StringComparison.OrdinalIgnoreCase) || IsKeyword(StartLookup, word))
-        {
-            return _optedOut.TryRemove(key, out _) ? ConsentChange.OptedIn : ConsentChange.None;
-        }
-
-        return ConsentChange.None;
+        return string.Equals(optOutType, "START", StringComparison.OrdinalIgnoreCase) || IsKeyword(StartLookup, word)
+            ? ConsentChange.OptedIn
+            : ConsentChange.None;
     }
 
     private static bool IsKeyword(HashSet<string>.AlternateLookup<ReadOnlySpan<char>> keywords, ReadOnlySpan<char> word) =>
         word.Length <= LongestKeyword && keywords.Contains(word);
 
-    public bool IsOptedOut(string caller, string sender) => _optedOut.ContainsKey((caller, sender));
+    public ValueTask<ConsentRecord> GetAsync(string callerKey, string senderIdentity, CancellationToken cancellationToken) =>
+        store.GetAsync(callerKey, senderIdentity, cancellationToken);
 
-    public void RecordOptOut(string caller, string sender) => _optedOut[(caller, sender)] = 0;
+    public ValueTask<bool> RecordOptOutAsync(string callerKey, string senderIdentity, DateTimeOffset now, CancellationToken cancellationToken) =>
+        store.SetOptedOutAsync(callerKey, senderIdentity, optedOut: true, now, cancellationToken);
 
-    public bool IsWhatsAppWindowOpen(string caller, string sender, DateTimeOffset now) =>
-        _lastWhatsAppInbound.TryGetValue((caller, sender), out var last) && now - last < WhatsAppWindow;
-}
-
-/// <summary>Caller numbers compare exactly; sender names ignore case, as everywhere.</summary>
-internal sealed class CallerSenderComparer : IEqualityComparer<(string Caller, string Sender)>
-{
-    public static readonly CallerSenderComparer Instance = new();
-
-    public bool Equals((string Caller, string Sender) x, (string Caller, string Sender) y) =>
-        string.Equals(x.Caller, y.Caller, StringComparison.Ordinal) && string.Equals(x.Sender, y.Sender, StringComparison.OrdinalIgnoreCase);
-
-    public int GetHashCode((string Caller, string Sender) obj) =>
-        HashCode.Combine(StringComparer.Ordinal.GetHashCode(obj.Caller), StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Sender));
+    /// <summary>Whether WhatsApp's 24-hour window is open at <paramref name="now"/>.</summary>
+    public static bool IsWhatsAppWindowOpen(ConsentRecord consent, DateTimeOffset now) =>
+        consent.LastWhatsAppInbound is { } last && now - last < WhatsAppWindow;
 }
 
 /// <summary>What an inbound message did to consent.</summary>

@@ -15,6 +15,7 @@ internal sealed class ReplyHub : IReplyHub
     private readonly ICallSessionRegistry _calls;
     private readonly ActionCatalog _catalog;
     private readonly CallerConsent _consent;
+    private readonly MessageLogWriter _log;
     private readonly IDeduplicationStore _deduplication;
     private readonly IReadOnlyList<IAfterCallReplyHandler> _afterCallHandlers;
     private readonly IReadOnlyList<IMessageStatusHandler> _statusHandlers;
@@ -23,7 +24,7 @@ internal sealed class ReplyHub : IReplyHub
     private readonly ILogger _logger;
     private readonly Queue<InboundMessage> _unmatched = new();
 
-    public ReplyHub(ICallSessionRegistry calls, ActionCatalog catalog, CallerConsent consent, IDeduplicationStore deduplication,
+    public ReplyHub(ICallSessionRegistry calls, ActionCatalog catalog, CallerConsent consent, MessageLogWriter log, IDeduplicationStore deduplication,
         IEnumerable<IAfterCallReplyHandler> afterCallHandlers, InCallMessagingOptions options, TimeProvider time, ILogger logger,
         IEnumerable<IMessageStatusHandler>? statusHandlers = null)
     {
@@ -31,6 +32,7 @@ internal sealed class ReplyHub : IReplyHub
         _calls = calls;
         _catalog = catalog;
         _consent = consent;
+        _log = log;
         _deduplication = deduplication;
         _afterCallHandlers = [.. afterCallHandlers];
         _options = options;
@@ -52,12 +54,6 @@ internal sealed class ReplyHub : IReplyHub
     public async ValueTask<ReplyDeliveryOutcome> DeliverAsync(InboundMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (!await _deduplication.TryMarkAsync("in:" + message.MessageId, _options.DeduplicationRetention, cancellationToken).ConfigureAwait(false))
-        {
-            Log.DuplicateInbound(_logger, message.MessageId);
-            return ReplyDeliveryOutcome.Duplicate;
-        }
-
         var now = _time.GetUtcNow();
         if (message.ReceivedAt == default)
         {
@@ -70,17 +66,44 @@ internal sealed class ReplyHub : IReplyHub
         }
 
         var caller = PhoneNumbers.NormalizeOrKeep(message.From);
+        var callerKey = CallerKeys.Of(caller);
         var configuredSender = message.SenderName ?? _catalog.ResolveSender(message.To, message.ServiceId);
         var sender = configuredSender ?? PhoneNumbers.NormalizeOrKeep(message.To);
+        var identity = _catalog.SenderIdentity(configuredSender, sender);
         var text = ReplyText.Sanitize(message.Text, _options.MaxReplyLength);
-        var change = _consent.Observe(caller, sender, message.Channel, text, message.OptOutType, now);
+
+        // The call it answers: the replied-to message, else the call that last texted this caller from this sender, else
+        // (a call from before a restart, or evicted) the message log.
+        var session = (message.InReplyToMessageId is { } repliedTo ? _calls.FindByMessageId(repliedTo) : null)
+            ?? _calls.FindByConversation(message.Channel, caller, sender);
+        LoggedMessage? answered = null;
+        if (session is null)
+        {
+            answered = await FindAnsweredInLogAsync(message, callerKey, identity, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        // What arrived is recorded (log, then consent) before it is marked as seen, so a store that fails answers 503 and
+        // the provider's retry finds it unmarked: nothing is answered 200 and dropped.
+        await _log.Log.TryAddAsync(_log.Inbound(message, callerKey, caller, sender, identity, text, session?.CallId ?? answered?.CallId,
+            message.InReplyToMessageId ?? answered?.MessageId, now), cancellationToken).ConfigureAwait(false);
+        var change = await _consent.ObserveAsync(callerKey, identity, message.Channel, text, message.OptOutType, now, cancellationToken).ConfigureAwait(false);
+        if (!await _deduplication.TryMarkAsync("in:" + message.MessageId, _options.DeduplicationRetention, cancellationToken).ConfigureAwait(false))
+        {
+            Log.DuplicateInbound(_logger, message.MessageId);
+            return ReplyDeliveryOutcome.Duplicate;
+        }
+
         if (change != ConsentChange.None)
         {
             _logger.LogInformation("Caller {Caller} {Change} sender '{Sender}'.", Mask(caller), change == ConsentChange.OptedOut ? "opted out of" : "opted back in to", configuredSender ?? Mask(sender));
         }
 
-        var session = (message.InReplyToMessageId is { } repliedTo ? _calls.FindByMessageId(repliedTo) : null)
-            ?? _calls.FindByConversation(message.Channel, caller, sender);
+        if (session is null && answered is not null)
+        {
+            session = await RestoreEndedCallAsync(answered, caller, cancellationToken).ConfigureAwait(false);
+            message = message.InReplyToMessageId is null ? message with { InReplyToMessageId = answered.MessageId } : message;
+        }
+
         if (session is null)
         {
             lock (_unmatched)
@@ -140,6 +163,43 @@ internal sealed class ReplyHub : IReplyHub
         return ReplyDeliveryOutcome.DeliveredAfterCall;
     }
 
+    /// <summary>
+    /// The logged message a reply answers when its call is not in memory (it ended before a restart, or was evicted):
+    /// the replied-to message, else the last message any call sent this caller from this sender within
+    /// <see cref="InCallMessagingOptions.EndedCallRetention"/>.
+    /// </summary>
+    private async ValueTask<LoggedMessage?> FindAnsweredInLogAsync(InboundMessage message, string callerKey, string identity, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var since = now - _options.EndedCallRetention;
+        if (message.InReplyToMessageId is { } repliedTo
+            && await _log.Log.FindAsync(repliedTo, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Outbound, CallId: not null } named
+            && named.CreatedAt >= since)
+        {
+            return named;
+        }
+
+        return await _log.Log.FindLatestOutboundAsync(message.Channel, callerKey, identity, since, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>An ended call rebuilt from the message log, so after-call handlers see its id, its actions and its messages.</summary>
+    private async ValueTask<CallSession> RestoreEndedCallAsync(LoggedMessage answered, string caller, CancellationToken cancellationToken)
+    {
+        var logged = await _log.Log.GetCallAsync(answered.CallId!, cancellationToken).ConfigureAwait(false);
+        var startedAt = logged.Count > 0 ? logged[0].CreatedAt : answered.CreatedAt;
+        var session = new CallSession(answered.CallId!, caller, agentNumber: null, new Dictionary<string, string>(), startedAt);
+        foreach (var sent in logged.Where(m => m.Direction == MessageDirection.Outbound))
+        {
+            var text = sent.Text ?? (sent.TemplateId is { } template ? $"[template {template}]" : "");
+            session.RecordOutbound(new CallMessage(MessageDirection.Outbound, sent.Channel, sent.MessageId, sent.SenderName, caller, text,
+                sent.CreatedAt, sent.ActionName, sent.Status), _catalog.Find(sent.ActionName)?.ReplyVariable ?? CallVariables.DefaultReplyVariable(sent.Channel));
+        }
+
+        session.End(logged.Count > 0 ? logged[^1].CreatedAt : answered.CreatedAt);
+        _logger.LogInformation("Call {CallId} is no longer in memory; restored from the message log for a late reply.", answered.CallId);
+        return session;
+    }
+
     public async ValueTask<StatusUpdateOutcome> ApplyStatusAsync(DeliveryStatusUpdate update, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(update);
@@ -150,9 +210,14 @@ internal sealed class ReplyHub : IReplyHub
         var message = session?.FindMessage(update.MessageId, update.ClientReference);
         if (session is null || message is null)
         {
-            // Not marked as seen: a redelivery after the message is recorded must still apply.
-            _logger.LogDebug("Status {Status} for unknown message {MessageId}.", status, update.MessageId);
-            return StatusUpdateOutcome.UnknownMessage;
+            return await ApplyLoggedStatusAsync(update, status, state, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (DeliveryStatus.Rank(state) > DeliveryStatus.Rank(message.State))
+        {
+            // Logged before it is marked as seen: a store that fails answers 503, and the retry applies it.
+            await _log.Log.AddStatusAsync(update.MessageId, update.ClientReference, new LoggedStatus(status, state, update.ErrorCode, _time.GetUtcNow()),
+                cancellationToken).ConfigureAwait(false);
         }
 
         if (!await _deduplication.TryMarkAsync($"status:{update.MessageId}:{status}", _options.DeduplicationRetention, cancellationToken).ConfigureAwait(false))
@@ -206,6 +271,42 @@ internal sealed class ReplyHub : IReplyHub
         }
 
         await NotifyStatusHandlersAsync(new MessageStatusEvent(session, message, update, line), cancellationToken).ConfigureAwait(false);
+        return StatusUpdateOutcome.Applied;
+    }
+
+    /// <summary>
+    /// A status for a message no live call holds (its call ended before a restart, or was evicted): the message log
+    /// takes it, when it is further along than what the log has. A status for a message the log does not know either
+    /// is not marked as seen, so a redelivery after the message is recorded still applies.
+    /// </summary>
+    private async ValueTask<StatusUpdateOutcome> ApplyLoggedStatusAsync(DeliveryStatusUpdate update, string status, DeliveryState state,
+        CancellationToken cancellationToken)
+    {
+        var logged = await _log.Log.FindAsync(update.MessageId, cancellationToken).ConfigureAwait(false);
+        if (logged is null && update.ClientReference is { } reference)
+        {
+            logged = await _log.Log.FindAsync(reference, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (logged is not { Direction: MessageDirection.Outbound })
+        {
+            _logger.LogDebug("Status {Status} for unknown message {MessageId}.", status, update.MessageId);
+            return StatusUpdateOutcome.UnknownMessage;
+        }
+
+        if (DeliveryStatus.Rank(state) <= DeliveryStatus.Rank(logged.State))
+        {
+            return StatusUpdateOutcome.Ignored;
+        }
+
+        await _log.Log.AddStatusAsync(update.MessageId, update.ClientReference, new LoggedStatus(status, state, update.ErrorCode, _time.GetUtcNow()),
+            cancellationToken).ConfigureAwait(false);
+        if (!await _deduplication.TryMarkAsync($"status:{update.MessageId}:{status}", _options.DeduplicationRetention, cancellationToken).ConfigureAwait(false))
+        {
+            return StatusUpdateOutcome.Ignored;
+        }
+
+        _logger.LogInformation("Status {Status} of message {MessageId} (call {CallId}, no longer in memory) was recorded in the message log.", status, update.MessageId, logged.CallId);
         return StatusUpdateOutcome.Applied;
     }
 

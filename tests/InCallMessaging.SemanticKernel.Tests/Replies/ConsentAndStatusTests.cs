@@ -7,58 +7,65 @@ public sealed class ConsentAndStatusTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
 
+    private const string Agent = "+14155550199";
+    private const string OtherAgent = "+14155550198";
+
+    private static async Task<bool> IsOptedOutAsync(CallerConsent consent, string caller, string identity) =>
+        (await consent.GetAsync(caller, identity, default)).OptedOut;
+
     [Theory]
     [InlineData("STOP")]
     [InlineData("stop")]
     [InlineData(" Stop. ")]
     [InlineData("unsubscribe!")]
     [InlineData("QUIT")]
-    public void Stop_words_opt_out_for_that_sender_only(string text)
+    public async Task Stop_words_opt_out_for_that_sending_identity_only(string text)
     {
-        var consent = new CallerConsent();
+        var consent = new CallerConsent(new InMemoryConsentStore());
 
-        Assert.Equal(ConsentChange.OptedOut, consent.Observe("+14155550100", "default", MessageChannel.Sms, text, null, Now));
+        Assert.Equal(ConsentChange.OptedOut, await consent.ObserveAsync("+14155550100", Agent, MessageChannel.Sms, text, null, Now, default));
 
-        Assert.True(consent.IsOptedOut("+14155550100", "DEFAULT"));
-        Assert.False(consent.IsOptedOut("+14155550100", "other"));
-        Assert.False(consent.IsOptedOut("+14155550101", "default"));
+        Assert.True(await IsOptedOutAsync(consent, "+14155550100", Agent));
+        Assert.False(await IsOptedOutAsync(consent, "+14155550100", OtherAgent));
+        Assert.False(await IsOptedOutAsync(consent, "+14155550101", Agent));
     }
 
     [Theory]
     [InlineData("please stop calling me")]
     [InlineData("stopped")]
     [InlineData("yes")]
-    public void Other_texts_do_not_opt_out(string text)
+    public async Task Other_texts_do_not_opt_out(string text)
     {
-        var consent = new CallerConsent();
+        var consent = new CallerConsent(new InMemoryConsentStore());
 
-        consent.Observe("+14155550100", "default", MessageChannel.Sms, text, null, Now);
+        await consent.ObserveAsync("+14155550100", Agent, MessageChannel.Sms, text, null, Now, default);
 
-        Assert.False(consent.IsOptedOut("+14155550100", "default"));
+        Assert.False(await IsOptedOutAsync(consent, "+14155550100", Agent));
     }
 
     [Fact]
-    public void Start_words_opt_back_in_only_after_an_opt_out()
+    public async Task Start_words_opt_back_in_only_after_an_opt_out()
     {
-        var consent = new CallerConsent();
-        Assert.Equal(ConsentChange.None, consent.Observe("+1", "s", MessageChannel.Sms, "START", null, Now));
+        var consent = new CallerConsent(new InMemoryConsentStore());
+        Assert.Equal(ConsentChange.None, await consent.ObserveAsync("+1", "s", MessageChannel.Sms, "START", null, Now, default));
 
-        consent.Observe("+1", "s", MessageChannel.Sms, "hello", "STOP", Now);
-        Assert.True(consent.IsOptedOut("+1", "s"));
+        await consent.ObserveAsync("+1", "s", MessageChannel.Sms, "hello", "STOP", Now, default);
+        Assert.True(await IsOptedOutAsync(consent, "+1", "s"));
 
-        Assert.Equal(ConsentChange.OptedIn, consent.Observe("+1", "s", MessageChannel.Sms, "unstop", null, Now));
-        Assert.False(consent.IsOptedOut("+1", "s"));
+        Assert.Equal(ConsentChange.OptedIn, await consent.ObserveAsync("+1", "s", MessageChannel.Sms, "unstop", null, Now, default));
+        Assert.False(await IsOptedOutAsync(consent, "+1", "s"));
     }
 
     [Fact]
-    public void WhatsApp_window_lasts_24_hours_from_the_last_inbound_whatsapp()
+    public async Task WhatsApp_window_lasts_24_hours_from_the_last_inbound_whatsapp()
     {
-        var consent = new CallerConsent();
-        consent.Observe("+1", "wa", MessageChannel.WhatsApp, "hi", null, Now);
+        var consent = new CallerConsent(new InMemoryConsentStore());
+        await consent.ObserveAsync("+1", "wa", MessageChannel.WhatsApp, "hi", null, Now, default);
 
-        Assert.True(consent.IsWhatsAppWindowOpen("+1", "WA", Now.AddHours(24).AddTicks(-1)));
-        Assert.False(consent.IsWhatsAppWindowOpen("+1", "wa", Now.AddHours(24)));
-        Assert.False(consent.IsWhatsAppWindowOpen("+2", "wa", Now));
+        var record = await consent.GetAsync("+1", "wa", default);
+        Assert.True(CallerConsent.IsWhatsAppWindowOpen(record, Now.AddHours(24).AddTicks(-1)));
+        Assert.False(CallerConsent.IsWhatsAppWindowOpen(record, Now.AddHours(24)));
+        Assert.False(CallerConsent.IsWhatsAppWindowOpen(await consent.GetAsync("+2", "wa", default), Now));
     }
 
     [Theory]

@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Logging;
+
+namespace InCallMessaging.SemanticKernel;
+
+/// <summary>
+/// Turns what the plugin sends and receives into <see cref="LoggedMessage"/>s, keeping numbers and texts only as
+/// <see cref="StateOptions"/> allows, and writes them to the <see cref="IMessageLog"/>.
+/// </summary>
+internal sealed class MessageLogWriter(IMessageLog log, StateOptions options, ILogger logger)
+{
+    public IMessageLog Log => log;
+
+    public LoggedMessage Outbound(string callId, string actionName, string senderIdentity, string callerKey, OutboundMessage message, string messageId,
+        string status, DateTimeOffset at)
+    {
+        var content = message.Content is { } template
+            ? template.TemplateId + "|" + string.Join('|', template.Variables.Select(v => v.Key + "=" + v.Value))
+            : message.Body ?? "";
+        return new LoggedMessage
+        {
+            MessageId = messageId,
+            Direction = MessageDirection.Outbound,
+            Channel = message.Channel,
+            CallId = callId,
+            ActionName = actionName,
+            SenderName = message.SenderName,
+            SenderIdentity = senderIdentity,
+            CallerKey = callerKey,
+            Caller = Caller(message.To),
+            Text = options.StoreMessageText ? message.Body : null,
+            ContentHash = CallerKeys.ContentHash(content),
+            TemplateId = message.Content?.TemplateId,
+            MediaUrls = [.. message.MediaUrls.Select(u => u.AbsoluteUri)],
+            ClientReference = message.ClientReference,
+            CreatedAt = at,
+            Status = status,
+            State = DeliveryStatus.FromWord(status),
+        };
+    }
+
+    public LoggedMessage Inbound(InboundMessage message, string callerKey, string caller, string senderName, string senderIdentity, string text,
+        string? callId, string? inReplyTo, DateTimeOffset at) => new()
+    {
+        MessageId = message.MessageId,
+        Direction = MessageDirection.Inbound,
+        Channel = message.Channel,
+        CallId = callId,
+        SenderName = senderName,
+        SenderIdentity = senderIdentity,
+        CallerKey = callerKey,
+        Caller = Caller(caller),
+        Text = options.StoreMessageText ? text : null,
+        ContentHash = CallerKeys.ContentHash(text),
+        MediaUrls = [.. message.Media.Select(m => m.Url.AbsoluteUri)],
+        InReplyTo = inReplyTo,
+        CreatedAt = at,
+        Status = "received",
+    };
+
+    /// <summary>
+    /// Logs a message that went out. A log that cannot be written does not undo the send (it went out, and the call's
+    /// own record still guards against sending it twice): the failure is logged as an error and the call goes on.
+    /// </summary>
+    public async ValueTask RecordSentAsync(LoggedMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await log.TryAddAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Message {MessageId} of call {CallId} was sent but the message log could not record it: {Problem}",
+                message.MessageId, message.CallId, ex.Message);
+        }
+    }
+
+    private string Caller(string number) => options.StoreCallerNumbers ? number : Redact.Phone(number, mask: true);
+}
