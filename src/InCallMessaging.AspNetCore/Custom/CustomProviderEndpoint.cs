@@ -59,7 +59,16 @@ internal sealed class CustomProviderEndpoint(WebhookEndpointContext endpoint)
             return endpoint.Reject(context, StatusCodes.Status400BadRequest, parseProblem!);
         }
 
-        var outcome = await endpoint.DeliverAsync(message!);
+        ReplyDeliveryOutcome? outcome;
+        try
+        {
+            outcome = await endpoint.DeliverAsync(message!);
+        }
+        catch (StateStoreException ex)
+        {
+            return endpoint.StoreUnavailable(context, ex);
+        }
+
         return Results.Json(new CustomProviderAnswer(outcome?.ToString() ?? Accepted), CustomProviderJsonContext.Default.CustomProviderAnswer);
     }
 

@@ -85,6 +85,17 @@ internal sealed class WebhookEndpointContext(IServiceProvider services)
     /// <summary>Logs a rejected request and answers it.</summary>
     public IResult Reject(HttpContext context, WebhookProblem problem) => Reject(context, problem.StatusCode, problem.Message);
 
+    /// <summary>
+    /// Answers 503 when what arrived could not be recorded: the provider retries (Twilio also tries the number's fallback
+    /// URL), and nothing was marked as seen, so the retry is processed in full. Never 200-and-drop.
+    /// </summary>
+    public IResult StoreUnavailable(HttpContext context, StateStoreException exception)
+    {
+        Logger.LogError("{Method} {Path} answered 503: the state store could not record it ({Problem}).", context.Request.Method, context.Request.Path, exception.Message);
+        context.Response.Headers.RetryAfter = "5";
+        return WebhookResults.Text(StatusCodes.Status503ServiceUnavailable, "The message could not be recorded just now; retry later.");
+    }
+
     private async Task ObserveAsync(Task<ReplyDeliveryOutcome> delivery, InboundMessage message)
     {
         try

@@ -23,7 +23,16 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint, Tw
             return;
         }
 
-        await endpoint.DeliverAsync(message);
+        try
+        {
+            await endpoint.DeliverAsync(message);
+        }
+        catch (StateStoreException ex)
+        {
+            await endpoint.StoreUnavailable(context, ex).ExecuteAsync(context);
+            return;
+        }
+
         await WebhookResults.Twiml().ExecuteAsync(context);
     }
 
@@ -41,8 +50,18 @@ internal sealed class TwilioWebhookEndpoints(WebhookEndpointContext endpoint, Tw
             update = update with { ClientReference = reference };
         }
 
-        // In-memory and idempotent; not cancelled with the request so a status is never half applied.
-        var outcome = await endpoint.Hub.ApplyStatusAsync(update, CancellationToken.None);
+        // Idempotent; not cancelled with the request so a status is never half applied.
+        StatusUpdateOutcome outcome;
+        try
+        {
+            outcome = await endpoint.Hub.ApplyStatusAsync(update, CancellationToken.None);
+        }
+        catch (StateStoreException ex)
+        {
+            await endpoint.StoreUnavailable(context, ex).ExecuteAsync(context);
+            return;
+        }
+
         WebhookLog.StatusAccepted(endpoint.Logger, update.Status, update.MessageId, update.ErrorCode, outcome.ToString());
         await WebhookResults.Twiml().ExecuteAsync(context);
     }
