@@ -1,3 +1,4 @@
+using VoiceBotHost.Simulator;
 using InCallMessaging.SemanticKernel;
 using Microsoft.SemanticKernel;
 using VoiceBotHost.Llm;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using VoiceBotHost.Llm;
+using VoiceBotHost.Simulator;
 
 namespace VoiceBotHost.Tests.Llm;
 

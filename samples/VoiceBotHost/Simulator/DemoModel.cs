@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace VoiceBotHost.Llm;
+namespace VoiceBotHost.Simulator;
 
 /// <summary>What the demo model answers: spoken text, or one tool call.</summary>
 public sealed record DemoAnswer(string? Text, string? ToolName = null, JsonObject? Arguments = null)

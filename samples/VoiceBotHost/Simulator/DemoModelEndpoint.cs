@@ -1,6 +1,7 @@
+using VoiceBotHost.Llm;
 using System.Text.Json.Nodes;
 
-namespace VoiceBotHost.Llm;
+namespace VoiceBotHost.Simulator;
 
 /// <summary>
 /// Serves <see cref="DemoModel"/> as an OpenAI-compatible <c>POST /demo-llm/v1/chat/completions</c> (JSON, or SSE
