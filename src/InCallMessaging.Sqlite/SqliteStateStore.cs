@@ -73,7 +73,14 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
         }
 
         _writerConnectionString = writer.ConnectionString;
-        _readerConnectionString = new SqliteConnectionStringBuilder(builder.ConnectionString) { Pooling = true }.ConnectionString;
+        // Readers never create the file: a reader that finds it gone says so rather than reading an empty new one.
+        var reader = new SqliteConnectionStringBuilder(builder.ConnectionString) { Pooling = true };
+        if (reader.Mode == SqliteOpenMode.ReadWriteCreate)
+        {
+            reader.Mode = SqliteOpenMode.ReadWrite;
+        }
+
+        _readerConnectionString = reader.ConnectionString;
     }
 
     /// <summary>The database file's path, as the connection string gives it.</summary>
@@ -117,8 +124,7 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
                 await writer.DisposeAsync().ConfigureAwait(false);
             }
 
-            using var reader = new SqliteConnection(_readerConnectionString);
-            SqliteConnection.ClearPool(reader);
+            ClearReaderPool();
         }
         finally
         {
@@ -194,12 +200,18 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
             }
 
             var connection = await Task.Run(OpenConnection, cancellationToken).ConfigureAwait(false);
-            return _writer = new SqliteWriter(connection, OpenConnection, PurgeExpiredKeys, _store, _path);
+            return _writer = new SqliteWriter(connection, OpenConnection, PurgeExpiredKeys, ClearReaderPool, _store, _path);
         }
         finally
         {
             _openGate.Release();
         }
+    }
+
+    private void ClearReaderPool()
+    {
+        using var reader = new SqliteConnection(_readerConnectionString);
+        SqliteConnection.ClearPool(reader);
     }
 
     private SqliteConnection OpenConnection() => SqliteSchema.OpenWriter(_writerConnectionString, _options, _store, _path);

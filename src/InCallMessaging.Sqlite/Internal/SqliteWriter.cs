@@ -26,6 +26,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private readonly Func<SqliteConnection> _open;
     private readonly Action<WriterCommands> _beforeCommit;
+    private readonly Action _connectionLost;
     private readonly string _store;
     private readonly string _path;
     private readonly Task _loop;
@@ -37,10 +38,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <param name="connection">The writer connection, already opened and migrated.</param>
     /// <param name="open">Opens it again after an error that broke it.</param>
     /// <param name="beforeCommit">Housekeeping run in each batch's transaction (expired deduplication keys).</param>
+    /// <param name="connectionLost">Called when the connection is closed after an error (readers drop theirs too).</param>
     /// <param name="store">The store's name for errors.</param>
     /// <param name="path">The file's path for errors.</param>
-    public SqliteWriter(SqliteConnection connection, Func<SqliteConnection> open, Action<WriterCommands> beforeCommit, string store, string path)
+    public SqliteWriter(SqliteConnection connection, Func<SqliteConnection> open, Action<WriterCommands> beforeCommit, Action connectionLost,
+        string store, string path)
     {
+        _connectionLost = connectionLost;
         _commands = new WriterCommands(connection);
         _open = open;
         _beforeCommit = beforeCommit;
@@ -131,6 +135,17 @@ internal sealed class SqliteWriter : IAsyncDisposable
             return;
         }
 
+        if (!DatabaseFileExists())
+        {
+            // An open file that was deleted or moved keeps taking writes that nobody will ever read: refuse them, and
+            // open the path afresh on the next batch (a restored file, or a new empty one).
+            CloseConnection();
+            FailAll(batch, new StateStoreException(_store,
+                $"'{_path}' was deleted or moved while the store had it open; writes since then were refused. Restore the file "
+                + "from a backup, or let the store create an empty one at that path with the next write"));
+            return;
+        }
+
         Exception?[] errors = new Exception?[batch.Count];
         try
         {
@@ -190,6 +205,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
     }
 
+    private bool DatabaseFileExists() =>
+        _path.StartsWith("file:", StringComparison.OrdinalIgnoreCase) || File.Exists(_path);
+
     private static void FailAll(List<WriteOperation> batch, Exception error)
     {
         foreach (var operation in batch)
@@ -224,6 +242,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             _commands = null;
             commands.Dispose();
             commands.Connection.Dispose();
+            _connectionLost();
         }
     }
 }
