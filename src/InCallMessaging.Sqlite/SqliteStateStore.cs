@@ -93,8 +93,9 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
     internal long WriteCount => _writer?.WriteCount ?? 0;
 
     /// <summary>
-    /// Opens the database: checks the file, switches it to WAL, creates or migrates the schema and starts the writer.
-    /// Does nothing once open. The host calls it at start-up; without a host, the first read or write does.
+    /// Opens the database: checks the file (<c>PRAGMA quick_check</c>, which reads it once, so a large file takes a
+    /// moment), switches it to WAL, creates or migrates the schema in one transaction and starts the writer. Does
+    /// nothing once open. The host calls it at start-up; without a host, the first read or write does.
     /// </summary>
     /// <param name="cancellationToken">Cancels waiting for another caller's open.</param>
     /// <exception cref="StateStoreException">

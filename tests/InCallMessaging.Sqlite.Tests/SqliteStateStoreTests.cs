@@ -245,6 +245,26 @@ public sealed class SqliteStateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Erasing_and_retention_delete_the_status_history_rows_too()
+    {
+        await using var store = _database.CreateStore();
+        await store.TryAddAsync(Message("SM1"));
+        await store.TryAddAsync(Message("SM2") with { CallerKey = "caller-b", CreatedAt = T0.AddDays(-40) });
+        await store.TryAddAsync(Message("SM3") with { CallerKey = "caller-b" });
+        foreach (var id in new[] { "SM1", "SM2", "SM3" })
+        {
+            await store.AddStatusAsync(id, null, new LoggedStatus("sent", DeliveryState.Sent, null, T0));
+        }
+
+        Assert.Equal(1, await store.ForgetCallerAsync("caller-a"));
+        Assert.Equal(2L, _database.Scalar("SELECT count(*) FROM message_status"));
+
+        Assert.Equal(1, await store.DeleteOlderThanAsync(T0.AddDays(-30)));
+        Assert.Equal(1L, _database.Scalar("SELECT count(*) FROM message_status"));
+        Assert.Equal(1L, _database.Scalar("SELECT count(*) FROM messages"));
+    }
+
+    [Fact]
     public async Task Times_round_trip_to_the_tick()
     {
         await using var store = _database.CreateStore();
