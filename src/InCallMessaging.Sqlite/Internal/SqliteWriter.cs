@@ -1,0 +1,248 @@
+using InCallMessaging.SemanticKernel;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace InCallMessaging.Sqlite.Internal;
+
+/// <summary>
+/// The store's one writer: a loop that owns the writer connection and reads a queue of writes. It takes every write
+/// queued (up to <see cref="MaxBatch"/>), runs them in one transaction (each under its own savepoint, so one failing
+/// write does not undo the others), commits once, and only then completes each caller's task with its own result.
+/// </summary>
+/// <remarks>
+/// Group commit: under load a commit (and, with <see cref="SqliteSynchronous.Full"/>, its disk flush) is shared by
+/// every write that queued while the previous batch ran. A batch that cannot commit (a lock held too long, a full
+/// disk) fails its writes and the loop carries on; after an error that leaves the connection unusable (the file
+/// deleted or made read-only, an I/O error) the next batch opens it again.
+/// </remarks>
+internal sealed class SqliteWriter : IAsyncDisposable
+{
+    /// <summary>The most writes one transaction takes.</summary>
+    internal const int MaxBatch = 256;
+
+    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+
+    private readonly Func<SqliteConnection> _open;
+    private readonly Action<WriterCommands> _beforeCommit;
+    private readonly Action _connectionLost;
+    private readonly string _store;
+    private readonly string _path;
+    private readonly Task _loop;
+    private WriterCommands? _commands;
+    private long _transactions;
+    private long _writes;
+
+    /// <summary>Starts the loop on an opened connection.</summary>
+    /// <param name="connection">The writer connection, already opened and migrated.</param>
+    /// <param name="open">Opens it again after an error that broke it.</param>
+    /// <param name="beforeCommit">Housekeeping run in each batch's transaction (expired deduplication keys).</param>
+    /// <param name="connectionLost">Called when the connection is closed after an error (readers drop theirs too).</param>
+    /// <param name="store">The store's name for errors.</param>
+    /// <param name="path">The file's path for errors.</param>
+    public SqliteWriter(SqliteConnection connection, Func<SqliteConnection> open, Action<WriterCommands> beforeCommit, Action connectionLost,
+        string store, string path)
+    {
+        _connectionLost = connectionLost;
+        _commands = new WriterCommands(connection);
+        _open = open;
+        _beforeCommit = beforeCommit;
+        _store = store;
+        _path = path;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>How many transactions committed.</summary>
+    internal long TransactionCount => Interlocked.Read(ref _transactions);
+
+    /// <summary>How many writes committed.</summary>
+    internal long WriteCount => Interlocked.Read(ref _writes);
+
+    /// <summary>Queues a write; its task completes after the transaction that holds it commits.</summary>
+    /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
+    public Task<T> EnqueueAsync<T>(string description, Func<WriterCommands, T> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var operation = new WriteOperation<T>(description, work, cancellationToken);
+        if (!_queue.Writer.TryWrite(operation))
+        {
+            throw new ObjectDisposedException(nameof(SqliteStateStore), $"{_store}: the store is disposed; it accepts no more writes.");
+        }
+
+        return operation.Task;
+    }
+
+    /// <summary>Stops taking writes, runs the ones queued, and closes the connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        CloseConnection();
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<WriteOperation>(MaxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out var operation))
+            {
+                if (operation.CancellationToken.IsCancellationRequested)
+                {
+                    operation.Cancel();
+                }
+                else
+                {
+                    batch.Add(operation);
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                RunBatch(batch);
+            }
+#pragma warning disable CA1031 // The loop must outlive any batch: the error goes to that batch's callers.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                foreach (var operation in batch)
+                {
+                    operation.Fail(e);
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private void RunBatch(List<WriteOperation> batch)
+    {
+        WriterCommands commands;
+        try
+        {
+            commands = _commands ??= new WriterCommands(_open());
+        }
+        catch (StateStoreException e)
+        {
+            FailAll(batch, e);
+            return;
+        }
+
+        if (!DatabaseFileExists())
+        {
+            // An open file that was deleted or moved keeps taking writes that nobody will ever read: refuse them, and
+            // open the path afresh on the next batch (a restored file, or a new empty one).
+            CloseConnection();
+            FailAll(batch, new StateStoreException(_store,
+                $"'{_path}' was deleted or moved while the store had it open; writes since then were refused. Restore the file "
+                + "from a backup, or let the store create an empty one at that path with the next write"));
+            return;
+        }
+
+        Exception?[] errors = new Exception?[batch.Count];
+        try
+        {
+            commands.Execute("BEGIN IMMEDIATE");
+            for (var i = 0; i < batch.Count; i++)
+            {
+                commands.Execute("SAVEPOINT write");
+                try
+                {
+                    batch[i].Execute(commands);
+                    commands.Execute("RELEASE write");
+                }
+                catch (Exception e) when (InTransaction(commands.Connection))
+                {
+                    // This write alone failed (a bad argument, a constraint): undo it and keep the others.
+                    commands.Execute("ROLLBACK TO write");
+                    commands.Execute("RELEASE write");
+                    errors[i] = e;
+                }
+            }
+
+            _beforeCommit(commands);
+            commands.Execute("COMMIT");
+        }
+#pragma warning disable CA1031 // Whatever failed, the batch's callers hear of it and the loop carries on.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            // The transaction as a whole failed (locked, disk full, I/O): nothing of it is kept.
+            RollBack(commands);
+            var sqlite = e as SqliteException;
+            if (sqlite is not null && SqliteErrors.BreaksConnection(sqlite))
+            {
+                CloseConnection();
+            }
+
+            foreach (var operation in batch)
+            {
+                operation.Fail(sqlite is null ? e : SqliteErrors.Wrap(_store, _path, operation.Description, sqlite));
+            }
+
+            return;
+        }
+
+        Interlocked.Increment(ref _transactions);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (errors[i] is { } error)
+            {
+                batch[i].Fail(error is SqliteException sqlite ? SqliteErrors.Wrap(_store, _path, batch[i].Description, sqlite) : error);
+            }
+            else
+            {
+                Interlocked.Increment(ref _writes);
+                batch[i].Complete();
+            }
+        }
+    }
+
+    private bool DatabaseFileExists() =>
+        _path.StartsWith("file:", StringComparison.OrdinalIgnoreCase) || File.Exists(_path);
+
+    private static void FailAll(List<WriteOperation> batch, Exception error)
+    {
+        foreach (var operation in batch)
+        {
+            operation.Fail(error);
+        }
+    }
+
+    private static bool InTransaction(SqliteConnection connection) => raw.sqlite3_get_autocommit(connection.Handle) == 0;
+
+    private static void RollBack(WriterCommands commands)
+    {
+        if (!InTransaction(commands.Connection))
+        {
+            return;
+        }
+
+        try
+        {
+            commands.Execute("ROLLBACK");
+        }
+        catch (SqliteException)
+        {
+            // SQLite rolls back by itself when it cannot: the connection is left outside any transaction either way.
+        }
+    }
+
+    private void CloseConnection()
+    {
+        if (_commands is { } commands)
+        {
+            _commands = null;
+            commands.Dispose();
+            commands.Connection.Dispose();
+            _connectionLost();
+        }
+    }
+}
