@@ -46,6 +46,12 @@ public static class VoiceBotApp
 
         var services = builder.Services;
         services.AddInCallMessaging(configuration.GetSection(InCallMessagingOptions.SectionName));
+        // Durable by default: opt-outs, the message log and late-reply matching survive a restart (a deploy).
+        // ConnectionStrings__InCallMessaging moves the file.
+        var stateDatabase = configuration.GetConnectionString("InCallMessaging");
+        services.AddInCallMessagingSqliteStore(string.IsNullOrWhiteSpace(stateDatabase)
+            ? $"Data Source={Path.Combine(builder.Environment.ContentRootPath, "incall.db")}"
+            : stateDatabase);
         services.AddInCallMessagingTwilio(configuration.GetSection(TwilioOptions.SectionName));
         services.AddInCallMessagingWebhooks(configuration.GetSection(WebhookOptions.SectionName));
         if (settings.PublicBaseUrl is { } publicBaseUrl)

@@ -36,6 +36,9 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
     private volatile bool _disposed;
     private long _nextPurge;
 
+    /// <summary>The store as logs name it: <c>SQLite (</c>the file's path<c>)</c>.</summary>
+    public override string ToString() => $"SQLite ({_path})";
+
     /// <summary>Creates a store on the system clock; the file is opened on <see cref="OpenAsync"/> or first use.</summary>
     /// <param name="options">Where the file is and how writes are kept.</param>
     /// <exception cref="ArgumentException">The options are invalid (an empty connection string, say).</exception>

@@ -22,7 +22,7 @@ internal sealed class MessageRetentionService(IMessageLog log, IConsentStore con
         }
         else
         {
-            logger.LogInformation("In-call messaging keeps its state in {Log} and {Consent}.", log.GetType().Name, consent.GetType().Name);
+            logger.LogInformation("In-call messaging keeps its state in {Store}.", ReferenceEquals(log, consent) ? log.ToString() : $"{log} and {consent}");
         }
 
         return base.StartAsync(cancellationToken);

@@ -33,12 +33,15 @@ public sealed class VoiceBotTestHost : IAsyncDisposable
     public string AuthToken => App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TwilioOptions>>().Value.AuthToken!;
 
     /// <summary>Starts the host. With <paramref name="llm"/> the agent talks to that OpenAI-compatible server.</summary>
-    public static async Task<VoiceBotTestHost> StartAsync(Uri? llm = null, IDictionary<string, string?>? settings = null, string environment = "Development")
+    public static async Task<VoiceBotTestHost> StartAsync(Uri? llm = null, IDictionary<string, string?>? settings = null, string environment = "Development",
+        Action<WebApplicationBuilder>? configure = null)
     {
         var overrides = new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Warning",
             ["PublicBaseUrl"] = "",
+            // A database of its own per host, as the sample's default file would be shared by tests running side by side.
+            ["ConnectionStrings:InCallMessaging"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"voicebot-test-{Guid.NewGuid():N}.db")}",
         };
         if (llm is null)
         {
@@ -60,6 +63,7 @@ public sealed class VoiceBotTestHost : IAsyncDisposable
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Configuration.AddInMemoryCollection(overrides);
+            configure?.Invoke(builder);
         });
         await app.StartAsync();
         return new VoiceBotTestHost(app);
