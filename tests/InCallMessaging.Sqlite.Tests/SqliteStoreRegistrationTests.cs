@@ -1,4 +1,5 @@
 using InCallMessaging.SemanticKernel;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -11,6 +12,45 @@ public sealed class SqliteStoreRegistrationTests : IDisposable
     private readonly TempDatabase _database = new();
 
     public void Dispose() => _database.Dispose();
+
+    [Fact]
+    public async Task Options_bind_from_configuration()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sqlite:ConnectionString"] = _database.ConnectionString,
+            ["Sqlite:Synchronous"] = "Full",
+            ["Sqlite:BusyTimeout"] = "00:00:03",
+        }).Build();
+        var services = new ServiceCollection().AddInCallMessagingSqliteStore(configuration.GetSection("Sqlite"));
+
+        await using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<SqliteStoreOptions>>().Value;
+
+        Assert.Equal(_database.ConnectionString, options.ConnectionString);
+        Assert.Equal(SqliteSynchronous.Full, options.Synchronous);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.BusyTimeout);
+        Assert.True(await provider.GetRequiredService<IDeduplicationStore>().TryMarkAsync("in:SM1", TimeSpan.FromHours(1)));
+    }
+
+    [Fact]
+    public async Task With_the_plugin_the_runtime_uses_the_sqlite_store()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddInCallMessaging(o =>
+        {
+            o.Senders["default"] = new MessageSenderOptions { From = "+14155550199" };
+            o.Actions.Add(new InCallMessageAction { Name = "send_summary", Description = "Text the caller a summary of the call." });
+        });
+        services.AddInCallMessagingSqliteStore(_database.ConnectionString);
+
+        await using var provider = services.BuildServiceProvider();
+        var runtime = provider.GetRequiredService<InCallMessagingRuntime>();
+
+        Assert.IsType<SqliteStateStore>(runtime.MessageLog);
+        Assert.Same(runtime.MessageLog, runtime.Consent);
+        Assert.StartsWith("SQLite (", runtime.MessageLog.ToString(), StringComparison.Ordinal);
+    }
 
     [Theory]
     [InlineData(true)]

@@ -1,6 +1,7 @@
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.Sqlite;
 using InCallMessaging.Sqlite.Internal;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,22 @@ public static class SqliteStoreServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         return services.AddInCallMessagingSqliteStore(options => options.ConnectionString = connectionString);
+    }
+
+    /// <summary>
+    /// Keeps consent, the message log and webhook deduplication in one SQLite file, with <see cref="SqliteStoreOptions"/>
+    /// bound from <paramref name="configuration"/> (for example a <c>InCallMessaging:Sqlite</c> section with
+    /// <c>ConnectionString</c>, <c>Synchronous</c> and <c>BusyTimeout</c>). See
+    /// <see cref="AddInCallMessagingSqliteStore(IServiceCollection, string)"/>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The section the options bind from.</param>
+    /// <returns>The services, for chaining.</returns>
+    public static IServiceCollection AddInCallMessagingSqliteStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddInCallMessagingSqliteStore(configuration.Bind);
     }
 
     /// <summary>

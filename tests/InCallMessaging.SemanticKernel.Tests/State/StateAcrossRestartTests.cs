@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using InCallMessaging.SemanticKernel.Tests.Core.Functions;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.SemanticKernel;
 
@@ -255,6 +257,84 @@ public sealed class StateAcrossRestartTests
         log.Broken = false;
         Assert.Equal(ReplyDeliveryOutcome.DeliveredToCall, await runtime.Replies.DeliverAsync(reply));
         Assert.True(call.HasPendingReplies);
+    }
+
+    [Fact]
+    public async Task A_send_that_cannot_be_logged_still_counts_as_sent_and_is_not_sent_twice()
+    {
+        var log = new FlakyMessageLog { Broken = true };
+        var runtime = InCallMessagingRuntime.Create(TestRuntime.Options(TestRuntime.Otp()), timeProvider: _time, messageLog: log);
+        var call = runtime.Calls.StartCall("CA1", TestRuntime.Caller, TestRuntime.Agent);
+
+        var first = await InvokeAsync(runtime, call, "send_otp", new() { ["otp_code"] = "123456" });
+        var again = await InvokeAsync(runtime, call, "send_otp", new() { ["otp_code"] = "123456" });
+
+        Assert.Contains("\"status\":\"sent\"", first, StringComparison.Ordinal);
+        Assert.Contains("\"reason\":\"duplicate\"", again, StringComparison.Ordinal);
+        Assert.Single(runtime.Loopback!.SentMessages);
+    }
+
+    [Fact]
+    public async Task The_retention_job_deletes_logged_messages_past_MessageRetention_when_the_host_starts_and_then_on_its_interval()
+    {
+        var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(_time).AddSingleton<IMessageLog>(_log);
+        services.AddInCallMessaging(o =>
+        {
+            o.Senders["default"] = new MessageSenderOptions { From = TestRuntime.Agent };
+            o.Actions.Add(TestRuntime.Summary());
+            o.State.MessageRetention = TimeSpan.FromDays(7);
+            o.State.RetentionInterval = TimeSpan.FromHours(1);
+        });
+        await _log.TryAddAsync(Logged("SMold", _time.GetUtcNow() - TimeSpan.FromDays(8)));
+        await _log.TryAddAsync(Logged("SMnew", _time.GetUtcNow() - TimeSpan.FromDays(6)));
+        using var provider = services.BuildServiceProvider();
+        var job = provider.GetServices<IHostedService>().OfType<MessageRetentionService>().Single();
+
+        await job.StartAsync(CancellationToken.None);
+        try
+        {
+            Assert.True(await EventuallyAsync(async () => await _log.FindAsync("SMold") is null));
+            Assert.NotNull(await _log.FindAsync("SMnew"));
+
+            _time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromHours(1));
+            Assert.True(await EventuallyAsync(async () => await _log.FindAsync("SMnew") is null));
+        }
+        finally
+        {
+            await job.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static LoggedMessage Logged(string id, DateTimeOffset at) => new()
+    {
+        MessageId = id,
+        Direction = MessageDirection.Outbound,
+        Channel = MessageChannel.Sms,
+        CallId = "CA-old",
+        SenderName = "default",
+        SenderIdentity = TestRuntime.Agent,
+        CallerKey = CallerKeys.Of(TestRuntime.Caller),
+        Caller = "+1415***0100",
+        ContentHash = "0",
+        CreatedAt = at,
+        Status = "sent",
+    };
+
+    /// <summary>Polls a condition on a background job's effect; the timeout is a safety net, not a timed assertion.</summary>
+    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Harness.Safety;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(10);
+        }
+
+        return true;
     }
 
     private sealed class RecordingAfterCall(ConcurrentQueue<(CallSession, InboundMessage)> seen) : IAfterCallReplyHandler
