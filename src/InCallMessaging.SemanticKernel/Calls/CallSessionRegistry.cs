@@ -10,7 +10,7 @@ namespace InCallMessaging.SemanticKernel;
 /// evicts ended calls past <see cref="InCallMessagingOptions.EndedCallRetention"/> itself as calls start; in a host,
 /// a background service also evicts them every <see cref="InCallMessagingOptions.EvictionInterval"/>.
 /// </summary>
-public sealed class CallSessionRegistry : ICallSessionRegistry
+internal sealed class CallSessionRegistry : ICallSessionRegistry
 {
     private readonly ConcurrentDictionary<string, CallSession> _byCallId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ConversationKey, CallSession> _byConversation = new();

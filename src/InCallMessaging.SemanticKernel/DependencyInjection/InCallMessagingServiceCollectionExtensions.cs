@@ -55,6 +55,22 @@ public static class InCallMessagingServiceCollectionExtensions
         return services.AddInCallMessagingServices();
     }
 
+    /// <summary>
+    /// Wraps the built-in in-memory <see cref="ICallSessionRegistry"/> in one of yours (to observe calls starting and
+    /// ending, mirror them elsewhere, or add look-ups): <paramref name="decorate"/> receives the built-in registry, which
+    /// creates the sessions, and returns the registry the plugin uses. Works before or after <c>AddInCallMessaging</c>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="decorate">Builds your registry around the built-in one.</param>
+    /// <returns>The services, for chaining.</returns>
+    public static IServiceCollection DecorateCallSessionRegistry(this IServiceCollection services,
+        Func<ICallSessionRegistry, IServiceProvider, ICallSessionRegistry> decorate)
+    {
+        ArgumentNullException.ThrowIfNull(decorate);
+        services.AddSingleton(sp => decorate(sp.GetRequiredService<CallSessionRegistry>(), sp));
+        return services;
+    }
+
     /// <summary>Adds an <see cref="IAfterCallReplyHandler"/> for replies that arrive after their call ended.</summary>
     public static IServiceCollection AddAfterCallReplyHandler<THandler>(this IServiceCollection services)
         where THandler : class, IAfterCallReplyHandler

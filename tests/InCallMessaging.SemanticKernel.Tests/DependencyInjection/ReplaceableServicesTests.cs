@@ -60,8 +60,8 @@ public sealed class ReplaceableServicesTests
     [InlineData(false)]
     public async Task A_registered_call_session_registry_is_the_one_the_plugin_starts_indexes_and_matches_with(bool registeredFirst)
     {
-        using var services = Build(registeredFirst, s => s.AddSingleton<ICallSessionRegistry>(sp =>
-            new RecordingRegistry(new CallSessionRegistry(sp.GetRequiredService<IOptions<InCallMessagingOptions>>(), sp.GetRequiredService<TimeProvider>()))));
+        // The public way to replace the registry: decorate the built-in one, which creates the sessions.
+        using var services = Build(registeredFirst, s => s.DecorateCallSessionRegistry((inner, _) => new RecordingRegistry(inner)));
         var registry = (RecordingRegistry)services.GetRequiredService<ICallSessionRegistry>();
 
         var (_, sent) = await SendOtpAsync(services);
@@ -253,7 +253,7 @@ public sealed class ReplaceableServicesTests
         Assert.Single(provider.GetRequiredService<InCallMessagingRuntime>().Plugin);
     }
 
-    private sealed class RecordingRegistry(CallSessionRegistry inner) : ICallSessionRegistry
+    private sealed class RecordingRegistry(ICallSessionRegistry inner) : ICallSessionRegistry
     {
         public ConcurrentQueue<string> Calls { get; } = new();
 
