@@ -112,7 +112,7 @@ internal static class BenchServer
             {
                 // The durable store on a fresh temp file (default options: WAL, synchronous = NORMAL, group commit):
                 // consent, the message log and deduplication in SQLite. /_stats counts its inbound rows.
-                counters.SqlitePath = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"incall-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.db");
+                counters.SqlitePath = SqliteCounts.NewDatabasePath();
                 builder.Services.AddInCallMessagingSqliteStore("Data Source=" + counters.SqlitePath);
             }
 

@@ -56,7 +56,7 @@ public class DurableSendBenchmarks
         if (Store == "sqlite")
         {
             CloseFile();
-            _path = Path.Combine(Path.GetTempPath(), $"incall-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.db");
+            _path = SqliteCounts.NewDatabasePath();
             _store = new SqliteStateStore(new SqliteStoreOptions { ConnectionString = "Data Source=" + _path });
             _store.OpenAsync().AsTask().GetAwaiter().GetResult();
             _sends = 0;
