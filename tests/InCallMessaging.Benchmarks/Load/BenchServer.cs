@@ -27,6 +27,8 @@ namespace InCallMessaging.Benchmarks.Load;
 /// <item><c>bare-read</c> and <c>bare-form</c> (calibration): the bare endpoint plus reading the body, or plus
 /// <c>Request.ReadFormAsync()</c>: what reading any form webhook costs before any of this project's code runs.</item>
 /// </list>
+/// <c>webhook~sqlite</c> (<c>BENCH_EXPERIMENT=sqlite</c>) registers the SQLite state store on a fresh temp file
+/// (deleted on exit); <c>/_stats</c> then also counts the inbound rows it logged.
 /// Both modes also map <c>GET /_stats</c> (counters, CPU time, GC) and <c>POST /_quit</c>. "ready" is printed when listening.
 /// </summary>
 internal static class BenchServer
@@ -57,6 +59,15 @@ internal static class BenchServer
         await app.StartAsync();
         Console.WriteLine($"ready {mode} http://127.0.0.1:{port}{Path} calls={sessions.Count}");
         await app.WaitForShutdownAsync();
+        if (counters.SqlitePath is { } db)
+        {
+            await app.DisposeAsync();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                File.Delete(db + suffix);
+            }
+        }
+
         return 0;
     }
 
@@ -97,6 +108,14 @@ internal static class BenchServer
                     o.MaxPendingReplyLines = 1;
                 }
             });
+            if (experiment.Contains("sqlite", StringComparison.Ordinal))
+            {
+                // The durable store on a fresh temp file (default options: WAL, synchronous = NORMAL, group commit):
+                // consent, the message log and deduplication in SQLite. /_stats counts its inbound rows.
+                counters.SqlitePath = SqliteCounts.NewDatabasePath();
+                builder.Services.AddInCallMessagingSqliteStore("Data Source=" + counters.SqlitePath);
+            }
+
             builder.Services.AddInCallMessagingTwilio(builder.Configuration.GetSection("InCallMessaging:Twilio"));
             builder.Services.AddInCallMessagingWebhooks(builder.Configuration.GetSection("InCallMessaging:Webhooks"));
 
@@ -215,6 +234,9 @@ internal static class BenchServer
         public long Unmatched;
         public long Duplicate;
 
+        /// <summary>The SQLite store's file (<c>webhook~sqlite</c>), or null for the in-memory stores.</summary>
+        public string? SqlitePath;
+
         public ServerStats Snapshot(string mode, List<CallSession> sessions)
         {
             using var process = Process.GetCurrentProcess();
@@ -234,6 +256,7 @@ internal static class BenchServer
                 Unmatched = Interlocked.Read(ref Unmatched),
                 Duplicate = Interlocked.Read(ref Duplicate),
                 InboundRecordedOnCalls = inbound,
+                InboundLoggedInSqlite = SqlitePath is null ? -1 : SqliteCounts.Messages(SqlitePath, "Inbound"),
                 CpuSeconds = process.TotalProcessorTime.TotalSeconds,
                 AllocatedBytes = GC.GetTotalAllocatedBytes(precise: false),
                 WorkingSetBytes = process.WorkingSet64,
@@ -296,6 +319,9 @@ internal sealed class ServerStats
     public long Duplicate { get; set; }
 
     public long InboundRecordedOnCalls { get; set; }
+
+    /// <summary>Rows of the SQLite store's <c>messages</c> table with <c>direction = 'Inbound'</c>; -1 without the SQLite store.</summary>
+    public long InboundLoggedInSqlite { get; set; } = -1;
 
     public double CpuSeconds { get; set; }
 
