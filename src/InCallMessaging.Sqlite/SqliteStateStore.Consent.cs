@@ -9,10 +9,9 @@ public sealed partial class SqliteStateStore
     {
         ArgumentException.ThrowIfNullOrEmpty(callerKey);
         ArgumentException.ThrowIfNullOrEmpty(senderIdentity);
-        return ReadAsync("Reading a caller's consent", connection =>
+        return ReadAsync("Reading a caller's consent", commands =>
         {
-            using var command = Command(connection,
-                "SELECT opted_out, last_whatsapp_inbound FROM consent WHERE caller_key = $caller AND sender_identity = $sender");
+            var command = commands.For(                "SELECT opted_out, last_whatsapp_inbound FROM consent WHERE caller_key = $caller AND sender_identity = $sender");
             command.Parameters.AddWithValue("$caller", callerKey);
             command.Parameters.AddWithValue("$sender", senderIdentity);
             using var reader = command.ExecuteReader();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using InCallMessaging.SemanticKernel;
+using InCallMessaging.Sqlite.Internal;
 using Microsoft.Data.Sqlite;
 
 namespace InCallMessaging.Sqlite;
@@ -104,14 +105,14 @@ public sealed partial class SqliteStateStore
     public ValueTask<LoggedMessage?> FindAsync(string messageId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(messageId);
-        return ReadAsync("Finding a logged message", connection =>
+        return ReadAsync("Finding a logged message", commands =>
         {
-            using var command = Command(connection, $"""
+            var command = commands.For($"""
                 SELECT {MessageColumns} FROM messages WHERE message_id = $message_id
                 ORDER BY CASE direction WHEN 'Outbound' THEN 0 ELSE 1 END LIMIT 1
                 """);
             command.Parameters.AddWithValue("$message_id", messageId);
-            return ReadMessages(connection, command).FirstOrDefault();
+            return ReadMessages(commands, command).FirstOrDefault();
         }, cancellationToken);
     }
 
@@ -119,14 +120,14 @@ public sealed partial class SqliteStateStore
     public ValueTask<IReadOnlyList<LoggedMessage>> GetCallAsync(string callId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(callId);
-        return ReadAsync<IReadOnlyList<LoggedMessage>>("Reading a call's messages", connection =>
+        return ReadAsync<IReadOnlyList<LoggedMessage>>("Reading a call's messages", commands =>
         {
-            using var command = Command(connection, $"""
+            var command = commands.For($"""
                 SELECT {MessageColumns} FROM messages WHERE call_id = $call_id
                 ORDER BY created_at, CASE direction WHEN 'Outbound' THEN 0 ELSE 1 END, id
                 """);
             command.Parameters.AddWithValue("$call_id", callId);
-            return ReadMessages(connection, command);
+            return ReadMessages(commands, command);
         }, cancellationToken);
     }
 
@@ -136,9 +137,9 @@ public sealed partial class SqliteStateStore
     {
         ArgumentException.ThrowIfNullOrEmpty(callerKey);
         ArgumentException.ThrowIfNullOrEmpty(senderIdentity);
-        return ReadAsync("Finding the call a reply answers", connection =>
+        return ReadAsync("Finding the call a reply answers", commands =>
         {
-            using var command = Command(connection, $"""
+            var command = commands.For($"""
                 SELECT {MessageColumns} FROM messages
                 WHERE channel = $channel AND caller_key = $caller_key AND sender_identity = $sender_identity AND created_at >= $since
                   AND direction = 'Outbound' AND call_id IS NOT NULL
@@ -148,7 +149,7 @@ public sealed partial class SqliteStateStore
             command.Parameters.AddWithValue("$caller_key", callerKey);
             command.Parameters.AddWithValue("$sender_identity", senderIdentity);
             command.Parameters.AddWithValue("$since", Ticks(since));
-            return ReadMessages(connection, command).FirstOrDefault();
+            return ReadMessages(commands, command).FirstOrDefault();
         }, cancellationToken);
     }
 
@@ -199,7 +200,7 @@ public sealed partial class SqliteStateStore
         insert.ExecuteNonQuery();
     }
 
-    private static List<LoggedMessage> ReadMessages(SqliteConnection connection, SqliteCommand command)
+    private static List<LoggedMessage> ReadMessages(WriterCommands commands, SqliteCommand command)
     {
         var rows = new List<(long Row, LoggedMessage Message)>();
         using (var reader = command.ExecuteReader())
@@ -238,10 +239,10 @@ public sealed partial class SqliteStateStore
 
         // Each message's history, in one query for all of them.
         var history = new Dictionary<long, List<LoggedStatus>>();
-        using (var statuses = Command(connection, """
+        var statuses = commands.For("""
             SELECT message_row, status, state, error_code, at FROM message_status
             WHERE message_row IN (SELECT value FROM json_each($rows)) ORDER BY id
-            """))
+            """);
         {
             statuses.Parameters.AddWithValue("$rows", JsonSerializer.Serialize(rows.Select(r => r.Row).ToArray(), SqliteJsonContext.Default.Int64Array));
             using var reader = statuses.ExecuteReader();

@@ -32,6 +32,7 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
     private readonly string _writerConnectionString;
     private readonly string _readerConnectionString;
     private readonly SemaphoreSlim _openGate = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentBag<WriterCommands> _readers = [];
     private volatile SqliteWriter? _writer;
     private volatile bool _disposed;
     private long _nextPurge;
@@ -214,8 +215,14 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
 
     private void ClearReaderPool()
     {
-        using var reader = new SqliteConnection(_readerConnectionString);
-        SqliteConnection.ClearPool(reader);
+        while (_readers.TryTake(out var reader))
+        {
+            reader.Dispose();
+            reader.Connection.Dispose();
+        }
+
+        using var pooled = new SqliteConnection(_readerConnectionString);
+        SqliteConnection.ClearPool(pooled);
     }
 
     private SqliteConnection OpenConnection() => SqliteSchema.OpenWriter(_writerConnectionString, _options, _store, _path);
@@ -226,27 +233,46 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
         return await writer.EnqueueAsync(description, work, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<T> ReadAsync<T>(string description, Func<SqliteConnection, T> read, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a read on an idle reader (a connection of its own with its prepared statements), so a read on the send path
+    /// opens nothing and parses no SQL after the first few. A reader that failed is closed, not reused.
+    /// </summary>
+    private async ValueTask<T> ReadAsync<T>(string description, Func<WriterCommands, T> read, CancellationToken cancellationToken)
     {
-        await WriterAsync(cancellationToken).ConfigureAwait(false);
+        if (_writer is null)
+        {
+            await WriterAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
+        WriterCommands? reader = null;
         try
         {
-            using var connection = new SqliteConnection(_readerConnectionString);
-            connection.Open();
-            return read(connection);
+            if (!_readers.TryTake(out reader))
+            {
+                var connection = new SqliteConnection(_readerConnectionString);
+                connection.Open();
+                reader = new WriterCommands(connection);
+            }
+
+            var result = read(reader);
+            _readers.Add(reader);
+            reader = null;
+            return result;
         }
         catch (SqliteException e)
         {
             throw SqliteErrors.Wrap(_store, _path, description, e);
         }
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command;
+        finally
+        {
+            if (reader is not null)
+            {
+                reader.Connection.Dispose();
+                reader.Dispose();
+            }
+        }
     }
 
     private static long Ticks(DateTimeOffset at) => at.UtcTicks;

@@ -195,7 +195,7 @@ internal sealed class InCallMessageFunction
                 // Never repeated automatically: the reservation stays, and the message is recorded as of unknown outcome
                 // so a status callback that names its reference can still settle it.
                 session.MarkOutcomeUnknown(duplicateKey, reservedAt);
-                await RecordAsync(session, callerKey, message, message.ClientReference, CallMessage.UnknownStatus, new SendReservationKey(duplicateKey, reservedAt), cancellationToken).ConfigureAwait(false);
+                Record(session, callerKey, message, message.ClientReference, CallMessage.UnknownStatus, new SendReservationKey(duplicateKey, reservedAt));
             }
             else if (!sent.Succeeded)
             {
@@ -220,7 +220,7 @@ internal sealed class InCallMessageFunction
                 wait.MessageId = sent.MessageId;
             }
 
-            var record = await RecordAsync(session, callerKey, message, sent.MessageId!, sent.Status, new SendReservationKey(duplicateKey, reservedAt), cancellationToken).ConfigureAwait(false);
+            var record = Record(session, callerKey, message, sent.MessageId!, sent.Status, new SendReservationKey(duplicateKey, reservedAt));
             if (message.Content is null && Channel == MessageChannel.WhatsApp && _action.Definition.Template is not null)
             {
                 // If WhatsApp's window turns out closed only in a status callback, the approved template goes instead, once.
@@ -245,8 +245,7 @@ internal sealed class InCallMessageFunction
     }
 
     /// <summary>Records a message that went out (or may have) on the call and indexes it, so replies and statuses find it.</summary>
-    private async ValueTask<CallMessage> RecordAsync(CallSession session, string callerKey, OutboundMessage message, string messageId, string? status,
-        SendReservationKey reservation, CancellationToken cancellationToken)
+    private CallMessage Record(CallSession session, string callerKey, OutboundMessage message, string messageId, string? status, SendReservationKey reservation)
     {
         var record = new CallMessage(MessageDirection.Outbound, Channel, messageId, _action.SenderName, message.To,
             message.Body ?? $"[template {message.Content?.TemplateId}]", _time.GetUtcNow(), _action.Name, status)
@@ -262,8 +261,7 @@ internal sealed class InCallMessageFunction
             Log.MessageSent(_logger, _options.MaskPersonalData, _action.Name, session.CallId, messageId, message.Body, message.To);
         }
 
-        await _log.RecordSentAsync(_log.Outbound(session.CallId, _action.Name, _action.SenderIdentity, callerKey, message, messageId,
-            status ?? "sent", record.Timestamp), cancellationToken).ConfigureAwait(false);
+        _log.RecordSent(_log.Outbound(session.CallId, _action.Name, _action.SenderIdentity, callerKey, message, messageId, status ?? "sent", record.Timestamp));
         return record;
     }
 
@@ -331,7 +329,7 @@ internal sealed class InCallMessageFunction
             return null;
         }
 
-        return (await RecordAsync(session, callerKey, message, sent.MessageId!, sent.Status, new SendReservationKey(duplicateKey, reservedAt), cancellationToken).ConfigureAwait(false)).MessageId;
+        return Record(session, callerKey, message, sent.MessageId!, sent.Status, new SendReservationKey(duplicateKey, reservedAt)).MessageId;
     }
 
     /// <summary>Sends, speaking the action's delay line if the provider is slow. (A helper, so the closure exists only when needed.)</summary>

@@ -82,12 +82,15 @@ internal sealed class ReplyHub : IReplyHub
             answered = await FindAnsweredInLogAsync(message, callerKey, identity, now, cancellationToken).ConfigureAwait(false);
         }
 
-        // What arrived is recorded (log, then consent) before it is marked as seen, so a store that fails answers 503 and
-        // the provider's retry finds it unmarked: nothing is answered 200 and dropped.
-        await _log.Log.TryAddAsync(_log.Inbound(message, callerKey, caller, sender, identity, text, session?.CallId ?? answered?.CallId,
-            message.InReplyToMessageId ?? answered?.MessageId, now), cancellationToken).ConfigureAwait(false);
-        var change = await _consent.ObserveAsync(callerKey, identity, message.Channel, text, message.OptOutType, now, cancellationToken).ConfigureAwait(false);
-        if (!await _deduplication.TryMarkAsync("in:" + message.MessageId, _options.DeduplicationRetention, cancellationToken).ConfigureAwait(false))
+        // Logged, its consent effect recorded and marked as seen, all three issued together (a store with group commit
+        // commits them at once). Only a message that is both marked and logged is a duplicate: if the log failed (the
+        // webhook then answers 503), the provider's retry finds it marked but not logged and processes it in full.
+        var logged = _log.Log.TryAddAsync(_log.Inbound(message, callerKey, caller, sender, identity, text, session?.CallId ?? answered?.CallId,
+            message.InReplyToMessageId ?? answered?.MessageId, now), cancellationToken);
+        var consent = _consent.ObserveAsync(callerKey, identity, message.Channel, text, message.OptOutType, now, cancellationToken);
+        var marked = _deduplication.TryMarkAsync("in:" + message.MessageId, _options.DeduplicationRetention, cancellationToken);
+        var (firstMark, change) = await WhenAllAsync(logged, consent, marked).ConfigureAwait(false);
+        if (!firstMark && await _log.Log.FindAsync(message.MessageId, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Inbound })
         {
             Log.DuplicateInbound(_logger, message.MessageId);
             return ReplyDeliveryOutcome.Duplicate;
@@ -162,6 +165,34 @@ internal sealed class ReplyHub : IReplyHub
 
         return ReplyDeliveryOutcome.DeliveredAfterCall;
     }
+
+    /// <summary>
+    /// Awaits the three writes of an inbound message, every one of them even when one fails (so none is left running),
+    /// then throws the first failure. Synchronous stores (in memory) complete without a task.
+    /// </summary>
+    private static async ValueTask<(bool FirstMark, ConsentChange Change)> WhenAllAsync(ValueTask<bool> logged, ValueTask<ConsentChange> consent, ValueTask<bool> marked)
+    {
+        if (logged.IsCompletedSuccessfully && consent.IsCompletedSuccessfully && marked.IsCompletedSuccessfully)
+        {
+            _ = logged.Result;
+            return (marked.Result, consent.Result);
+        }
+
+        var tasks = (Logged: logged.AsTask(), Consent: consent.AsTask(), Marked: marked.AsTask());
+        try
+        {
+            await Task.WhenAll(tasks.Logged, tasks.Consent, tasks.Marked).ConfigureAwait(false);
+        }
+        catch (Exception) when (FirstFailure(tasks.Logged, tasks.Consent, tasks.Marked) is { } first)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+
+        return (tasks.Marked.Result, tasks.Consent.Result);
+    }
+
+    private static Exception? FirstFailure(params Task[] tasks) =>
+        tasks.FirstOrDefault(t => t.IsFaulted)?.Exception?.InnerException;
 
     /// <summary>
     /// The logged message a reply answers when its call is not in memory (it ended before a restart, or was evicted):

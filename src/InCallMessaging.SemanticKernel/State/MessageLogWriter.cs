@@ -58,21 +58,45 @@ internal sealed class MessageLogWriter(IMessageLog log, StateOptions options, IL
     };
 
     /// <summary>
-    /// Logs a message that went out. A log that cannot be written does not undo the send (it went out, and the call's
-    /// own record still guards against sending it twice): the failure is logged as an error and the call goes on.
+    /// Logs a message that went out, without making the action wait for the store: the send already happened, and the
+    /// call's own record guards against sending it twice, so the voice turn does not pay for a commit. A log that
+    /// cannot be written is logged as an error and the call goes on. (A process that dies within the store's commit
+    /// delay loses that record; the message itself was sent.)
     /// </summary>
-    public async ValueTask RecordSentAsync(LoggedMessage message, CancellationToken cancellationToken)
+    public void RecordSent(LoggedMessage message)
+    {
+        ValueTask<bool> write;
+        try
+        {
+            write = log.TryAddAsync(message, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            ReportUnlogged(message, ex);
+            return;
+        }
+
+        if (!write.IsCompletedSuccessfully)
+        {
+            _ = ObserveAsync(write, message);
+        }
+    }
+
+    private async Task ObserveAsync(ValueTask<bool> write, LoggedMessage message)
     {
         try
         {
-            await log.TryAddAsync(message, cancellationToken).ConfigureAwait(false);
+            await write.ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
-            logger.LogError(ex, "Message {MessageId} of call {CallId} was sent but the message log could not record it: {Problem}",
-                message.MessageId, message.CallId, ex.Message);
+            ReportUnlogged(message, ex);
         }
     }
+
+    private void ReportUnlogged(LoggedMessage message, Exception ex) =>
+        logger.LogError(ex, "Message {MessageId} of call {CallId} was sent but the message log could not record it: {Problem}",
+            message.MessageId, message.CallId, ex.Message);
 
     private string Caller(string number) => options.StoreCallerNumbers ? number : Redact.Phone(number, mask: true);
 }

@@ -53,8 +53,7 @@ internal static class SqliteSchema
             UNIQUE (message_id, direction)
         );
         CREATE INDEX ix_messages_call_id ON messages (call_id, created_at);
-        CREATE INDEX ix_messages_caller_key ON messages (caller_key);
-        CREATE INDEX ix_messages_reply ON messages (channel, caller_key, sender_identity, created_at);
+        CREATE INDEX ix_messages_reply ON messages (caller_key, channel, sender_identity, created_at);
         CREATE INDEX ix_messages_created_at ON messages (created_at);
 
         CREATE TABLE message_status (
