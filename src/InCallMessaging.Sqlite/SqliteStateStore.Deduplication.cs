@@ -4,6 +4,11 @@ namespace InCallMessaging.Sqlite;
 
 public sealed partial class SqliteStateStore
 {
+    private const string MarkSql = """
+        INSERT INTO dedupe (key, expires_at) VALUES ($key, $expires_at)
+        ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE dedupe.expires_at <= $now
+        """;
+
     /// <inheritdoc />
     public ValueTask<bool> TryMarkAsync(string key, TimeSpan retention, CancellationToken cancellationToken = default)
     {
@@ -13,13 +18,10 @@ public sealed partial class SqliteStateStore
             // Insert, or take over a row whose retention ended: one statement on the one writer, so two redeliveries
             // cannot both pass. The clock is read here, in the writer, so expiry is judged in commit order.
             var now = _time.GetUtcNow().UtcTicks;
-            var mark = commands.For("""
-                INSERT INTO dedupe (key, expires_at) VALUES ($key, $expires_at)
-                ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE dedupe.expires_at <= $now
-                """);
-            mark.Parameters.AddWithValue("$key", key);
-            mark.Parameters.AddWithValue("$expires_at", now + retention.Ticks);
-            mark.Parameters.AddWithValue("$now", now);
+            var mark = commands.Reused(MarkSql) ?? commands.WithParameters(MarkSql, "$key", "$expires_at", "$now");
+            mark.Parameters[0].Value = key;
+            mark.Parameters[1].Value = now + retention.Ticks;
+            mark.Parameters[2].Value = now;
             return mark.ExecuteNonQuery() == 1;
         }, cancellationToken);
     }

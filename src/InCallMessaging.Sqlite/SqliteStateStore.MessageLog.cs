@@ -21,33 +21,49 @@ public sealed partial class SqliteStateStore
         RETURNING id
         """;
 
+    private static readonly string[] MessageParameters =
+    [
+        "$message_id", "$direction", "$channel", "$call_id", "$action_name", "$sender_name", "$sender_identity", "$caller_key",
+        "$caller", "$text", "$content_hash", "$template_id", "$media_urls", "$client_reference", "$in_reply_to", "$created_at",
+        "$status", "$state", "$error_code",
+    ];
+
+    // Enum names as stored, without Enum.ToString's formatting on every write.
+    private static string DirectionName(MessageDirection direction) => direction == MessageDirection.Outbound ? "Outbound" : "Inbound";
+
+    private static string ChannelName(MessageChannel channel) => channel == MessageChannel.WhatsApp ? "WhatsApp" : "Sms";
+
+    private static readonly string[] StateNames = Enum.GetNames<DeliveryState>();
+
+    private static string StateName(DeliveryState state) => (uint)state < (uint)StateNames.Length ? StateNames[(int)state] : state.ToString();
+
     /// <inheritdoc />
     public ValueTask<bool> TryAddAsync(LoggedMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         return WriteAsync("Logging a message", commands =>
         {
-            var insert = commands.For(InsertMessageSql);
+            var insert = commands.Reused(InsertMessageSql) ?? commands.WithParameters(InsertMessageSql, MessageParameters);
             var p = insert.Parameters;
-            p.AddWithValue("$message_id", message.MessageId);
-            p.AddWithValue("$direction", message.Direction.ToString());
-            p.AddWithValue("$channel", message.Channel.ToString());
-            p.AddWithValue("$call_id", Nullable(message.CallId));
-            p.AddWithValue("$action_name", Nullable(message.ActionName));
-            p.AddWithValue("$sender_name", message.SenderName);
-            p.AddWithValue("$sender_identity", message.SenderIdentity);
-            p.AddWithValue("$caller_key", message.CallerKey);
-            p.AddWithValue("$caller", message.Caller);
-            p.AddWithValue("$text", Nullable(message.Text));
-            p.AddWithValue("$content_hash", message.ContentHash);
-            p.AddWithValue("$template_id", Nullable(message.TemplateId));
-            p.AddWithValue("$media_urls", Nullable(MediaJson(message.MediaUrls)));
-            p.AddWithValue("$client_reference", Nullable(message.ClientReference));
-            p.AddWithValue("$in_reply_to", Nullable(message.InReplyTo));
-            p.AddWithValue("$created_at", Ticks(message.CreatedAt));
-            p.AddWithValue("$status", message.Status);
-            p.AddWithValue("$state", message.State.ToString());
-            p.AddWithValue("$error_code", Nullable(message.ErrorCode));
+            p[0].Value = message.MessageId;
+            p[1].Value = DirectionName(message.Direction);
+            p[2].Value = ChannelName(message.Channel);
+            p[3].Value = Nullable(message.CallId);
+            p[4].Value = Nullable(message.ActionName);
+            p[5].Value = message.SenderName;
+            p[6].Value = message.SenderIdentity;
+            p[7].Value = message.CallerKey;
+            p[8].Value = message.Caller;
+            p[9].Value = Nullable(message.Text);
+            p[10].Value = message.ContentHash;
+            p[11].Value = Nullable(message.TemplateId);
+            p[12].Value = Nullable(MediaJson(message.MediaUrls));
+            p[13].Value = Nullable(message.ClientReference);
+            p[14].Value = Nullable(message.InReplyTo);
+            p[15].Value = Ticks(message.CreatedAt);
+            p[16].Value = message.Status;
+            p[17].Value = StateName(message.State);
+            p[18].Value = Nullable(message.ErrorCode);
             if (insert.ExecuteScalar() is not long row)
             {
                 return false;

@@ -49,7 +49,7 @@ public sealed class CallSession
     public string CallerNumber { get; }
 
     /// <summary>The caller's key in the state stores (<see cref="CallerKeys.Of"/>), computed once.</summary>
-    internal string CallerKey => _callerKey ??= CallerKeys.Of(CallerNumber);
+    internal string CallerKey => _callerKey ??= CallerKeys.OfNormalized(CallerNumber);
 
     private string? _callerKey;
 

@@ -134,7 +134,7 @@ internal sealed class InCallMessageFunction
                 Detail: "Nothing was sent: the message text is empty. Call this function again with the text to send.");
         }
 
-        var callerKey = ReferenceEquals(to, session.CallerNumber) ? session.CallerKey : CallerKeys.Of(to);
+        var callerKey = ReferenceEquals(to, session.CallerNumber) ? session.CallerKey : CallerKeys.OfNormalized(to);
         ConsentRecord consent;
         try
         {

@@ -66,7 +66,7 @@ internal sealed class ReplyHub : IReplyHub
         }
 
         var caller = PhoneNumbers.NormalizeOrKeep(message.From);
-        var callerKey = CallerKeys.Of(caller);
+        var callerKey = CallerKeys.OfNormalized(caller);
         var configuredSender = message.SenderName ?? _catalog.ResolveSender(message.To, message.ServiceId);
         var sender = configuredSender ?? PhoneNumbers.NormalizeOrKeep(message.To);
         var identity = _catalog.SenderIdentity(configuredSender, sender);

@@ -18,7 +18,12 @@ public static class CallerKeys
     public static string Of(string number)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(number);
-        var normalized = PhoneNumbers.NormalizeOrKeep(ChannelAddress.Strip(number));
+        return OfNormalized(PhoneNumbers.NormalizeOrKeep(ChannelAddress.Strip(number)));
+    }
+
+    /// <summary>The key of a number already normalized (E.164, no prefix): the hot paths normalize once.</summary>
+    internal static string OfNormalized(string normalized)
+    {
         Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(normalized.Length, 64))];
         var source = normalized.Length <= 64 ? utf8[..Encoding.UTF8.GetBytes(normalized, utf8)] : Encoding.UTF8.GetBytes(normalized);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];

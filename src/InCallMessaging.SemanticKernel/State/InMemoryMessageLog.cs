@@ -176,9 +176,18 @@ public sealed class InMemoryMessageLog : IMessageLog
             Interlocked.Decrement(ref _count);
             var conversation = (message.Channel, message.CallerKey, message.SenderIdentity);
             _latestOutbound.TryRemove(new KeyValuePair<(MessageChannel, string, string), LoggedMessage>(conversation, message));
-            if (message.CallId is { } callId && _byCall.TryGetValue(callId, out var keys) && keys.All(k => !_byId.ContainsKey(k)))
+            if (message.CallId is { } callId && _byCall.TryGetValue(callId, out var keys))
             {
-                _byCall.TryRemove(callId, out _);
+                // Oldest first, like the log: drop the call's keys that are gone from the front, and the call once empty.
+                while (keys.TryPeek(out var head) && !_byId.ContainsKey(head))
+                {
+                    keys.TryDequeue(out _);
+                }
+
+                if (keys.IsEmpty)
+                {
+                    _byCall.TryRemove(new KeyValuePair<string, ConcurrentQueue<(MessageDirection, string)>>(callId, keys));
+                }
             }
 
             return true;

@@ -7,8 +7,9 @@ namespace InCallMessaging.Sqlite.Internal;
 
 /// <summary>
 /// The store's one writer: a loop that owns the writer connection and reads a queue of writes. It takes every write
-/// queued (up to <see cref="MaxBatch"/>), runs them in one transaction (each under its own savepoint, so one failing
-/// write does not undo the others), commits once, and only then completes each caller's task with its own result.
+/// queued (up to <see cref="MaxBatch"/>), runs them in one transaction, commits once, and only then completes each
+/// caller's task with its own result. If one write fails on its own, the batch is rolled back and each write runs
+/// alone, so only that one fails.
 /// </summary>
 /// <remarks>
 /// Group commit: under load a commit (and, with <see cref="SqliteSynchronous.Full"/>, its disk flush) is shared by
@@ -146,62 +147,95 @@ internal sealed class SqliteWriter : IAsyncDisposable
             return;
         }
 
-        Exception?[] errors = new Exception?[batch.Count];
+        int failedAt;
         try
         {
-            commands.Execute("BEGIN IMMEDIATE");
-            for (var i = 0; i < batch.Count; i++)
-            {
-                commands.Execute("SAVEPOINT write");
-                try
-                {
-                    batch[i].Execute(commands);
-                    commands.Execute("RELEASE write");
-                }
-                catch (Exception e) when (InTransaction(commands.Connection))
-                {
-                    // This write alone failed (a bad argument, a constraint): undo it and keep the others.
-                    commands.Execute("ROLLBACK TO write");
-                    commands.Execute("RELEASE write");
-                    errors[i] = e;
-                }
-            }
-
-            _beforeCommit(commands);
-            commands.Execute("COMMIT");
+            failedAt = RunInOneTransaction(commands, batch);
         }
 #pragma warning disable CA1031 // Whatever failed, the batch's callers hear of it and the loop carries on.
         catch (Exception e)
 #pragma warning restore CA1031
         {
             // The transaction as a whole failed (locked, disk full, I/O): nothing of it is kept.
-            RollBack(commands);
-            var sqlite = e as SqliteException;
-            if (sqlite is not null && SqliteErrors.BreaksConnection(sqlite))
-            {
-                CloseConnection();
-            }
+            FailBatch(commands, batch, e);
+            return;
+        }
 
+        if (failedAt < 0)
+        {
+            Interlocked.Increment(ref _transactions);
+            Interlocked.Add(ref _writes, batch.Count);
             foreach (var operation in batch)
             {
-                operation.Fail(sqlite is null ? e : SqliteErrors.Wrap(_store, _path, operation.Description, sqlite));
+                operation.Complete();
             }
 
             return;
         }
 
-        Interlocked.Increment(ref _transactions);
+        // One write failed on its own (a bad argument, a constraint): the batch was rolled back, and each write now runs
+        // in a transaction of its own, so only that one fails. (Rare, so the common batch pays for no savepoints.)
+        foreach (var operation in batch)
+        {
+            RunAlone(commands, operation);
+        }
+    }
+
+    /// <summary>Runs the whole batch in one transaction; returns -1 when it committed, else the index of the write that failed (rolled back).</summary>
+    private int RunInOneTransaction(WriterCommands commands, List<WriteOperation> batch)
+    {
+        commands.Execute("BEGIN IMMEDIATE");
         for (var i = 0; i < batch.Count; i++)
         {
-            if (errors[i] is { } error)
+            try
             {
-                batch[i].Fail(error is SqliteException sqlite ? SqliteErrors.Wrap(_store, _path, batch[i].Description, sqlite) : error);
+                batch[i].Execute(commands);
             }
-            else
+            catch (Exception) when (InTransaction(commands.Connection))
             {
-                Interlocked.Increment(ref _writes);
-                batch[i].Complete();
+                RollBack(commands);
+                return i;
             }
+        }
+
+        _beforeCommit(commands);
+        commands.Execute("COMMIT");
+        return -1;
+    }
+
+    private void RunAlone(WriterCommands commands, WriteOperation operation)
+    {
+        try
+        {
+            commands.Execute("BEGIN IMMEDIATE");
+            operation.Execute(commands);
+            commands.Execute("COMMIT");
+        }
+#pragma warning disable CA1031 // The error goes to this write's caller.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            FailBatch(commands, [operation], e);
+            return;
+        }
+
+        Interlocked.Increment(ref _transactions);
+        Interlocked.Increment(ref _writes);
+        operation.Complete();
+    }
+
+    private void FailBatch(WriterCommands commands, List<WriteOperation> batch, Exception e)
+    {
+        RollBack(commands);
+        var sqlite = e as SqliteException;
+        if (sqlite is not null && SqliteErrors.BreaksConnection(sqlite))
+        {
+            CloseConnection();
+        }
+
+        foreach (var operation in batch)
+        {
+            operation.Fail(sqlite is null ? e : SqliteErrors.Wrap(_store, _path, operation.Description, sqlite));
         }
     }
 

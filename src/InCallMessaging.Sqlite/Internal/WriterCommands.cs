@@ -9,6 +9,7 @@ namespace InCallMessaging.Sqlite.Internal;
 internal sealed class WriterCommands(SqliteConnection connection) : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SqliteCommand> _reused = new(StringComparer.Ordinal);
 
     /// <summary>The connection the commands run on.</summary>
     public SqliteConnection Connection { get; } = connection;
@@ -28,6 +29,25 @@ internal sealed class WriterCommands(SqliteConnection connection) : IDisposable
         return command;
     }
 
+    /// <summary>
+    /// The command for <paramref name="sql"/> with its parameters created once, in the order of
+    /// <paramref name="names"/>: the hot writes set each parameter's value instead of allocating new ones.
+    /// </summary>
+    public SqliteCommand WithParameters(string sql, params ReadOnlySpan<string> names)
+    {
+        var command = For(sql);
+        foreach (var name in names)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        _reused[sql] = command;
+        return command;
+    }
+
+    /// <summary>The command <see cref="WithParameters"/> made for <paramref name="sql"/>, if any (its parameters kept).</summary>
+    public SqliteCommand? Reused(string sql) => _reused.GetValueOrDefault(sql);
+
     /// <summary>Runs a statement without parameters.</summary>
     public int Execute(string sql) => For(sql).ExecuteNonQuery();
 
@@ -39,5 +59,6 @@ internal sealed class WriterCommands(SqliteConnection connection) : IDisposable
         }
 
         _commands.Clear();
+        _reused.Clear();
     }
 }
