@@ -26,7 +26,9 @@ public sealed partial class RedisStateStore
             : string.Empty;
         var callerSet = _prefix + "caller:" + message.CallerKey;
 
-        var args = new List<RedisValue>(48) { member, Score(message.CreatedAt), RetentionMilliseconds };
+        var args = new List<RedisValue>(48) { member, Score(message.CreatedAt), RetentionMilliseconds, message.StatusHistory.Count };
+        // A message logged with history (an import, say) keeps it; the log itself adds history through AddStatusAsync.
+        args.AddRange(message.StatusHistory.Select(StatusEntry));
         void Field(string name, RedisValue value) { args.Add(name); args.Add(value); }
         Field("id", message.MessageId);
         Field("dir", (int)message.Direction);
@@ -62,20 +64,9 @@ public sealed partial class RedisStateStore
             }
         }
 
-        RedisKey[] keys = [Key("msg:" + member), Key("messages"), callerSet, callKey, convKey];
-        var history = Key("hist:" + member);
+        RedisKey[] keys = [Key("msg:" + member), Key("messages"), callerSet, callKey, convKey, Key("hist:" + member)];
         return RunAsync($"Logging message {message.MessageId}", async database =>
-        {
-            var added = (int)await database.ScriptEvaluateAsync(RedisScripts.TryAdd, keys, [.. args]).ConfigureAwait(false) == 1;
-            if (added && message.StatusHistory.Count > 0)
-            {
-                // A message logged with history (an import, say) keeps it; the log itself adds history through AddStatusAsync.
-                await database.ListRightPushAsync(history, [.. message.StatusHistory.Select(StatusEntry)]).ConfigureAwait(false);
-                await database.KeyExpireAsync(history, _retention).ConfigureAwait(false);
-            }
-
-            return added;
-        }, cancellationToken);
+            (int)await database.ScriptEvaluateAsync(RedisScripts.TryAdd, keys, [.. args]).ConfigureAwait(false) == 1, cancellationToken);
     }
 
     /// <inheritdoc />

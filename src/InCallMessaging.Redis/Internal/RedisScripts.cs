@@ -44,15 +44,22 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: message hash, all-messages index, caller set, call index or '', conversation index or ''. ARGV: member,
-    /// score (ms), TTL (ms), then the hash's field/value pairs. 0 when the message was already logged.
+    /// KEYS: message hash, all-messages index, caller set, call index or '', conversation index or '', history list.
+    /// ARGV: member, score (ms), TTL (ms), the number of history entries, the entries, then the hash's field/value
+    /// pairs. 0 when the message was already logged.
     /// </summary>
     public const string TryAdd = """
         if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        local entries = tonumber(ARGV[4])
         local fields = {}
-        for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
+        for i = 5 + entries, #ARGV do fields[#fields + 1] = ARGV[i] end
         redis.call('HSET', KEYS[1], unpack(fields))
         redis.call('PEXPIRE', KEYS[1], ARGV[3])
+        if entries > 0 then
+          redis.call('DEL', KEYS[6])
+          for i = 5, 4 + entries do redis.call('RPUSH', KEYS[6], ARGV[i]) end
+          redis.call('PEXPIRE', KEYS[6], ARGV[3])
+        end
         redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
         redis.call('SADD', KEYS[3], ARGV[1])
         redis.call('PEXPIRE', KEYS[3], ARGV[3])
