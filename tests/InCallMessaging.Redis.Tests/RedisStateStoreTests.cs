@@ -90,6 +90,24 @@ public sealed class RedisStateStoreTests(RedisServerFixture redis) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_Redis_that_does_not_answer_fails_operations_after_the_operation_timeout()
+    {
+        await using var store = redis.CreateStore(configure: o => o.OperationTimeout = TimeSpan.FromSeconds(1));
+        Assert.True(await store.TryMarkAsync("in:SM1", TimeSpan.FromHours(1)));
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(Server.ConnectionString + ",allowAdmin=true");
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "3000", "ALL");
+
+        var watch = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<StateStoreException>(() => store.TryMarkAsync("in:SM2", TimeSpan.FromHours(1)).AsTask());
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+        Assert.Contains("did not answer within OperationTimeout (1 s)", error.Message, StringComparison.Ordinal);
+        Assert.IsType<RedisTimeoutException>(error.InnerException);
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
+        await EventuallyAsync(() => store.GetAsync("caller-a", "+15550001").AsTask());
+    }
+
+    [Fact]
     public async Task A_Redis_that_is_down_at_start_up_fails_operations_not_the_store()
     {
         var port = ClosedPort();
