@@ -1,0 +1,165 @@
+namespace InCallMessaging.Redis.Internal;
+
+/// <summary>
+/// The Lua scripts that make each check-and-write one atomic step on the server. Times are UTC ticks written as decimal
+/// strings: Lua numbers are doubles, which cannot hold ticks exactly, so <c>later</c> compares them as strings.
+/// </summary>
+/// <remarks>
+/// Scripts that follow a message's index keys read them from the message's own hash (<c>_call</c>, <c>_conv</c>,
+/// <c>_caller</c>) rather than from KEYS, so the store runs on one Redis (or a primary with replicas), not Redis Cluster.
+/// </remarks>
+internal static class RedisScripts
+{
+    private const string Later = """
+        local function later(a, b)
+          if #a ~= #b then return #a > #b end
+          return a > b
+        end
+
+        """;
+
+    /// <summary>KEYS[1] the key; ARGV now, expiry (ticks), TTL (ms). 1 when the key was new (or its time had passed).</summary>
+    public const string TryMark = Later + """
+        local kept = redis.call('GET', KEYS[1])
+        if kept and later(kept, ARGV[1]) then return 0 end
+        redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+        return 1
+        """;
+
+    /// <summary>KEYS[1] the consent hash; ARGV '1' or '0', at (ticks). 1 when the opt-out state changed.</summary>
+    public const string SetOptedOut = """
+        local was = redis.call('HGET', KEYS[1], 'out') == '1'
+        local now = ARGV[1] == '1'
+        if was == now then return 0 end
+        redis.call('HSET', KEYS[1], 'out', ARGV[1], 'outAt', ARGV[2])
+        return 1
+        """;
+
+    /// <summary>KEYS[1] the consent hash; ARGV at (ticks). Keeps the later of the kept time and this one.</summary>
+    public const string RecordWhatsAppInbound = Later + """
+        local kept = redis.call('HGET', KEYS[1], 'wa')
+        if kept and not later(ARGV[1], kept) then return 0 end
+        redis.call('HSET', KEYS[1], 'wa', ARGV[1])
+        return 1
+        """;
+
+    /// <summary>
+    /// KEYS: message hash, all-messages index, caller set, call index or '', conversation index or '', history list.
+    /// ARGV: member, score (ms), TTL (ms), the number of history entries, the entries, then the hash's field/value
+    /// pairs. 0 when the message was already logged.
+    /// </summary>
+    public const string TryAdd = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        local entries = tonumber(ARGV[4])
+        local fields = {}
+        for i = 5 + entries, #ARGV do fields[#fields + 1] = ARGV[i] end
+        redis.call('HSET', KEYS[1], unpack(fields))
+        redis.call('PEXPIRE', KEYS[1], ARGV[3])
+        if entries > 0 then
+          redis.call('DEL', KEYS[6])
+          for i = 5, 4 + entries do redis.call('RPUSH', KEYS[6], ARGV[i]) end
+          redis.call('PEXPIRE', KEYS[6], ARGV[3])
+        end
+        redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+        redis.call('SADD', KEYS[3], ARGV[1])
+        redis.call('PEXPIRE', KEYS[3], ARGV[3])
+        for i = 4, 5 do
+          if KEYS[i] ~= '' then
+            redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1])
+            redis.call('PEXPIRE', KEYS[i], ARGV[3])
+          end
+        end
+        return 1
+        """;
+
+    /// <summary>
+    /// KEYS: message hash, its history list, the hash and history under the client reference (or ''), the all-messages
+    /// index. ARGV: member, client reference member, message id, status, state, has error ('1'/'0'), error, history
+    /// entry, TTL (ms). Renames a message found by its client reference. 1 when a message was updated.
+    /// </summary>
+    public const string AddStatus = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then
+          if KEYS[3] == '' or redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+          local old = ARGV[2]
+          redis.call('RENAME', KEYS[3], KEYS[1])
+          if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('RENAME', KEYS[4], KEYS[2]) end
+          redis.call('HSET', KEYS[1], 'id', ARGV[3])
+          local f = redis.call('HMGET', KEYS[1], '_call', '_conv', '_caller')
+          for _, z in ipairs({KEYS[5], f[1], f[2]}) do
+            if z then
+              local score = redis.call('ZSCORE', z, old)
+              if score then
+                redis.call('ZREM', z, old)
+                redis.call('ZADD', z, score, ARGV[1])
+              end
+            end
+          end
+          if f[3] and redis.call('SREM', f[3], old) == 1 then redis.call('SADD', f[3], ARGV[1]) end
+        end
+        redis.call('HSET', KEYS[1], 'st', ARGV[4], 'state', ARGV[5])
+        if ARGV[6] == '1' then redis.call('HSET', KEYS[1], 'err', ARGV[7]) end
+        redis.call('RPUSH', KEYS[2], ARGV[8])
+        redis.call('PEXPIRE', KEYS[1], ARGV[9])
+        redis.call('PEXPIRE', KEYS[2], ARGV[9])
+        return 1
+        """;
+
+    /// <summary>
+    /// ARGV: message key prefix, history key prefix, then members. One entry per member: empty when it is gone, else
+    /// the hash's field/value pairs and the history list. One atomic read, so a status and its history agree.
+    /// </summary>
+    public const string Load = """
+        local out = {}
+        for i = 3, #ARGV do
+          local h = redis.call('HGETALL', ARGV[1] .. ARGV[i])
+          if #h == 0 then
+            out[#out + 1] = {}
+          else
+            out[#out + 1] = {h, redis.call('LRANGE', ARGV[2] .. ARGV[i], 0, -1)}
+          end
+        end
+        return out
+        """;
+
+    private const string Erase = """
+        local function erase(created, m, f)
+          redis.call('DEL', ARGV[1] .. m, ARGV[2] .. m)
+          redis.call('ZREM', created, m)
+          if f[1] then redis.call('ZREM', f[1], m) end
+          if f[2] then redis.call('ZREM', f[2], m) end
+          if f[3] then redis.call('SREM', f[3], m) end
+        end
+
+        """;
+
+    /// <summary>KEYS: the caller set, the all-messages index. ARGV: message and history key prefixes. The count erased.</summary>
+    public const string ForgetCaller = Erase + """
+        local n = 0
+        for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+          local f = redis.call('HMGET', ARGV[1] .. m, '_call', '_conv', '_caller')
+          if redis.call('EXISTS', ARGV[1] .. m) == 1 then n = n + 1 end
+          erase(KEYS[2], m, f)
+        end
+        redis.call('DEL', KEYS[1])
+        return n
+        """;
+
+    /// <summary>
+    /// KEYS: the all-messages index. ARGV: message and history key prefixes, the highest score to look at, the cutoff
+    /// (ticks), the batch size. Returns {members looked at, messages deleted}; index entries of expired messages go too.
+    /// </summary>
+    public const string DeleteOlderThan = Later + Erase + """
+        local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[5]))
+        local n = 0
+        for _, m in ipairs(members) do
+          local f = redis.call('HMGET', ARGV[1] .. m, '_call', '_conv', '_caller', 'at')
+          if not f[4] then
+            redis.call('ZREM', KEYS[1], m)
+          elseif later(ARGV[4], f[4]) then
+            erase(KEYS[1], m, f)
+            n = n + 1
+          end
+        end
+        return {#members, n}
+        """;
+}

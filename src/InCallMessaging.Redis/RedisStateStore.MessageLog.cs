@@ -1,0 +1,263 @@
+using System.Globalization;
+using System.Text.Json;
+using InCallMessaging.Redis.Internal;
+using InCallMessaging.SemanticKernel;
+using StackExchange.Redis;
+
+namespace InCallMessaging.Redis;
+
+// Keys, under the prefix: msg:{o|i}:{id} (a hash per message), hist:{o|i}:{id} (its status history, a list), messages
+// (every message by creation time, for the retention job), call:{callId} and conv:{channel}:{callerKey}:{identity}
+// (sorted sets by creation time, in milliseconds), caller:{callerKey} (a set, for erasure). Members are "o:{id}" or
+// "i:{id}". Each message's hash names its own index keys, so erasure and retention need not rebuild them.
+public sealed partial class RedisStateStore
+{
+    private const int DeleteBatch = 500;
+    private const int LatestPage = 16;
+
+    /// <inheritdoc />
+    public ValueTask<bool> TryAddAsync(LoggedMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var member = Member(message.Direction, message.MessageId);
+        var callKey = message.CallId is null ? string.Empty : _prefix + "call:" + message.CallId;
+        var convKey = message.Direction == MessageDirection.Outbound && message.CallId is not null
+            ? ConversationKey(message.Channel, message.CallerKey, message.SenderIdentity)
+            : string.Empty;
+        var callerSet = _prefix + "caller:" + message.CallerKey;
+
+        var args = new List<RedisValue>(48) { member, Score(message.CreatedAt), RetentionMilliseconds, message.StatusHistory.Count };
+        // A message logged with history (an import, say) keeps it; the log itself adds history through AddStatusAsync.
+        args.AddRange(message.StatusHistory.Select(StatusEntry));
+        void Field(string name, RedisValue value) { args.Add(name); args.Add(value); }
+        Field("id", message.MessageId);
+        Field("dir", (int)message.Direction);
+        Field("ch", (int)message.Channel);
+        Field("sn", message.SenderName);
+        Field("si", message.SenderIdentity);
+        Field("ck", message.CallerKey);
+        Field("cr", message.Caller);
+        Field("h", message.ContentHash);
+        Field("at", Ticks(message.CreatedAt));
+        Field("st", message.Status);
+        Field("state", (int)message.State);
+        Field("_caller", callerSet);
+        Optional("call", message.CallId);
+        Optional("act", message.ActionName);
+        Optional("tx", message.Text);
+        Optional("tpl", message.TemplateId);
+        Optional("ref", message.ClientReference);
+        Optional("irt", message.InReplyTo);
+        Optional("err", message.ErrorCode);
+        Optional("_call", callKey.Length == 0 ? null : callKey);
+        Optional("_conv", convKey.Length == 0 ? null : convKey);
+        if (message.MediaUrls.Count > 0)
+        {
+            Field("media", JsonSerializer.Serialize([.. message.MediaUrls], RedisJsonContext.Default.StringArray));
+        }
+
+        void Optional(string name, string? value)
+        {
+            if (value is not null)
+            {
+                Field(name, value);
+            }
+        }
+
+        RedisKey[] keys = [Key("msg:" + member), Key("messages"), callerSet, callKey, convKey, Key("hist:" + member)];
+        return RunAsync($"Logging message {message.MessageId}", async database =>
+            (int)await database.ScriptEvaluateAsync(RedisScripts.TryAdd, keys, [.. args]).ConfigureAwait(false) == 1, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> AddStatusAsync(string messageId, string? clientReference, LoggedStatus status, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        ArgumentNullException.ThrowIfNull(status);
+        var member = Member(MessageDirection.Outbound, messageId);
+        var old = clientReference is null ? null : Member(MessageDirection.Outbound, clientReference);
+        RedisKey[] keys =
+        [
+            Key("msg:" + member), Key("hist:" + member),
+            old is null ? string.Empty : Key("msg:" + old), old is null ? string.Empty : Key("hist:" + old),
+            Key("messages"),
+        ];
+        RedisValue[] args =
+        [
+            member, old ?? string.Empty, messageId, status.Status, (int)status.State,
+            status.ErrorCode is null ? "0" : "1", status.ErrorCode ?? string.Empty, StatusEntry(status), RetentionMilliseconds,
+        ];
+        return RunAsync($"Recording status '{status.Status}' of message {messageId}", async database =>
+            (int)await database.ScriptEvaluateAsync(RedisScripts.AddStatus, keys, args).ConfigureAwait(false) == 1, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<LoggedMessage?> FindAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        RedisValue[] members = [Member(MessageDirection.Outbound, messageId), Member(MessageDirection.Inbound, messageId)];
+        return RunAsync($"Reading message {messageId}", async database =>
+            (await LoadAsync(database, members).ConfigureAwait(false)).FirstOrDefault(), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<LoggedMessage>> GetCallAsync(string callId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(callId);
+        return RunAsync<IReadOnlyList<LoggedMessage>>($"Reading the messages of call {callId}", async database =>
+        {
+            var members = await database.SortedSetRangeByRankAsync(Key("call:" + callId)).ConfigureAwait(false);
+            var messages = await LoadAsync(database, members).ConfigureAwait(false);
+            return [.. messages.OrderBy(m => m.CreatedAt).ThenBy(m => m.Direction)];
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<LoggedMessage?> FindLatestOutboundAsync(MessageChannel channel, string callerKey, string senderIdentity, DateTimeOffset since,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(callerKey);
+        ArgumentNullException.ThrowIfNull(senderIdentity);
+        var key = ConversationKey(channel, callerKey, senderIdentity);
+        return RunAsync("Finding the latest message to a caller", async database =>
+        {
+            // Newest first by millisecond; a page can hold messages gone since (expired, erased), so read on until one is found.
+            for (var skip = 0; ; skip += LatestPage)
+            {
+                var members = await database.SortedSetRangeByScoreAsync(key, Score(since), double.PositiveInfinity, Exclude.None,
+                    Order.Descending, skip, LatestPage).ConfigureAwait(false);
+                var found = (await LoadAsync(database, members).ConfigureAwait(false))
+                    .Where(m => m.CreatedAt >= since && m.CallId is not null)
+                    .MaxBy(m => m.CreatedAt);
+                if (found is not null || members.Length < LatestPage)
+                {
+                    return found;
+                }
+            }
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<int> ForgetCallerAsync(string callerKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(callerKey);
+        RedisKey[] keys = [Key("caller:" + callerKey), Key("messages")];
+        RedisValue[] args = [_prefix + "msg:", _prefix + "hist:"];
+        return RunAsync("Erasing a caller's messages", async database =>
+            (int)await database.ScriptEvaluateAsync(RedisScripts.ForgetCaller, keys, args).ConfigureAwait(false), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Counts the messages this call deletes. Messages whose TTL (<see cref="RedisStoreOptions.MessageRetention"/>) ran
+    /// out first were already reclaimed by Redis: their index entries go, but they are not counted.
+    /// </remarks>
+    public ValueTask<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
+    {
+        var cutoffScore = Milliseconds(cutoff).ToString(CultureInfo.InvariantCulture);
+        return RunAsync("Deleting old messages", async database =>
+        {
+            var deleted = 0;
+            // Below the cutoff's millisecond every message is older; within it, the script compares ticks.
+            foreach (var (bound, repeat) in new[] { ("(" + cutoffScore, true), (cutoffScore, false) })
+            {
+                long looked;
+                do
+                {
+                    var result = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.DeleteOlderThan, [Key("messages")],
+                        [_prefix + "msg:", _prefix + "hist:", bound, Ticks(cutoff), DeleteBatch]).ConfigureAwait(false))!;
+                    looked = (long)result[0];
+                    deleted += (int)result[1];
+                }
+                while (repeat && looked == DeleteBatch);
+            }
+
+            return deleted;
+        }, cancellationToken);
+    }
+
+    private long RetentionMilliseconds => Math.Max(1L, (long)Math.Ceiling(_retention.TotalMilliseconds));
+
+    private static string Member(MessageDirection direction, string messageId) =>
+        (direction == MessageDirection.Outbound ? "o:" : "i:") + messageId;
+
+    private string ConversationKey(MessageChannel channel, string callerKey, string senderIdentity) =>
+        $"{_prefix}conv:{(int)channel}:{callerKey}:{senderIdentity}";
+
+    private static long Milliseconds(DateTimeOffset at)
+    {
+        var ticks = at.UtcTicks - DateTime.UnixEpoch.Ticks;
+        return (ticks / TimeSpan.TicksPerMillisecond) - (ticks % TimeSpan.TicksPerMillisecond < 0 ? 1 : 0);
+    }
+
+    private static double Score(DateTimeOffset at) => Milliseconds(at);
+
+    private static RedisValue StatusEntry(LoggedStatus status) =>
+        JsonSerializer.Serialize(new StoredStatus(status.Status, (int)status.State, status.ErrorCode, status.At.UtcTicks), RedisJsonContext.Default.StoredStatus);
+
+    private async Task<List<LoggedMessage>> LoadAsync(IDatabase database, RedisValue[] members)
+    {
+        var messages = new List<LoggedMessage>(members.Length);
+        if (members.Length == 0)
+        {
+            return messages;
+        }
+
+        RedisValue[] args = [_prefix + "msg:", _prefix + "hist:", .. members];
+        var entries = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.Load, [], args).ConfigureAwait(false))!;
+        foreach (var entry in entries)
+        {
+            var parts = (RedisResult[])entry!;
+            if (parts.Length == 2)
+            {
+                messages.Add(Read((RedisValue[])parts[0]!, (RedisValue[])parts[1]!));
+            }
+        }
+
+        return messages;
+    }
+
+    private static LoggedMessage Read(RedisValue[] pairs, RedisValue[] history)
+    {
+        var fields = new Dictionary<string, RedisValue>(pairs.Length / 2, StringComparer.Ordinal);
+        for (var i = 0; i + 1 < pairs.Length; i += 2)
+        {
+            fields[pairs[i]!] = pairs[i + 1];
+        }
+
+        string Required(string name) => fields.TryGetValue(name, out var value) ? (string)value! : string.Empty;
+        string? Optional(string name) => fields.TryGetValue(name, out var value) ? (string?)value : null;
+        int Number(string name) => int.Parse(Required(name), NumberStyles.Integer, CultureInfo.InvariantCulture);
+
+        var media = Optional("media");
+        return new LoggedMessage
+        {
+            MessageId = Required("id"),
+            Direction = (MessageDirection)Number("dir"),
+            Channel = (MessageChannel)Number("ch"),
+            CallId = Optional("call"),
+            ActionName = Optional("act"),
+            SenderName = Required("sn"),
+            SenderIdentity = Required("si"),
+            CallerKey = Required("ck"),
+            Caller = Required("cr"),
+            Text = Optional("tx"),
+            ContentHash = Required("h"),
+            TemplateId = Optional("tpl"),
+            MediaUrls = media is null ? [] : JsonSerializer.Deserialize(media, RedisJsonContext.Default.StringArray) ?? [],
+            ClientReference = Optional("ref"),
+            InReplyTo = Optional("irt"),
+            CreatedAt = Time(long.Parse(Required("at"), NumberStyles.Integer, CultureInfo.InvariantCulture)),
+            Status = Required("st"),
+            State = (DeliveryState)Number("state"),
+            ErrorCode = Optional("err"),
+            StatusHistory = [.. history.Select(ReadStatus)],
+        };
+    }
+
+    private static LoggedStatus ReadStatus(RedisValue entry)
+    {
+        var stored = JsonSerializer.Deserialize((string)entry!, RedisJsonContext.Default.StoredStatus)!;
+        return new LoggedStatus(stored.Status, (DeliveryState)stored.State, stored.ErrorCode, Time(stored.At));
+    }
+}
