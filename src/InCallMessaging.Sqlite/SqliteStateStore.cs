@@ -34,6 +34,7 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
     private readonly SemaphoreSlim _openGate = new(1, 1);
     private readonly System.Collections.Concurrent.ConcurrentBag<WriterCommands> _readers = [];
     private volatile SqliteWriter? _writer;
+    private SqliteCheckpointer? _checkpointer;
     private volatile bool _disposed;
     private long _nextPurge;
 
@@ -129,6 +130,11 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
                 await writer.DisposeAsync().ConfigureAwait(false);
             }
 
+            if (_checkpointer is { } checkpointer)
+            {
+                await checkpointer.DisposeAsync().ConfigureAwait(false);
+            }
+
             ClearReaderPool();
         }
         finally
@@ -205,6 +211,7 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
             }
 
             var connection = await Task.Run(OpenConnection, cancellationToken).ConfigureAwait(false);
+            _checkpointer ??= new SqliteCheckpointer(_readerConnectionString);
             return _writer = new SqliteWriter(connection, OpenConnection, PurgeExpiredKeys, ClearReaderPool, _store, _path);
         }
         finally

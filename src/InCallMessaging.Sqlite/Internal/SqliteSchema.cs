@@ -123,7 +123,10 @@ internal static class SqliteSchema
 
         var synchronous = options.Synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
         var busy = (long)options.BusyTimeout.TotalMilliseconds;
-        command.CommandText = $"PRAGMA synchronous = {synchronous}; PRAGMA busy_timeout = {busy.ToString(CultureInfo.InvariantCulture)}";
+        // The writer never checkpoints (wal_autocheckpoint = 0): SqliteCheckpointer does it beside it, so a checkpoint's
+        // disk flush never holds up a batch. A bigger page cache keeps the indexes' hot pages in memory.
+        command.CommandText = $"PRAGMA synchronous = {synchronous}; PRAGMA busy_timeout = {busy.ToString(CultureInfo.InvariantCulture)}; "
+            + "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY";
         command.ExecuteNonQuery();
     }
 
