@@ -22,7 +22,7 @@ public sealed class InMemoryMessageLog : IMessageLog
 
     /// <summary>Creates an empty log that keeps at most <paramref name="capacity"/> messages.</summary>
     /// <param name="capacity">The most messages kept; the oldest go first.</param>
-    public InMemoryMessageLog(int capacity = 100_000)
+    public InMemoryMessageLog(int capacity = 10_000)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         _capacity = capacity;

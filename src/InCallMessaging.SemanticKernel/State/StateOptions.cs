@@ -19,6 +19,6 @@ public sealed class StateOptions
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How many messages the in-memory log keeps at most (the oldest go first); durable stores ignore it.</summary>
-    /// <value>The default value is 100,000.</value>
-    public int InMemoryCapacity { get; set; } = 100_000;
+    /// <value>The default value is 10,000.</value>
+    public int InMemoryCapacity { get; set; } = 10_000;
 }
