@@ -13,17 +13,21 @@ public sealed partial class SqliteStateStore
     public ValueTask<bool> TryMarkAsync(string key, TimeSpan retention, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        return WriteAsync("Marking a webhook delivery as seen", commands =>
-        {
-            // Insert, or take over a row whose retention ended: one statement on the one writer, so two redeliveries
-            // cannot both pass. The clock is read here, in the writer, so expiry is judged in commit order.
-            var now = _time.GetUtcNow().UtcTicks;
-            var mark = commands.Reused(MarkSql) ?? commands.WithParameters(MarkSql, "$key", "$expires_at", "$now");
-            mark.Parameters[0].Value = key;
-            mark.Parameters[1].Value = now + retention.Ticks;
-            mark.Parameters[2].Value = now;
-            return mark.ExecuteNonQuery() == 1;
-        }, cancellationToken);
+        return WriteAsync("Marking a webhook delivery as seen", commands => Mark(commands, key, retention), cancellationToken);
+    }
+
+    /// <summary>
+    /// Inserts a mark, or takes over one whose retention ended: one statement on the one writer, so two redeliveries
+    /// cannot both pass. The clock is read here, in the writer, so expiry is judged in commit order.
+    /// </summary>
+    private bool Mark(WriterCommands commands, string key, TimeSpan retention)
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        var mark = commands.Reused(MarkSql) ?? commands.WithParameters(MarkSql, "$key", "$expires_at", "$now");
+        mark.Parameters[0].Value = key;
+        mark.Parameters[1].Value = now + retention.Ticks;
+        mark.Parameters[2].Value = now;
+        return mark.ExecuteNonQuery() == 1;
     }
 
     /// <summary>Deletes expired deduplication keys, at most once per purge interval (run in a write batch).</summary>

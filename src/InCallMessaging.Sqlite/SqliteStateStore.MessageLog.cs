@@ -41,41 +41,59 @@ public sealed partial class SqliteStateStore
     public ValueTask<bool> TryAddAsync(LoggedMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return WriteAsync("Logging a message", commands =>
+        return WriteAsync("Logging a message", commands => InsertMessage(commands, message), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One write: the message's row and the delivery's mark in the same transaction. A delivery is first when its
+    /// message was not logged yet (the log's unique key is the stronger record: it is kept for the message retention).</remarks>
+    public ValueTask<bool> RecordInboundAsync(LoggedMessage message, string deliveryKey, TimeSpan retention, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentException.ThrowIfNullOrEmpty(deliveryKey);
+        return WriteAsync("Recording an inbound message", commands =>
         {
-            var insert = commands.Reused(InsertMessageSql) ?? commands.WithParameters(InsertMessageSql, MessageParameters);
-            var p = insert.Parameters;
-            p[0].Value = message.MessageId;
-            p[1].Value = DirectionName(message.Direction);
-            p[2].Value = ChannelName(message.Channel);
-            p[3].Value = Nullable(message.CallId);
-            p[4].Value = Nullable(message.ActionName);
-            p[5].Value = message.SenderName;
-            p[6].Value = message.SenderIdentity;
-            p[7].Value = message.CallerKey;
-            p[8].Value = message.Caller;
-            p[9].Value = Nullable(message.Text);
-            p[10].Value = message.ContentHash;
-            p[11].Value = Nullable(message.TemplateId);
-            p[12].Value = Nullable(MediaJson(message.MediaUrls));
-            p[13].Value = Nullable(message.ClientReference);
-            p[14].Value = Nullable(message.InReplyTo);
-            p[15].Value = Ticks(message.CreatedAt);
-            p[16].Value = message.Status;
-            p[17].Value = StateName(message.State);
-            p[18].Value = Nullable(message.ErrorCode);
-            if (insert.ExecuteScalar() is not long row)
-            {
-                return false;
-            }
-
-            foreach (var status in message.StatusHistory ?? [])
-            {
-                InsertStatus(commands, row, status);
-            }
-
-            return true;
+            var first = InsertMessage(commands, message);
+            Mark(commands, deliveryKey, retention);
+            return first;
         }, cancellationToken);
+    }
+
+    /// <summary>Inserts a message with its status history; false when one with its id and direction is logged.</summary>
+    private static bool InsertMessage(WriterCommands commands, LoggedMessage message)
+    {
+        var insert = commands.Reused(InsertMessageSql) ?? commands.WithParameters(InsertMessageSql, MessageParameters);
+        var p = insert.Parameters;
+        p[0].Value = message.MessageId;
+        p[1].Value = DirectionName(message.Direction);
+        p[2].Value = ChannelName(message.Channel);
+        p[3].Value = Nullable(message.CallId);
+        p[4].Value = Nullable(message.ActionName);
+        p[5].Value = message.SenderName;
+        p[6].Value = message.SenderIdentity;
+        p[7].Value = message.CallerKey;
+        p[8].Value = message.Caller;
+        p[9].Value = Nullable(message.Text);
+        p[10].Value = message.ContentHash;
+        p[11].Value = Nullable(message.TemplateId);
+        p[12].Value = Nullable(MediaJson(message.MediaUrls));
+        p[13].Value = Nullable(message.ClientReference);
+        p[14].Value = Nullable(message.InReplyTo);
+        p[15].Value = Ticks(message.CreatedAt);
+        p[16].Value = message.Status;
+        p[17].Value = StateName(message.State);
+        p[18].Value = Nullable(message.ErrorCode);
+        if (insert.ExecuteScalar() is not long row)
+        {
+            return false;
+        }
+
+        foreach (var status in message.StatusHistory ?? [])
+        {
+            InsertStatus(commands, row, status);
+        }
+
+        return true;
     }
 
     /// <inheritdoc />

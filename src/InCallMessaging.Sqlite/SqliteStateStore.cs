@@ -23,7 +23,7 @@ namespace InCallMessaging.Sqlite;
 /// </para>
 /// <para>One process writes a file: hosts that share state across machines want a shared store (Redis).</para>
 /// </remarks>
-public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDeduplicationStore, IAsyncDisposable, IDisposable
+public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDeduplicationStore, IInboundMessageRecorder, IAsyncDisposable, IDisposable
 {
     private readonly SqliteStoreOptions _options;
     private readonly TimeProvider _time;

@@ -37,6 +37,20 @@ public sealed class SqliteStateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task An_inbound_message_is_logged_and_marked_in_one_write_and_is_first_only_once()
+    {
+        await using var store = _database.CreateStore();
+        var inbound = Message("SM9") with { Direction = MessageDirection.Inbound, Status = "received", State = DeliveryState.Unknown };
+
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => store.RecordInboundAsync(inbound, "in:SM9", TimeSpan.FromDays(1)).AsTask()));
+
+        Assert.Single(concurrent, first => first);
+        Assert.Equal(MessageDirection.Inbound, (await store.FindAsync("SM9"))?.Direction);
+        Assert.False(await store.TryMarkAsync("in:SM9", TimeSpan.FromDays(1)));
+        Assert.Equal(1L, _database.Scalar("SELECT COUNT(*) FROM messages WHERE message_id = 'SM9'"));
+    }
+
+    [Fact]
     public async Task The_file_is_in_WAL_mode_at_the_latest_schema_version()
     {
         await using var store = _database.CreateStore();

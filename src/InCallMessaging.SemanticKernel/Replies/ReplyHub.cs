@@ -16,6 +16,7 @@ internal sealed class ReplyHub : IReplyHub
     private readonly ActionCatalog _catalog;
     private readonly CallerConsent _consent;
     private readonly MessageLogWriter _log;
+    private readonly IInboundMessageRecorder? _recorder;
     private readonly IDeduplicationStore _deduplication;
     private readonly IReadOnlyList<IAfterCallReplyHandler> _afterCallHandlers;
     private readonly IReadOnlyList<IMessageStatusHandler> _statusHandlers;
@@ -33,6 +34,7 @@ internal sealed class ReplyHub : IReplyHub
         _catalog = catalog;
         _consent = consent;
         _log = log;
+        _recorder = ReferenceEquals(log.Log, deduplication) ? deduplication as IInboundMessageRecorder : null;
         _deduplication = deduplication;
         _afterCallHandlers = [.. afterCallHandlers];
         _options = options;
@@ -82,20 +84,39 @@ internal sealed class ReplyHub : IReplyHub
             answered = await FindAnsweredInLogAsync(message, callerKey, identity, now, cancellationToken).ConfigureAwait(false);
         }
 
-        // Logged, its consent effect recorded and marked as seen, all three issued together (a store with group commit
-        // commits them at once). Only a message that is both marked and logged is a duplicate: if the log failed (the
-        // webhook then answers 503), the provider's retry finds it marked but not logged and processes it in full.
-        var logged = _log.Log.TryAddAsync(_log.Inbound(message, callerKey, caller, sender, identity, text, session?.CallId ?? answered?.CallId,
-            message.InReplyToMessageId ?? answered?.MessageId, now), cancellationToken);
-        var consent = _consent.ObserveAsync(callerKey, identity, message.Channel, text, message.OptOutType, now, cancellationToken);
-        var marked = _deduplication.TryMarkAsync("in:" + message.MessageId, _options.DeduplicationRetention, cancellationToken);
-        var (firstMark, change) = await WhenAllAsync(logged, consent, marked).ConfigureAwait(false);
-        if (!firstMark && await _log.Log.FindAsync(message.MessageId, cancellationToken).ConfigureAwait(false) is { Direction: MessageDirection.Inbound })
+        // What arrived is recorded before it counts as received: first its effect on consent (a STOP; nothing to write for
+        // most texts), then the message itself with its mark as seen. When one store logs and deduplicates, one atomic
+        // write does both; otherwise the log write and the mark go out together (one group commit), and a mark without
+        // a log entry (the log failed and the webhook answered 503) is not a duplicate: the provider's retry goes through.
+        var change = await _consent.ObserveAsync(callerKey, identity, message.Channel, text, message.OptOutType, now, cancellationToken).ConfigureAwait(false);
+        var record = _log.Inbound(message, callerKey, caller, sender, identity, text, session?.CallId ?? answered?.CallId,
+            message.InReplyToMessageId ?? answered?.MessageId, now);
+        var key = "in:" + message.MessageId;
+        bool first;
+        if (_recorder is not null)
+        {
+            first = await _recorder.RecordInboundAsync(record, key, _options.DeduplicationRetention, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            first = await LogAndMarkAsync(_log.Log.TryAddAsync(record, cancellationToken),
+                _deduplication.TryMarkAsync(key, _options.DeduplicationRetention, cancellationToken)).ConfigureAwait(false)
+                || await _log.Log.FindAsync(message.MessageId, cancellationToken).ConfigureAwait(false) is not { Direction: MessageDirection.Inbound };
+        }
+
+        if (!first)
         {
             Log.DuplicateInbound(_logger, message.MessageId);
             return ReplyDeliveryOutcome.Duplicate;
         }
 
+        return await DeliverRecordedAsync(message, session, answered, caller, configuredSender, sender, text, change, now, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Delivers a recorded, first-time inbound message: to its live call, to the after-call handlers, or as unmatched.</summary>
+    private async ValueTask<ReplyDeliveryOutcome> DeliverRecordedAsync(InboundMessage message, CallSession? session, LoggedMessage? answered,
+        string caller, string? configuredSender, string sender, string text, ConsentChange change, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         if (change != ConsentChange.None)
         {
             _logger.LogInformation("Caller {Caller} {Change} sender '{Sender}'.", Mask(caller), change == ConsentChange.OptedOut ? "opted out of" : "opted back in to", configuredSender ?? Mask(sender));
@@ -167,28 +188,28 @@ internal sealed class ReplyHub : IReplyHub
     }
 
     /// <summary>
-    /// Awaits the three writes of an inbound message, every one of them even when one fails (so none is left running),
-    /// then throws the first failure. Synchronous stores (in memory) complete without a task.
+    /// Awaits an inbound message's log write and its mark, both even when one fails (so none is left running), then
+    /// throws the first failure; returns whether the mark was new. Synchronous stores (in memory) complete without a task.
     /// </summary>
-    private static async ValueTask<(bool FirstMark, ConsentChange Change)> WhenAllAsync(ValueTask<bool> logged, ValueTask<ConsentChange> consent, ValueTask<bool> marked)
+    private static async ValueTask<bool> LogAndMarkAsync(ValueTask<bool> logged, ValueTask<bool> marked)
     {
-        if (logged.IsCompletedSuccessfully && consent.IsCompletedSuccessfully && marked.IsCompletedSuccessfully)
+        if (logged.IsCompletedSuccessfully && marked.IsCompletedSuccessfully)
         {
             _ = logged.Result;
-            return (marked.Result, consent.Result);
+            return marked.Result;
         }
 
-        var tasks = (Logged: logged.AsTask(), Consent: consent.AsTask(), Marked: marked.AsTask());
+        var (log, mark) = (logged.AsTask(), marked.AsTask());
         try
         {
-            await Task.WhenAll(tasks.Logged, tasks.Consent, tasks.Marked).ConfigureAwait(false);
+            await Task.WhenAll(log, mark).ConfigureAwait(false);
         }
-        catch (Exception) when (FirstFailure(tasks.Logged, tasks.Consent, tasks.Marked) is { } first)
+        catch (Exception) when (FirstFailure(log, mark) is { } failure)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
 
-        return (tasks.Marked.Result, tasks.Consent.Result);
+        return mark.Result;
     }
 
     private static Exception? FirstFailure(params Task[] tasks) =>
