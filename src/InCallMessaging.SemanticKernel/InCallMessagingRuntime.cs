@@ -24,6 +24,7 @@ public sealed class InCallMessagingRuntime
         ReplyHub replies,
         CallerConsent consent,
         MessageLogWriter log,
+        IReplyRouter router,
         IEnumerable<IMessageProvider> providers,
         Func<IReplyHub> registeredHub,
         TimeProvider time,
@@ -31,7 +32,7 @@ public sealed class InCallMessagingRuntime
     {
         var functionLogger = loggerFactory.CreateLogger<InCallMessageFunction>();
         var functions = catalog.Actions
-            .Select(action => new InCallMessageFunction(action, calls, consent, log, options, time, functionLogger).CreateKernelFunction())
+            .Select(action => new InCallMessageFunction(action, calls, consent, log, router, options, time, functionLogger).CreateKernelFunction())
             .ToList();
         Plugin = KernelPluginFactory.CreateFromFunctions(options.PluginName, options.PluginDescription, functions);
         Loopback = providers.OfType<LoopbackMessageProvider>().FirstOrDefault();

@@ -19,12 +19,15 @@ internal sealed class CallSessionRegistry : ICallSessionRegistry
     private readonly InCallMessagingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IReplyRouter _router;
     private int _active;
     private long _nextEvictionTicks;
 
     /// <summary>Creates a registry.</summary>
-    public CallSessionRegistry(IOptions<InCallMessagingOptions> options, TimeProvider? timeProvider = null, ILogger<CallSessionRegistry>? logger = null)
+    public CallSessionRegistry(IOptions<InCallMessagingOptions> options, TimeProvider? timeProvider = null, ILogger<CallSessionRegistry>? logger = null,
+        IReplyRouter? router = null)
     {
+        _router = router ?? LocalReplyRouter.Instance;
         _options = options.Value;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<CallSessionRegistry>.Instance;
@@ -62,6 +65,7 @@ internal sealed class CallSessionRegistry : ICallSessionRegistry
             Interlocked.Increment(ref _active);
             _byCaller[caller] = session;
             _logger.LogInformation("Call {CallId} started (caller {Caller}).", callId, Mask(caller));
+            _router.CallStarted(session);
         }
 
         return session;
@@ -76,6 +80,7 @@ internal sealed class CallSessionRegistry : ICallSessionRegistry
         }
 
         session.End(_time.GetUtcNow());
+        _router.CallEnded(session);
         Interlocked.Decrement(ref _active);
         _byCaller.TryRemove(new KeyValuePair<string, CallSession>(session.CallerNumber, session));
         _logger.LogInformation("Call {CallId} ended after {Messages} message(s).", callId, session.MessageCount);

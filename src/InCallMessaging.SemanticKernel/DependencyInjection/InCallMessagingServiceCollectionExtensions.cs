@@ -120,8 +120,9 @@ public static class InCallMessagingServiceCollectionExtensions
         });
 
         services.TryAddSingleton<IDeduplicationStore>(static sp => new InMemoryDeduplicationStore(Options(sp).DeduplicationCapacity, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IReplyRouter>(LocalReplyRouter.Instance);
         services.TryAddSingleton(static sp => new CallSessionRegistry(sp.GetRequiredService<IOptions<InCallMessagingOptions>>(),
-            sp.GetRequiredService<TimeProvider>(), Loggers(sp).CreateLogger<CallSessionRegistry>()));
+            sp.GetRequiredService<TimeProvider>(), Loggers(sp).CreateLogger<CallSessionRegistry>(), sp.GetRequiredService<IReplyRouter>()));
         services.TryAddSingleton<ICallSessionRegistry>(static sp => sp.GetRequiredService<CallSessionRegistry>());
         services.TryAddSingleton(static sp => new ReplyHub(
             sp.GetRequiredService<ICallSessionRegistry>(),
@@ -133,8 +134,10 @@ public static class InCallMessagingServiceCollectionExtensions
             Options(sp),
             sp.GetRequiredService<TimeProvider>(),
             Loggers(sp).CreateLogger<ReplyHub>(),
-            sp.GetServices<IMessageStatusHandler>()));
+            sp.GetServices<IMessageStatusHandler>(),
+            sp.GetRequiredService<IReplyRouter>()));
         services.TryAddSingleton<IReplyHub>(static sp => sp.GetRequiredService<ReplyHub>());
+        services.TryAddSingleton<IHandedOffReplyDelivery>(static sp => sp.GetRequiredService<ReplyHub>());
 
         services.TryAddSingleton(static sp => new InCallMessagingRuntime(
             Options(sp),
@@ -144,6 +147,7 @@ public static class InCallMessagingServiceCollectionExtensions
             sp.GetRequiredService<ReplyHub>(),
             sp.GetRequiredService<CallerConsent>(),
             sp.GetRequiredService<MessageLogWriter>(),
+            sp.GetRequiredService<IReplyRouter>(),
             sp.GetServices<IMessageProvider>(),
             sp.GetRequiredService<IReplyHub>,
             sp.GetRequiredService<TimeProvider>(),

@@ -16,6 +16,7 @@ internal sealed class InCallMessageFunction
     private readonly ICallSessionRegistry _calls;
     private readonly CallerConsent _consent;
     private readonly MessageLogWriter _log;
+    private readonly IReplyRouter _router;
     private readonly InCallMessagingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -24,10 +25,11 @@ internal sealed class InCallMessageFunction
     private readonly ActionSpeech _speech;
     private readonly ReplyWaiter _waiter;
 
-    public InCallMessageFunction(CompiledAction action, ICallSessionRegistry calls, CallerConsent consent, MessageLogWriter log,
+    public InCallMessageFunction(CompiledAction action, ICallSessionRegistry calls, CallerConsent consent, MessageLogWriter log, IReplyRouter router,
         InCallMessagingOptions options, TimeProvider time, ILogger logger)
     {
         _log = log;
+        _router = router;
         _recipientPolicy = new RecipientPolicy(options.RecipientPolicy ?? new RecipientPolicyOptions());
         _messages = new OutboundMessageBuilder(action, time, logger);
         _speech = new ActionSpeech(action, time, logger);
@@ -255,6 +257,7 @@ internal sealed class InCallMessageFunction
         };
         session.RecordOutbound(record, _action.ReplyVariable);
         _calls.IndexOutbound(session, record);
+        _router.MessageSent(session, record, new CallerConversation(Channel, callerKey, _action.SenderIdentity));
         if (status != CallMessage.UnknownStatus)
         {
             InCallMessagingTelemetry.MessagesSent.Add(1, new KeyValuePair<string, object?>("channel", ChannelNames.Of(Channel)));

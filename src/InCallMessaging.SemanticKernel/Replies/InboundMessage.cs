@@ -105,6 +105,9 @@ public enum ReplyDeliveryOutcome
 
     /// <summary>The same message was delivered before (a provider retry): ignored.</summary>
     Duplicate,
+
+    /// <summary>Its call is live on another instance: handed to that instance (<see cref="IReplyRouter"/>), durably.</summary>
+    HandedOff,
 }
 
 /// <summary>What the hub did with a delivery-status update.</summary>
@@ -118,4 +121,7 @@ public enum StatusUpdateOutcome
 
     /// <summary>No recorded message has this id.</summary>
     UnknownMessage,
+
+    /// <summary>Its message's call is live on another instance: handed to that instance (<see cref="IReplyRouter"/>), durably.</summary>
+    HandedOff,
 }

@@ -8,7 +8,7 @@ namespace InCallMessaging.SemanticKernel;
 /// recently texted this caller from this sender) and delivers them: a waiting action resumes, the reply variable is
 /// set and one <c>[SMS Reply]: ...</c> line is queued for the chat history.
 /// </summary>
-internal sealed class ReplyHub : IReplyHub
+internal sealed class ReplyHub : IReplyHub, IHandedOffReplyDelivery
 {
     private const int UnmatchedCapacity = 256;
 
@@ -17,6 +17,7 @@ internal sealed class ReplyHub : IReplyHub
     private readonly CallerConsent _consent;
     private readonly MessageLogWriter _log;
     private readonly IInboundMessageRecorder? _recorder;
+    private readonly IReplyRouter _router;
     private readonly IDeduplicationStore _deduplication;
     private readonly IReadOnlyList<IAfterCallReplyHandler> _afterCallHandlers;
     private readonly IReadOnlyList<IMessageStatusHandler> _statusHandlers;
@@ -27,8 +28,9 @@ internal sealed class ReplyHub : IReplyHub
 
     public ReplyHub(ICallSessionRegistry calls, ActionCatalog catalog, CallerConsent consent, MessageLogWriter log, IDeduplicationStore deduplication,
         IEnumerable<IAfterCallReplyHandler> afterCallHandlers, InCallMessagingOptions options, TimeProvider time, ILogger logger,
-        IEnumerable<IMessageStatusHandler>? statusHandlers = null)
+        IEnumerable<IMessageStatusHandler>? statusHandlers = null, IReplyRouter? router = null)
     {
+        _router = router ?? LocalReplyRouter.Instance;
         _statusHandlers = [.. statusHandlers ?? []];
         _calls = calls;
         _catalog = catalog;
@@ -56,39 +58,32 @@ internal sealed class ReplyHub : IReplyHub
     public async ValueTask<ReplyDeliveryOutcome> DeliverAsync(InboundMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var now = _time.GetUtcNow();
-        if (message.ReceivedAt == default)
+        var inbound = Prepare(ref message);
+
+        // Its effect on consent is recorded first (a STOP; nothing to write for most texts), before it counts as received.
+        var change = await _consent.ObserveAsync(inbound.CallerKey, inbound.Identity, message.Channel, inbound.Text, message.OptOutType, inbound.Now,
+            cancellationToken).ConfigureAwait(false);
+        var session = FindLiveOrRecent(message, inbound);
+        if (session is null && _router is not LocalReplyRouter)
         {
-            message = message with { ReceivedAt = now };
+            // Not a call of this instance: the instance that holds it (if any) gets it, deduplicated in the same step.
+            switch (await _router.RouteInboundAsync(message, inbound.Conversation(message.Channel), cancellationToken).ConfigureAwait(false))
+            {
+                case RouteResult.HandedOff:
+                    _logger.LogDebug("Inbound {MessageId} handed to the instance that holds its call.", message.MessageId);
+                    return ReplyDeliveryOutcome.HandedOff;
+                case RouteResult.Duplicate:
+                    Log.DuplicateInbound(_logger, message.MessageId);
+                    return ReplyDeliveryOutcome.Duplicate;
+            }
         }
 
-        if (message.Media.Count > 0)
-        {
-            message = WithSafeMedia(message);
-        }
+        var answered = session is null ? await FindAnsweredInLogAsync(message, inbound.CallerKey, inbound.Identity, inbound.Now, cancellationToken).ConfigureAwait(false) : null;
 
-        var caller = PhoneNumbers.NormalizeOrKeep(message.From);
-        var callerKey = CallerKeys.OfNormalized(caller);
-        var configuredSender = message.SenderName ?? _catalog.ResolveSender(message.To, message.ServiceId);
-        var sender = configuredSender ?? PhoneNumbers.NormalizeOrKeep(message.To);
-        var identity = _catalog.SenderIdentity(configuredSender, sender);
-        var text = ReplyText.Sanitize(message.Text, _options.MaxReplyLength);
-
-        // The call it answers: the replied-to message, else the call that last texted this caller from this sender, else
-        // (a call from before a restart, or evicted) the message log.
-        var session = (message.InReplyToMessageId is { } repliedTo ? _calls.FindByMessageId(repliedTo) : null)
-            ?? _calls.FindByConversation(message.Channel, caller, sender);
-        LoggedMessage? answered = null;
-        if (session is null)
-        {
-            answered = await FindAnsweredInLogAsync(message, callerKey, identity, now, cancellationToken).ConfigureAwait(false);
-        }
-
-        // What arrived is recorded before it counts as received: first its effect on consent (a STOP; nothing to write for
-        // most texts), then the message itself with its mark as seen. When one store logs and deduplicates, one atomic
-        // write does both; otherwise the log write and the mark go out together (one group commit), and a mark without
-        // a log entry (the log failed and the webhook answered 503) is not a duplicate: the provider's retry goes through.
-        var change = await _consent.ObserveAsync(callerKey, identity, message.Channel, text, message.OptOutType, now, cancellationToken).ConfigureAwait(false);
+        // The message is recorded with its mark as seen. When one store logs and deduplicates, one atomic write does both;
+        // otherwise the log write and the mark go out together (one group commit), and a mark without a log entry (the
+        // log failed and the webhook answered 503) is not a duplicate: the provider's retry goes through.
+        var (caller, callerKey, configuredSender, sender, identity, text, now) = inbound;
         var record = _log.Inbound(message, callerKey, caller, sender, identity, text, session?.CallId ?? answered?.CallId,
             message.InReplyToMessageId ?? answered?.MessageId, now);
         var key = "in:" + message.MessageId;
@@ -216,6 +211,62 @@ internal sealed class ReplyHub : IReplyHub
         tasks.FirstOrDefault(t => t.IsFaulted)?.Exception?.InnerException;
 
     /// <summary>
+    /// Delivers what another instance's router handed off: into the live call here, or (that call gone) to the after-call
+    /// path. The router deduplicated it; the message log's unique key makes this idempotent on the message id.
+    /// </summary>
+    public async ValueTask<ReplyDeliveryOutcome> DeliverHandedOffAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var inbound = Prepare(ref message);
+        var session = FindLiveOrRecent(message, inbound);
+        var answered = session is null ? await FindAnsweredInLogAsync(message, inbound.CallerKey, inbound.Identity, inbound.Now, cancellationToken).ConfigureAwait(false) : null;
+        var record = _log.Inbound(message, inbound.CallerKey, inbound.Caller, inbound.Sender, inbound.Identity, inbound.Text,
+            session?.CallId ?? answered?.CallId, message.InReplyToMessageId ?? answered?.MessageId, inbound.Now);
+        if (!await _log.Log.TryAddAsync(record, cancellationToken).ConfigureAwait(false))
+        {
+            Log.DuplicateInbound(_logger, message.MessageId);
+            return ReplyDeliveryOutcome.Duplicate;
+        }
+
+        // Consent was recorded by the instance that received it; a STOP still ends a wait here.
+        var change = CallerConsent.Keyword(inbound.Text, message.OptOutType) == ConsentChange.OptedOut ? ConsentChange.OptedOut : ConsentChange.None;
+        return await DeliverRecordedAsync(message, session, answered, inbound.Caller, inbound.ConfiguredSender, inbound.Sender, inbound.Text, change,
+            inbound.Now, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>An inbound message's parts, normalized once.</summary>
+    private readonly record struct Inbound(string Caller, string CallerKey, string? ConfiguredSender, string Sender, string Identity, string Text,
+        DateTimeOffset Now)
+    {
+        public CallerConversation Conversation(MessageChannel channel) => new(channel, CallerKey, Identity);
+    }
+
+    private Inbound Prepare(ref InboundMessage message)
+    {
+        var now = _time.GetUtcNow();
+        if (message.ReceivedAt == default)
+        {
+            message = message with { ReceivedAt = now };
+        }
+
+        if (message.Media.Count > 0)
+        {
+            message = WithSafeMedia(message);
+        }
+
+        var caller = PhoneNumbers.NormalizeOrKeep(message.From);
+        var configuredSender = message.SenderName ?? _catalog.ResolveSender(message.To, message.ServiceId);
+        var sender = configuredSender ?? PhoneNumbers.NormalizeOrKeep(message.To);
+        return new Inbound(caller, CallerKeys.OfNormalized(caller), configuredSender, sender, _catalog.SenderIdentity(configuredSender, sender),
+            ReplyText.Sanitize(message.Text, _options.MaxReplyLength), now);
+    }
+
+    /// <summary>The call a reply answers on this instance: the replied-to message's, else the one that last texted this caller from this sender.</summary>
+    private CallSession? FindLiveOrRecent(InboundMessage message, Inbound inbound) =>
+        (message.InReplyToMessageId is { } repliedTo ? _calls.FindByMessageId(repliedTo) : null)
+        ?? _calls.FindByConversation(message.Channel, inbound.Caller, inbound.Sender);
+
+    /// <summary>
     /// The logged message a reply answers when its call is not in memory (it ended before a restart, or was evicted):
     /// the replied-to message, else the last message any call sent this caller from this sender within
     /// <see cref="InCallMessagingOptions.EndedCallRetention"/>.
@@ -252,7 +303,14 @@ internal sealed class ReplyHub : IReplyHub
         return session;
     }
 
-    public async ValueTask<StatusUpdateOutcome> ApplyStatusAsync(DeliveryStatusUpdate update, CancellationToken cancellationToken = default)
+    public ValueTask<StatusUpdateOutcome> ApplyStatusAsync(DeliveryStatusUpdate update, CancellationToken cancellationToken = default) =>
+        ApplyStatusAsync(update, route: true, cancellationToken);
+
+    /// <summary>Applies a status another instance's router handed off: to the message of a call here, or to the log.</summary>
+    public ValueTask<StatusUpdateOutcome> ApplyHandedOffStatusAsync(DeliveryStatusUpdate update, CancellationToken cancellationToken) =>
+        ApplyStatusAsync(update, route: false, cancellationToken);
+
+    private async ValueTask<StatusUpdateOutcome> ApplyStatusAsync(DeliveryStatusUpdate update, bool route, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
         var status = update.Status.ToLowerInvariant();
@@ -260,6 +318,17 @@ internal sealed class ReplyHub : IReplyHub
         var session = _calls.FindByMessageId(update.MessageId)
             ?? (update.ClientReference is { } reference ? _calls.FindByMessageId(reference) : null);
         var message = session?.FindMessage(update.MessageId, update.ClientReference);
+        if ((session is null || message is null) && route && _router is not LocalReplyRouter)
+        {
+            switch (await _router.RouteStatusAsync(update, cancellationToken).ConfigureAwait(false))
+            {
+                case RouteResult.HandedOff:
+                    return StatusUpdateOutcome.HandedOff;
+                case RouteResult.Duplicate:
+                    return StatusUpdateOutcome.Ignored;
+            }
+        }
+
         if (session is null || message is null)
         {
             return await ApplyLoggedStatusAsync(update, status, state, cancellationToken).ConfigureAwait(false);
@@ -288,6 +357,8 @@ internal sealed class ReplyHub : IReplyHub
             // A send whose answer never came is named at last: index it under the provider's id too.
             message.MessageId = update.MessageId;
             _calls.IndexOutbound(session, message);
+            _router.MessageSent(session, message, new CallerConversation(message.Channel, CallerKeys.OfNormalized(message.Caller),
+                _catalog.SenderIdentity(message.SenderName, message.SenderName)));
         }
 
         string? line;
