@@ -45,18 +45,13 @@ public sealed partial class SqliteStateStore
     }
 
     /// <inheritdoc />
-    /// <remarks>One write: the message's row and the delivery's mark in the same transaction. A delivery is first when its
-    /// message was not logged yet (the log's unique key is the stronger record: it is kept for the message retention).</remarks>
+    /// <remarks>One insert: the message's row is the mark. A delivery is first when its message was not logged yet; the
+    /// log's unique key on (message id, direction) is kept for the message retention, longer than any redelivery.</remarks>
     public ValueTask<bool> RecordInboundAsync(LoggedMessage message, string deliveryKey, TimeSpan retention, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentException.ThrowIfNullOrEmpty(deliveryKey);
-        return WriteAsync("Recording an inbound message", commands =>
-        {
-            var first = InsertMessage(commands, message);
-            Mark(commands, deliveryKey, retention);
-            return first;
-        }, cancellationToken);
+        return WriteAsync("Recording an inbound message", commands => InsertMessage(commands, message), cancellationToken);
     }
 
     /// <summary>Inserts a message with its status history; false when one with its id and direction is logged.</summary>

@@ -220,6 +220,31 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
         }
     }
 
+    /// <summary>
+    /// Opens a reader. Readers never create the file: when it is gone (deleted underneath), a write through the writer
+    /// creates it afresh (the writer refused the writes that met the deleted file), then the reader opens that.
+    /// </summary>
+    private async ValueTask<WriterCommands> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(_path) && !_path.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            await WriteAsync("Opening the database again", static _ => 0, cancellationToken).ConfigureAwait(false);
+        }
+
+        var connection = new SqliteConnection(_readerConnectionString);
+        try
+        {
+            connection.Open();
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        return new WriterCommands(connection);
+    }
+
     private void ClearReaderPool()
     {
         while (_readers.TryTake(out var reader))
@@ -258,9 +283,7 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
         {
             if (!_readers.TryTake(out reader))
             {
-                var connection = new SqliteConnection(_readerConnectionString);
-                connection.Open();
-                reader = new WriterCommands(connection);
+                reader = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
             }
 
             var result = read(reader);

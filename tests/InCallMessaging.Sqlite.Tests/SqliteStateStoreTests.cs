@@ -37,7 +37,7 @@ public sealed class SqliteStateStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task An_inbound_message_is_logged_and_marked_in_one_write_and_is_first_only_once()
+    public async Task An_inbound_message_is_logged_in_one_write_and_is_first_only_once()
     {
         await using var store = _database.CreateStore();
         var inbound = Message("SM9") with { Direction = MessageDirection.Inbound, Status = "received", State = DeliveryState.Unknown };
@@ -46,7 +46,7 @@ public sealed class SqliteStateStoreTests : IDisposable
 
         Assert.Single(concurrent, first => first);
         Assert.Equal(MessageDirection.Inbound, (await store.FindAsync("SM9"))?.Direction);
-        Assert.False(await store.TryMarkAsync("in:SM9", TimeSpan.FromDays(1)));
+        Assert.False(await store.RecordInboundAsync(inbound, "in:SM9", TimeSpan.FromDays(1)));
         Assert.Equal(1L, _database.Scalar("SELECT COUNT(*) FROM messages WHERE message_id = 'SM9'"));
     }
 

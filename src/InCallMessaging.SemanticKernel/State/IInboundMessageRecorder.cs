@@ -8,7 +8,9 @@ namespace InCallMessaging.SemanticKernel;
 public interface IInboundMessageRecorder
 {
     /// <summary>
-    /// Logs <paramref name="message"/> (inbound) and marks <paramref name="deliveryKey"/> as seen, atomically.
+    /// Logs <paramref name="message"/> (inbound) and decides, in the same atomic write, whether
+    /// <paramref name="deliveryKey"/> is seen for the first time. The store may keep that mark in the log itself (the
+    /// message's unique key), which it keeps at least as long as <paramref name="retention"/>.
     /// </summary>
     /// <param name="message">The inbound message.</param>
     /// <param name="deliveryKey">The delivery's deduplication key (<c>in:</c> and the provider's message id).</param>

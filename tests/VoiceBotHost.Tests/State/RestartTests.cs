@@ -161,6 +161,32 @@ public sealed class RestartTests : IDisposable
         Assert.Equal("30003", logged?.ErrorCode);
     }
 
+    [Fact]
+    public async Task With_the_database_deleted_underneath_a_webhook_gets_503_not_200_and_its_retry_is_recorded()
+    {
+        await using var host = await BootAsync();
+        using (var first = await host.PostSignedAsync("/twilio/messages", InboundSms("hello")))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        foreach (var file in new[] { _database, _database + "-wal", _database + "-shm" })
+        {
+            File.Delete(file);
+        }
+
+        var reply = InboundSms("are you there?");
+        using (var refused = await host.PostSignedAsync("/twilio/messages", reply))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        }
+
+        // Twilio retries; the store starts a new file at the same path, and the retry is recorded there.
+        using var retried = await host.PostSignedAsync("/twilio/messages", reply);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.NotNull(await Log(host).FindAsync(reply.Single(p => p.Key == "MessageSid").Value));
+    }
+
     private sealed class RecordingAfterCall(ConcurrentQueue<(CallSession, InboundMessage)> seen) : IAfterCallReplyHandler
     {
         public Task HandleAfterCallReplyAsync(CallSession session, InboundMessage reply, CancellationToken cancellationToken)
