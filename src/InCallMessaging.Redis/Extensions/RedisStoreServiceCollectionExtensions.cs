@@ -60,10 +60,7 @@ public static class RedisStoreServiceCollectionExtensions
             provider.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
             provider.GetService<TimeProvider>() ?? TimeProvider.System));
 
-        // Replace, not TryAdd: the core registers the in-memory stores with TryAdd, so these win in either order.
-        services.Replace(ServiceDescriptor.Singleton<IConsentStore>(provider => provider.GetRequiredService<RedisStateStore>()));
-        services.Replace(ServiceDescriptor.Singleton<IMessageLog>(provider => provider.GetRequiredService<RedisStateStore>()));
-        services.Replace(ServiceDescriptor.Singleton<IDeduplicationStore>(provider => provider.GetRequiredService<RedisStateStore>()));
+        services.UseInCallMessagingStateStore<RedisStateStore>();
         return services;
     }
 }

@@ -71,6 +71,24 @@ public static class InCallMessagingServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Makes one registered store (<typeparamref name="TStore"/>, registered by you) the <see cref="IConsentStore"/>, the
+    /// <see cref="IMessageLog"/> and the <see cref="IDeduplicationStore"/>, in place of the in-memory defaults, whether
+    /// this is called before or after <c>AddInCallMessaging</c>. The SQLite and Redis packages register theirs this way.
+    /// </summary>
+    /// <typeparam name="TStore">The store, registered as a singleton of its own type.</typeparam>
+    /// <param name="services">The services.</param>
+    /// <returns>The services, for chaining.</returns>
+    public static IServiceCollection UseInCallMessagingStateStore<TStore>(this IServiceCollection services)
+        where TStore : class, IConsentStore, IMessageLog, IDeduplicationStore
+    {
+        // Replace, not TryAdd: the core registers the in-memory stores with TryAdd, so these win in either order.
+        services.Replace(ServiceDescriptor.Singleton<IConsentStore>(static sp => sp.GetRequiredService<TStore>()));
+        services.Replace(ServiceDescriptor.Singleton<IMessageLog>(static sp => sp.GetRequiredService<TStore>()));
+        services.Replace(ServiceDescriptor.Singleton<IDeduplicationStore>(static sp => sp.GetRequiredService<TStore>()));
+        return services;
+    }
+
     /// <summary>Adds an <see cref="IAfterCallReplyHandler"/> for replies that arrive after their call ended.</summary>
     public static IServiceCollection AddAfterCallReplyHandler<THandler>(this IServiceCollection services)
         where THandler : class, IAfterCallReplyHandler

@@ -61,10 +61,7 @@ public static class SqliteStoreServiceCollectionExtensions
             provider.GetRequiredService<IOptions<SqliteStoreOptions>>().Value,
             provider.GetService<TimeProvider>() ?? TimeProvider.System));
 
-        // Replace, not TryAdd: the core registers the in-memory stores with TryAdd, so these win in either order.
-        services.Replace(ServiceDescriptor.Singleton<IConsentStore>(provider => provider.GetRequiredService<SqliteStateStore>()));
-        services.Replace(ServiceDescriptor.Singleton<IMessageLog>(provider => provider.GetRequiredService<SqliteStateStore>()));
-        services.Replace(ServiceDescriptor.Singleton<IDeduplicationStore>(provider => provider.GetRequiredService<SqliteStateStore>()));
+        services.UseInCallMessagingStateStore<SqliteStateStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SqliteStoreStartup>());
         return services;
     }

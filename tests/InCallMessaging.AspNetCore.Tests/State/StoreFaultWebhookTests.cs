@@ -1,6 +1,7 @@
 using System.Net;
 using InCallMessaging.AspNetCore.Tests.TestSupport;
 using InCallMessaging.SemanticKernel;
+using InCallMessaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace InCallMessaging.AspNetCore.Tests.State;
@@ -14,7 +15,7 @@ public sealed class StoreFaultWebhookTests
     [Fact]
     public async Task An_inbound_message_the_store_cannot_record_gets_503_and_its_retry_is_delivered_once_the_store_is_back()
     {
-        var log = new SwitchableMessageLog { Down = true };
+        var log = new FaultyMessageLog { Broken = true };
         await using var host = await WebhookTestHost.StartAsync(o => o.ConfigureServices = s => s.AddSingleton<IMessageLog>(log));
         var session = host.StartCall();
         await host.InvokeAsync(session, "send_link");
@@ -27,7 +28,7 @@ public sealed class StoreFaultWebhookTests
             Assert.False(session.HasPendingReplies);
         }
 
-        log.Down = false;
+        log.Broken = false;
         using var retried = await host.PostSignedAsync("twilio/messages", form);
 
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
@@ -39,61 +40,23 @@ public sealed class StoreFaultWebhookTests
     [Fact]
     public async Task A_status_the_store_cannot_record_gets_503_and_its_retry_applies()
     {
-        var log = new SwitchableMessageLog();
+        var log = new FaultyMessageLog();
         await using var host = await WebhookTestHost.StartAsync(o => o.ConfigureServices = s => s.AddSingleton<IMessageLog>(log));
         var session = host.StartCall();
         await host.InvokeAsync(session, "send_link");
         var sentId = Assert.Single(session.Messages).MessageId;
-        log.Down = true;
+        log.Broken = true;
 
         using (var refused = await host.PostSignedAsync("twilio/status", [new("MessageSid", sentId), new("MessageStatus", "delivered")]))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         }
 
-        log.Down = false;
+        log.Broken = false;
         using var retried = await host.PostSignedAsync("twilio/status", [new("MessageSid", sentId), new("MessageStatus", "delivered")]);
 
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         Assert.Equal("delivered", Assert.Single(session.Messages).Status);
         Assert.Equal("delivered", (await log.FindAsync(sentId))?.Status);
-    }
-
-    private sealed class SwitchableMessageLog : IMessageLog
-    {
-        private readonly InMemoryMessageLog _inner = new();
-
-        public volatile bool Down;
-
-        private void ThrowIfDown()
-        {
-            if (Down)
-            {
-                throw new StateStoreException("Test log", "the disk is full; free some space.");
-            }
-        }
-
-        public ValueTask<bool> TryAddAsync(LoggedMessage message, CancellationToken cancellationToken = default)
-        {
-            ThrowIfDown();
-            return _inner.TryAddAsync(message, cancellationToken);
-        }
-
-        public ValueTask<bool> AddStatusAsync(string messageId, string? clientReference, LoggedStatus status, CancellationToken cancellationToken = default)
-        {
-            ThrowIfDown();
-            return _inner.AddStatusAsync(messageId, clientReference, status, cancellationToken);
-        }
-
-        public ValueTask<LoggedMessage?> FindAsync(string messageId, CancellationToken cancellationToken = default) => _inner.FindAsync(messageId, cancellationToken);
-
-        public ValueTask<IReadOnlyList<LoggedMessage>> GetCallAsync(string callId, CancellationToken cancellationToken = default) => _inner.GetCallAsync(callId, cancellationToken);
-
-        public ValueTask<LoggedMessage?> FindLatestOutboundAsync(MessageChannel channel, string callerKey, string senderIdentity, DateTimeOffset since,
-            CancellationToken cancellationToken = default) => _inner.FindLatestOutboundAsync(channel, callerKey, senderIdentity, since, cancellationToken);
-
-        public ValueTask<int> ForgetCallerAsync(string callerKey, CancellationToken cancellationToken = default) => _inner.ForgetCallerAsync(callerKey, cancellationToken);
-
-        public ValueTask<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) => _inner.DeleteOlderThanAsync(cutoff, cancellationToken);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using InCallMessaging.SemanticKernel.Tests.Core.Functions;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
+using InCallMessaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
@@ -246,7 +247,7 @@ public sealed class StateAcrossRestartTests
     [Fact]
     public async Task An_inbound_message_the_log_cannot_record_throws_and_is_not_marked_seen_so_the_retry_is_delivered()
     {
-        var log = new FlakyMessageLog { Broken = true };
+        var log = new FaultyMessageLog { Broken = true };
         var runtime = InCallMessagingRuntime.Create(TestRuntime.Options(TestRuntime.Otp()), timeProvider: _time, deduplicationStore: _dedupe, messageLog: log);
         var call = runtime.Calls.StartCall("CA1", TestRuntime.Caller, TestRuntime.Agent);
         var reply = Harness.Inbound("hello", id: "SM00000000000000000000000000000002");
@@ -262,7 +263,7 @@ public sealed class StateAcrossRestartTests
     [Fact]
     public async Task A_send_that_cannot_be_logged_still_counts_as_sent_and_is_not_sent_twice()
     {
-        var log = new FlakyMessageLog { Broken = true };
+        var log = new FaultyMessageLog { Broken = true };
         var runtime = InCallMessagingRuntime.Create(TestRuntime.Options(TestRuntime.Otp()), timeProvider: _time, messageLog: log);
         var call = runtime.Calls.StartCall("CA1", TestRuntime.Caller, TestRuntime.Agent);
 
@@ -355,43 +356,5 @@ public sealed class StateAcrossRestartTests
         public ValueTask<bool> SetOptedOutAsync(string callerKey, string senderIdentity, bool optedOut, DateTimeOffset at, CancellationToken cancellationToken = default) => throw Down();
 
         public ValueTask RecordWhatsAppInboundAsync(string callerKey, string senderIdentity, DateTimeOffset at, CancellationToken cancellationToken = default) => throw Down();
-    }
-
-    private sealed class FlakyMessageLog : IMessageLog
-    {
-        private readonly InMemoryMessageLog _inner = new();
-
-        public bool Broken { get; set; }
-
-        private void ThrowIfBroken()
-        {
-            if (Broken)
-            {
-                throw new StateStoreException("Test log", "the disk is full; free some space.");
-            }
-        }
-
-        public ValueTask<bool> TryAddAsync(LoggedMessage message, CancellationToken cancellationToken = default)
-        {
-            ThrowIfBroken();
-            return _inner.TryAddAsync(message, cancellationToken);
-        }
-
-        public ValueTask<bool> AddStatusAsync(string messageId, string? clientReference, LoggedStatus status, CancellationToken cancellationToken = default)
-        {
-            ThrowIfBroken();
-            return _inner.AddStatusAsync(messageId, clientReference, status, cancellationToken);
-        }
-
-        public ValueTask<LoggedMessage?> FindAsync(string messageId, CancellationToken cancellationToken = default) => _inner.FindAsync(messageId, cancellationToken);
-
-        public ValueTask<IReadOnlyList<LoggedMessage>> GetCallAsync(string callId, CancellationToken cancellationToken = default) => _inner.GetCallAsync(callId, cancellationToken);
-
-        public ValueTask<LoggedMessage?> FindLatestOutboundAsync(MessageChannel channel, string callerKey, string senderIdentity, DateTimeOffset since,
-            CancellationToken cancellationToken = default) => _inner.FindLatestOutboundAsync(channel, callerKey, senderIdentity, since, cancellationToken);
-
-        public ValueTask<int> ForgetCallerAsync(string callerKey, CancellationToken cancellationToken = default) => _inner.ForgetCallerAsync(callerKey, cancellationToken);
-
-        public ValueTask<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) => _inner.DeleteOlderThanAsync(cutoff, cancellationToken);
     }
 }
