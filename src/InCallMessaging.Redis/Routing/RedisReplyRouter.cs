@@ -28,7 +28,7 @@ namespace InCallMessaging.Redis;
 /// that keeps failing moves to the <c>dead-letter</c> stream after <see cref="RedisRoutingOptions.MaxDeliveries"/>.
 /// </para>
 /// </remarks>
-public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDisposable
+public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDisposable, IDisposable
 {
     private const string Group = "owners";
     private const string InboundKind = "in";
@@ -168,7 +168,10 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     /// <summary>Stops reading the inbox and renewing claims (the claims lapse after <see cref="RedisRoutingOptions.LeaseDuration"/>).</summary>
     /// <param name="cancellationToken">Stops waiting for the loops.</param>
     /// <returns>A task that completes when the loops have stopped.</returns>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        Volatile.Read(ref _disposed) != 0 ? Task.CompletedTask : StopLoopsAsync(cancellationToken);
+
+    private async Task StopLoopsAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         var loops = new[] { _reader, _renewer }.OfType<Task>().ToArray();
@@ -184,7 +187,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             return;
         }
 
-        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await StopLoopsAsync(CancellationToken.None).ConfigureAwait(false);
         _writes.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
         if (_subscribedOn is { } connection)
@@ -202,6 +205,9 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
 
         _stopping.Dispose();
     }
+
+    /// <summary>Stops the loops and unsubscribes (blocking; prefer <see cref="DisposeAsync"/>).</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>Completes once every write the hooks queued before it has been sent and answered (for tests).</summary>
     internal Task FlushAsync()
