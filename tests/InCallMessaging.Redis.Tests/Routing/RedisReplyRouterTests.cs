@@ -180,6 +180,41 @@ public sealed class RedisReplyRouterTests(RedisServerFixture redis) : IClassFixt
     }
 
     [Fact]
+    public async Task After_Redis_restarts_a_reply_handed_off_through_B_still_reaches_the_action_waiting_on_A()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var a = await StartAsync("A", server: server);
+        var b = await StartAsync("B", server: server);
+        var session = a.Runtime.Calls.StartCall("CA1", RoutedInstance.Caller, RoutedInstance.Agent);
+        var invocation = a.InvokeAsync(session, "send_otp", new() { ["otp_code"] = "123456" });
+        var sent = await a.WaitForSentAsync(session);
+
+        await server.RestartAsync();
+
+        // The webhook answers 503 while B reconnects, and the provider retries: so does this test, until it is handed off.
+        var reply = RoutedInstance.Reply(RoutedInstance.NewSid(), "it is 123456", inReplyTo: sent.MessageId);
+        using var patience = new CancellationTokenSource(RoutedInstance.Patience);
+        ReplyDeliveryOutcome outcome;
+        while (true)
+        {
+            try
+            {
+                outcome = await b.Runtime.Replies.DeliverAsync(reply, patience.Token);
+                break;
+            }
+            catch (StateStoreException)
+            {
+                await Task.Delay(50, patience.Token);
+            }
+        }
+
+        // Duplicate only when an attempt was handed off but its answer was lost with the old connection.
+        Assert.Contains(outcome, new[] { ReplyDeliveryOutcome.HandedOff, ReplyDeliveryOutcome.Duplicate });
+        var result = (await invocation.WaitAsync(RoutedInstance.Patience)).GetValue<string>()!;
+        Assert.Contains("\"status\":\"replied\"", result, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_handed_off_message_and_status_round_trip_through_their_JSON()
     {
         var message = new InboundMessage
