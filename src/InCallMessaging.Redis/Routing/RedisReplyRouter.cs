@@ -456,6 +456,11 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         {
             throw;
         }
+        catch (StateStoreException)
+        {
+            // The store failed, not the message: it stays pending and this pass ends (the loop logs it and retries).
+            throw;
+        }
         catch (Exception e) when (e is not RedisException)
         {
             var deliveries = await DeliveryCountAsync(database, entry.Id).ConfigureAwait(false);
