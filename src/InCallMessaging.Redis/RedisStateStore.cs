@@ -159,6 +159,16 @@ public sealed partial class RedisStateStore : IConsentStore, IMessageLog, IDedup
         _ => endpoint.ToString() ?? "?",
     };
 
+    /// <summary>The endpoint(s), as error messages name them.</summary>
+    internal string Endpoint => _endpoint;
+
+    /// <summary>The store's one connection, made on first use: the reply router shares it.</summary>
+    internal async ValueTask<ConnectionMultiplexer> ConnectionAsync(CancellationToken cancellationToken)
+    {
+        _ = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        return _connection!;
+    }
+
     private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

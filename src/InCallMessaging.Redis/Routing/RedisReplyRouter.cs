@@ -1,0 +1,503 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using InCallMessaging.Redis.Internal;
+using InCallMessaging.SemanticKernel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace InCallMessaging.Redis;
+
+/// <summary>
+/// Routes replies and delivery statuses between instances that share one Redis: each instance claims its live calls
+/// (a lease it renews), records which call sent which message, and reads an inbox stream of its own into which other
+/// instances hand the replies to its calls.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A hand-off is one Lua script: the message is marked as seen, its call and that call's owner are looked up, and the
+/// message is appended to the owner's inbox (<c>XADD</c>) with a doorbell (<c>PUBLISH</c>), all or nothing. When no
+/// instance owns the call, the mark is removed and the receiving instance takes the after-call path itself.
+/// </para>
+/// <para>
+/// The owner reads its inbox through a consumer group when its doorbell rings and every
+/// <see cref="RedisRoutingOptions.PollInterval"/> (StackExchange.Redis has no blocking read): first what it read before
+/// and did not acknowledge, then what is new. An entry is acknowledged and deleted only after it was delivered; one
+/// that keeps failing moves to the <c>dead-letter</c> stream after <see cref="RedisRoutingOptions.MaxDeliveries"/>.
+/// </para>
+/// </remarks>
+public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDisposable, IDisposable
+{
+    private const string Group = "owners";
+    private const string InboundKind = "in";
+    private const string StatusKind = "status";
+    private const int ReadBatch = 64;
+    private static readonly TimeSpan RouteRetention = TimeSpan.FromDays(1);
+    private static readonly TimeSpan SeenRetention = TimeSpan.FromHours(24);
+    private static readonly RedisKey NoKey = string.Empty;
+
+    private readonly RedisStateStore _store;
+    private readonly RedisRoutingOptions _options;
+    private readonly IServiceProvider _services;
+    private readonly ILogger _logger;
+    private readonly string _prefix;
+    private readonly string _storeName;
+    private readonly RedisKey _inbox;
+    private readonly RedisChannel _doorbell;
+    private readonly ConcurrentDictionary<string, string> _live = new(StringComparer.Ordinal);
+    private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<bool> _bell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _writer;
+    private Task? _reader;
+    private Task? _renewer;
+    private ConnectionMultiplexer? _subscribedOn;
+    private IHandedOffReplyDelivery? _delivery;
+    private int _disposed;
+
+    internal RedisReplyRouter(RedisStateStore store, RedisRoutingOptions options, IServiceProvider services, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        _store = store;
+        _options = options;
+        _services = services;
+        _logger = logger;
+        _prefix = store.KeyPrefix;
+        _storeName = $"Redis ({store.Endpoint})";
+        _inbox = _prefix + "inbox:" + options.InstanceId;
+        _doorbell = RedisChannel.Literal(_prefix + "doorbell:" + options.InstanceId);
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>This instance's id, as its claims and its inbox name it.</summary>
+    public string InstanceId => _options.InstanceId;
+
+    /// <summary>A call started here: claims it, and makes it the caller's live call.</summary>
+    /// <param name="session">The call.</param>
+    public void CallStarted(CallSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var callerKey = CallerKeys.Of(session.CallerNumber);
+        _live[session.CallId] = callerKey;
+        var lease = _options.LeaseDuration;
+        Enqueue(database => Task.WhenAll(
+            database.StringSetAsync(OwnerKey(session.CallId), _options.InstanceId, lease),
+            database.StringSetAsync(CallerLiveKey(callerKey), session.CallId, RouteRetention)));
+    }
+
+    /// <summary>A call of this instance ended: gives up its claim, and the caller's live call if it is this one.</summary>
+    /// <param name="session">The call.</param>
+    public void CallEnded(CallSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var callerKey = _live.TryRemove(session.CallId, out var key) ? key : CallerKeys.Of(session.CallerNumber);
+        Enqueue(database => Task.WhenAll(
+            database.ScriptEvaluateAsync(RoutingScripts.DeleteIfEquals, [OwnerKey(session.CallId)], [_options.InstanceId]),
+            database.ScriptEvaluateAsync(RoutingScripts.DeleteIfEquals, [CallerLiveKey(callerKey)], [session.CallId])));
+    }
+
+    /// <summary>A call of this instance sent a message: replies naming it, or written in its conversation, are to come here.</summary>
+    /// <param name="session">The call.</param>
+    /// <param name="message">The message sent.</param>
+    /// <param name="conversation">The conversation it went out in.</param>
+    public void MessageSent(CallSession session, CallMessage message, CallerConversation conversation)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(message);
+        var callId = session.CallId;
+        var messageKey = MessageKey(message.MessageId);
+        var conversationKey = ConversationKey(conversation);
+        Enqueue(database => Task.WhenAll(
+            database.StringSetAsync(messageKey, callId, RouteRetention),
+            database.StringSetAsync(conversationKey, callId, RouteRetention)));
+    }
+
+    /// <summary>Hands an inbound message to the instance that owns its call, deduplicated in the same step.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="conversation">The conversation it was written in.</param>
+    /// <param name="cancellationToken">Cancels the hand-off.</param>
+    /// <returns>Whether it was handed off, was a redelivery, or belongs to no live call anywhere.</returns>
+    /// <exception cref="StateStoreException">Redis is unreachable or refused the script.</exception>
+    public ValueTask<RouteResult> RouteInboundAsync(InboundMessage message, CallerConversation conversation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        RedisKey[] keys =
+        [
+            _prefix + "route:seen:in:" + message.MessageId,
+            message.InReplyToMessageId is { } repliedTo ? MessageKey(repliedTo) : NoKey,
+            ConversationKey(conversation),
+            CallerLiveKey(conversation.CallerKey),
+        ];
+        var payload = JsonSerializer.Serialize(message, RoutingJsonContext.Default.InboundMessage);
+        return HandOffAsync($"Handing off inbound message {message.MessageId}", keys, InboundKind, payload, cancellationToken);
+    }
+
+    /// <summary>Hands a delivery status to the instance whose call sent its message, deduplicated in the same step.</summary>
+    /// <param name="update">The status.</param>
+    /// <param name="cancellationToken">Cancels the hand-off.</param>
+    /// <returns>Whether it was handed off, was a redelivery, or belongs to no live call anywhere.</returns>
+    /// <exception cref="StateStoreException">Redis is unreachable or refused the script.</exception>
+    public ValueTask<RouteResult> RouteStatusAsync(DeliveryStatusUpdate update, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        RedisKey[] keys =
+        [
+            _prefix + "route:seen:status:" + update.MessageId + ":" + update.Status.ToLowerInvariant(),
+            MessageKey(update.MessageId),
+            update.ClientReference is { } reference ? MessageKey(reference) : NoKey,
+        ];
+        var payload = JsonSerializer.Serialize(update, RoutingJsonContext.Default.DeliveryStatusUpdate);
+        return HandOffAsync($"Handing off status '{update.Status}' of message {update.MessageId}", keys, StatusKind, payload, cancellationToken);
+    }
+
+    /// <summary>Starts reading this instance's inbox and renewing its claims; it never waits for Redis.</summary>
+    /// <param name="cancellationToken">Unused: start-up does not wait.</param>
+    /// <returns>A completed task.</returns>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        _reader ??= Task.Run(ReadLoopAsync, CancellationToken.None);
+        _renewer ??= Task.Run(RenewLoopAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops reading the inbox and renewing claims (the claims lapse after <see cref="RedisRoutingOptions.LeaseDuration"/>).</summary>
+    /// <param name="cancellationToken">Stops waiting for the loops.</param>
+    /// <returns>A task that completes when the loops have stopped.</returns>
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        Volatile.Read(ref _disposed) != 0 ? Task.CompletedTask : StopLoopsAsync(cancellationToken);
+
+    private async Task StopLoopsAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        var loops = new[] { _reader, _renewer }.OfType<Task>().ToArray();
+        await Task.WhenAll(loops).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the loops, writes what the hooks queued, and unsubscribes (the store owns the connection).</summary>
+    /// <returns>A task that completes when it is done.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await StopLoopsAsync(CancellationToken.None).ConfigureAwait(false);
+        _writes.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+        if (_subscribedOn is { } connection)
+        {
+            connection.ConnectionRestored -= OnConnectionRestored;
+            try
+            {
+                await connection.GetSubscriber().UnsubscribeAsync(_doorbell).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            {
+                // The subscription ends with the connection anyway.
+            }
+        }
+
+        _stopping.Dispose();
+    }
+
+    /// <summary>Stops the loops and unsubscribes (blocking; prefer <see cref="DisposeAsync"/>).</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Completes once every write the hooks queued before it has been sent and answered (for tests).</summary>
+    internal Task FlushAsync()
+    {
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_writes.Writer.TryWrite(new Write(null, flushed)))
+        {
+            flushed.TrySetResult();
+        }
+
+        return flushed.Task;
+    }
+
+    private static void Validate(RedisRoutingOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.InstanceId) || options.InstanceId.Any(char.IsWhiteSpace))
+        {
+            throw new ArgumentException(
+                $"Redis routing: InstanceId '{options.InstanceId}' must be non-empty without spaces; leave the default (machine name, process id, random suffix) or set a unique id per instance.",
+                nameof(options));
+        }
+
+        if (options.LeaseDuration < TimeSpan.FromMilliseconds(300) || options.LeaseDuration > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException($"Redis routing: LeaseDuration {options.LeaseDuration} must be between 300 ms and 10 minutes (default 30 s).", nameof(options));
+        }
+
+        if (options.PollInterval < TimeSpan.FromMilliseconds(10) || options.PollInterval > TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentException($"Redis routing: PollInterval {options.PollInterval} must be between 10 ms and 1 minute (default 500 ms).", nameof(options));
+        }
+
+        if (options.MaxDeliveries < 1)
+        {
+            throw new ArgumentException($"Redis routing: MaxDeliveries {options.MaxDeliveries} must be at least 1 (default 5).", nameof(options));
+        }
+    }
+
+    private RedisKey OwnerKey(string callId) => _prefix + "call:" + callId + ":owner";
+
+    private RedisKey CallerLiveKey(string callerKey) => _prefix + "caller-live:" + callerKey;
+
+    private RedisKey MessageKey(string messageId) => _prefix + "route:msg:" + messageId;
+
+    private RedisKey ConversationKey(CallerConversation conversation) =>
+        _prefix + "route:conv:" + conversation.Channel.ToString() + ":" + conversation.CallerKey + ":" + conversation.SenderIdentity;
+
+    private async ValueTask<RouteResult> HandOffAsync(string doing, RedisKey[] keys, string kind, string payload, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var ttl = (long)SeenRetention.TotalMilliseconds;
+        RedisResult result;
+        try
+        {
+            var connection = await _store.ConnectionAsync(cancellationToken).ConfigureAwait(false);
+            result = await connection.GetDatabase().ScriptEvaluateAsync(RoutingScripts.HandOff, keys, [ttl, _prefix, kind, payload])
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisException e)
+        {
+            throw new StateStoreException(_storeName,
+                $"{doing} failed ({e.Message}); check that Redis is running and reachable at {_store.Endpoint}; the webhook answers 503 and the provider retries", e);
+        }
+
+        return (int)result switch
+        {
+            RoutingScripts.HandedOff => RouteResult.HandedOff,
+            RoutingScripts.Duplicate => RouteResult.Duplicate,
+            _ => RouteResult.NotRouted,
+        };
+    }
+
+    private void Enqueue(Func<IDatabase, Task> write) => _writes.Writer.TryWrite(new Write(write, null));
+
+    /// <summary>Sends the hooks' writes in order, one after the other, so a call's end never overtakes its start.</summary>
+    private async Task WriteLoopAsync()
+    {
+        await foreach (var write in _writes.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (write.Flushed is { } flushed)
+            {
+                flushed.TrySetResult();
+                continue;
+            }
+
+            try
+            {
+                var connection = await _store.ConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+                await write.Run!(connection.GetDatabase()).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // A lost claim is written again by the next renewal; a lost route sends a reply to the after-call path.
+                _logger.LogWarning(e, "Redis routing: a call's claim or route could not be written to {Store}; replies to it may take the after-call path.", _storeName);
+            }
+        }
+    }
+
+    /// <summary>Renews the claims of this instance's live calls every third of the lease (through the write queue, in order with the hooks).</summary>
+    private async Task RenewLoopAsync()
+    {
+        using var timer = new PeriodicTimer(_options.LeaseDuration / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                Enqueue(database => Task.WhenAll(_live.Keys.Select(callId =>
+                    (Task)database.StringSetAsync(OwnerKey(callId), _options.InstanceId, _options.LeaseDuration))));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private void Ring() => _bell.Writer.TryWrite(true);
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => Ring();
+
+    /// <summary>Reads the inbox when the doorbell rings and every poll interval, surviving Redis outages.</summary>
+    private async Task ReadLoopAsync()
+    {
+        var stopping = _stopping.Token;
+        var groupReady = false;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var connection = await _store.ConnectionAsync(stopping).ConfigureAwait(false);
+                var database = connection.GetDatabase();
+                if (_subscribedOn is null)
+                {
+                    // StackExchange.Redis subscribes again by itself after a reconnect; the restored event rings so the
+                    // inbox is read at once.
+                    await connection.GetSubscriber().SubscribeAsync(_doorbell, (_, _) => Ring()).ConfigureAwait(false);
+                    connection.ConnectionRestored += OnConnectionRestored;
+                    _subscribedOn = connection;
+                }
+
+                if (!groupReady)
+                {
+                    await CreateGroupAsync(database).ConfigureAwait(false);
+                    groupReady = true;
+                }
+
+                await DrainAsync(database, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (RedisServerException e) when (e.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+            {
+                // The stream or its group is gone (a Redis that lost its data): create them again.
+                groupReady = false;
+                _logger.LogWarning("Redis routing: the inbox {Inbox} lost its consumer group; creating it again.", (string?)_inbox);
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "Redis routing: reading the inbox {Inbox} on {Store} failed; retrying in {Interval} ms.", (string?)_inbox, _storeName,
+                    _options.PollInterval.TotalMilliseconds);
+            }
+
+            try
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                wait.CancelAfter(_options.PollInterval);
+                await _bell.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The poll interval passed, or stopping (checked by the loop).
+            }
+        }
+    }
+
+    private async Task CreateGroupAsync(IDatabase database)
+    {
+        try
+        {
+            await database.StreamCreateConsumerGroupAsync(_inbox, Group, StreamPosition.Beginning, createStream: true).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // It exists: this instance ran before under the same id.
+        }
+    }
+
+    /// <summary>Delivers what this instance read before and did not acknowledge (once per pass), then everything new.</summary>
+    private async Task DrainAsync(IDatabase database, CancellationToken cancellationToken)
+    {
+        var pending = await database.StreamReadGroupAsync(_inbox, Group, _options.InstanceId, "0", ReadBatch).ConfigureAwait(false);
+        foreach (var entry in pending)
+        {
+            await HandleAsync(database, entry, cancellationToken).ConfigureAwait(false);
+        }
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var fresh = await database.StreamReadGroupAsync(_inbox, Group, _options.InstanceId, StreamPosition.NewMessages, ReadBatch).ConfigureAwait(false);
+            foreach (var entry in fresh)
+            {
+                await HandleAsync(database, entry, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (fresh.Length < ReadBatch)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task HandleAsync(IDatabase database, StreamEntry entry, CancellationToken cancellationToken)
+    {
+        var kind = (string?)entry["kind"];
+        var payload = (string?)entry["payload"];
+        if (entry.IsNull || kind is null || payload is null)
+        {
+            // Deleted after it was read (an ack whose XDEL came first), or not ours to read: nothing to deliver.
+            await AcknowledgeAsync(database, entry.Id).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var delivery = _delivery ??= _services.GetRequiredService<IHandedOffReplyDelivery>();
+            if (kind == InboundKind)
+            {
+                var message = JsonSerializer.Deserialize(payload, RoutingJsonContext.Default.InboundMessage)
+                    ?? throw new JsonException("The handed-off message is null.");
+                var outcome = await delivery.DeliverHandedOffAsync(message, cancellationToken).ConfigureAwait(false);
+                _logger.LogDebug("Redis routing: handed-off message {MessageId}: {Outcome}.", message.MessageId, outcome);
+            }
+            else
+            {
+                var update = JsonSerializer.Deserialize(payload, RoutingJsonContext.Default.DeliveryStatusUpdate)
+                    ?? throw new JsonException("The handed-off status is null.");
+                var outcome = await delivery.ApplyHandedOffStatusAsync(update, cancellationToken).ConfigureAwait(false);
+                _logger.LogDebug("Redis routing: handed-off status {Status} of {MessageId}: {Outcome}.", update.Status, update.MessageId, outcome);
+            }
+
+            await AcknowledgeAsync(database, entry.Id).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (StateStoreException)
+        {
+            // The store failed, not the message: it stays pending and this pass ends (the loop logs it and retries).
+            throw;
+        }
+        catch (Exception e) when (e is not RedisException)
+        {
+            var deliveries = await DeliveryCountAsync(database, entry.Id).ConfigureAwait(false);
+            if (e is JsonException || deliveries >= _options.MaxDeliveries)
+            {
+                await database.StreamAddAsync(_prefix + "dead-letter",
+                [
+                    new NameValueEntry("kind", kind),
+                    new NameValueEntry("payload", payload),
+                    new NameValueEntry("instance", _options.InstanceId),
+                    new NameValueEntry("error", e.GetType().Name + ": " + e.Message),
+                ]).ConfigureAwait(false);
+                await AcknowledgeAsync(database, entry.Id).ConfigureAwait(false);
+                _logger.LogError(e, "Redis routing: inbox entry {EntryId} ({Kind}) failed {Deliveries} time(s); moved to {DeadLetter}.", (string?)entry.Id, kind,
+                    deliveries, _prefix + "dead-letter");
+            }
+            else
+            {
+                _logger.LogWarning(e, "Redis routing: inbox entry {EntryId} ({Kind}) failed (delivery {Deliveries} of {Max}); it stays pending and is retried.",
+                    (string?)entry.Id, kind, deliveries, _options.MaxDeliveries);
+            }
+        }
+    }
+
+    private async Task<int> DeliveryCountAsync(IDatabase database, RedisValue id)
+    {
+        var pending = await database.StreamPendingMessagesAsync(_inbox, Group, 1, _options.InstanceId, id, id).ConfigureAwait(false);
+        return pending.Length == 0 ? 1 : pending[0].DeliveryCount;
+    }
+
+    private async Task AcknowledgeAsync(IDatabase database, RedisValue id)
+    {
+        // Acknowledged, then deleted: trimming a stream by length would delete entries not yet acknowledged.
+        await database.StreamAcknowledgeAsync(_inbox, Group, id).ConfigureAwait(false);
+        await database.StreamDeleteAsync(_inbox, [id]).ConfigureAwait(false);
+    }
+
+    /// <summary>A queued hook write, or a flush marker.</summary>
+    private readonly record struct Write(Func<IDatabase, Task>? Run, TaskCompletionSource? Flushed);
+}
