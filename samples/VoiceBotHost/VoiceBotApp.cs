@@ -47,11 +47,21 @@ public static class VoiceBotApp
         var services = builder.Services;
         services.AddInCallMessaging(configuration.GetSection(InCallMessagingOptions.SectionName));
         // Durable by default: opt-outs, the message log and late-reply matching survive a restart (a deploy).
-        // ConnectionStrings__InCallMessaging moves the file.
-        var stateDatabase = configuration.GetConnectionString("InCallMessaging");
-        services.AddInCallMessagingSqliteStore(string.IsNullOrWhiteSpace(stateDatabase)
-            ? $"Data Source={Path.Combine(builder.Environment.ContentRootPath, "incall.db")}"
-            : stateDatabase);
+        // ConnectionStrings__InCallMessaging moves the file; ConnectionStrings__Redis (127.0.0.1:6379) shares the state
+        // with other instances of this host instead, and routes each reply to the instance that holds its call.
+        var redis = configuration.GetConnectionString("Redis");
+        if (!string.IsNullOrWhiteSpace(redis))
+        {
+            services.AddInCallMessagingRedisStore(redis);
+            services.AddInCallMessagingRedisRouting();
+        }
+        else
+        {
+            var stateDatabase = configuration.GetConnectionString("InCallMessaging");
+            services.AddInCallMessagingSqliteStore(string.IsNullOrWhiteSpace(stateDatabase)
+                ? $"Data Source={Path.Combine(builder.Environment.ContentRootPath, "incall.db")}"
+                : stateDatabase);
+        }
         services.AddInCallMessagingTwilio(configuration.GetSection(TwilioOptions.SectionName));
         services.AddInCallMessagingWebhooks(configuration.GetSection(WebhookOptions.SectionName));
         if (settings.PublicBaseUrl is { } publicBaseUrl)
