@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -31,6 +32,14 @@ public static class CallerKeys
         return Convert.ToHexStringLower(hash[..16]);
     }
 
-    /// <summary>A SHA-256 of message content, in lower-case hex.</summary>
-    internal static string ContentHash(string content) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
+    /// <summary>
+    /// A 128-bit XXH3 hash of message content, in lower-case hex: what was sent, recognizable without its words. Not a
+    /// secret-keeping hash (a short text such as a code can be found by trying them all, as with any unkeyed hash).
+    /// </summary>
+    internal static string ContentHash(string content)
+    {
+        Span<byte> hash = stackalloc byte[16];
+        XxHash128.Hash(System.Runtime.InteropServices.MemoryMarshal.AsBytes(content.AsSpan()), hash);
+        return Convert.ToHexStringLower(hash);
+    }
 }

@@ -36,7 +36,7 @@ public sealed record LoggedMessage
     /// <summary>The text, when <see cref="StateOptions.StoreMessageText"/> is on; otherwise <see langword="null"/>.</summary>
     public string? Text { get; init; }
 
-    /// <summary>A SHA-256 (hex) of the text, or of the template id and its variables: what was sent, without the words.</summary>
+    /// <summary>A 128-bit XXH3 hash (hex) of the text, or of the template id and its variables: what was sent, without the words.</summary>
     public required string ContentHash { get; init; }
 
     /// <summary>The approved template's id, for a template send.</summary>
