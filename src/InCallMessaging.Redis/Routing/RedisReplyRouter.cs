@@ -438,11 +438,8 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             do
             {
                 var claimed = await database.StreamAutoClaimAsync(inbox.Stream, Group, inbox.Consumer, minIdle, start, ReadBatch).ConfigureAwait(false);
-                foreach (var entry in claimed.ClaimedEntries)
-                {
-                    await HandleAsync(database, inbox, entry, cancellationToken).ConfigureAwait(false);
-                    handled++;
-                }
+                await HandleBatchAsync(database, inbox, claimed.ClaimedEntries, cancellationToken).ConfigureAwait(false);
+                handled += claimed.ClaimedEntries.Length;
 
                 start = claimed.NextStartId;
             }
@@ -451,11 +448,8 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             while (!cancellationToken.IsCancellationRequested)
             {
                 var fresh = await database.StreamReadGroupAsync(inbox.Stream, Group, inbox.Consumer, StreamPosition.NewMessages, ReadBatch).ConfigureAwait(false);
-                foreach (var entry in fresh)
-                {
-                    await HandleAsync(database, inbox, entry, cancellationToken).ConfigureAwait(false);
-                    handled++;
-                }
+                await HandleBatchAsync(database, inbox, fresh, cancellationToken).ConfigureAwait(false);
+                handled += fresh.Length;
 
                 if (fresh.Length < ReadBatch)
                 {
@@ -549,24 +543,42 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private async Task DrainAsync(IDatabase database, CancellationToken cancellationToken)
     {
         var pending = await database.StreamReadGroupAsync(_inbox, Group, _options.InstanceId, "0", ReadBatch).ConfigureAwait(false);
-        foreach (var entry in pending)
-        {
-            await HandleAsync(database, _own, entry, cancellationToken).ConfigureAwait(false);
-        }
+        await HandleBatchAsync(database, _own, pending, cancellationToken).ConfigureAwait(false);
 
         while (!cancellationToken.IsCancellationRequested)
         {
             var fresh = await database.StreamReadGroupAsync(_inbox, Group, _options.InstanceId, StreamPosition.NewMessages, ReadBatch).ConfigureAwait(false);
-            foreach (var entry in fresh)
-            {
-                await HandleAsync(database, _own, entry, cancellationToken).ConfigureAwait(false);
-            }
-
+            await HandleBatchAsync(database, _own, fresh, cancellationToken).ConfigureAwait(false);
             if (fresh.Length < ReadBatch)
             {
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Delivers a batch read from an inbox: the entries of one call in the order they were handed off, the calls side by
+    /// side (the hand-off names each entry's call; an entry without one waits for those before it in its group).
+    /// </summary>
+    private async Task HandleBatchAsync(IDatabase database, Inbox inbox, StreamEntry[] entries, CancellationToken cancellationToken)
+    {
+        if (entries.Length <= 1)
+        {
+            foreach (var entry in entries)
+            {
+                await HandleAsync(database, inbox, entry, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await Task.WhenAll(entries.GroupBy(entry => (string?)entry["call"] ?? string.Empty, StringComparer.Ordinal).Select(async calls =>
+        {
+            foreach (var entry in calls)
+            {
+                await HandleAsync(database, inbox, entry, cancellationToken).ConfigureAwait(false);
+            }
+        })).ConfigureAwait(false);
     }
 
     private async Task HandleAsync(IDatabase database, Inbox inbox, StreamEntry entry, CancellationToken cancellationToken)

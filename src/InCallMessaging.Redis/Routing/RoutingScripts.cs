@@ -10,7 +10,7 @@ internal static class RoutingScripts
     /// KEYS: the seen key, then up to three route keys that hold a call id ('' for none); the first of them is strict
     /// (a call it names that has no owner ends the search). ARGV: seen TTL (ms), key prefix, kind, payload, parking key
     /// ('' for none), parking TTL (ms). Marks the message as seen (already seen: 2), finds the first named call with an
-    /// owner, appends the message to the owner's inbox, registers the owner's inbox and rings its doorbell (1). When no
+    /// owner, appends the message (and its call id) to the owner's inbox, registers the owner's inbox and rings its doorbell (1). When no
     /// route key names any call and a parking key is given (a status that beat its send's answer), the message is parked
     /// there until the call records the message (1). No owner: the mark is removed so the receiving instance handles it (0).
     /// </summary>
@@ -18,9 +18,10 @@ internal static class RoutingScripts
         if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return 2 end
         local owner = false
         local found = false
+        local call = false
         for i = 2, #KEYS do
           if KEYS[i] ~= '' then
-            local call = redis.call('GET', KEYS[i])
+            call = redis.call('GET', KEYS[i])
             if call then
               found = true
               owner = redis.call('GET', ARGV[2] .. 'call:' .. call .. ':owner')
@@ -37,7 +38,7 @@ internal static class RoutingScripts
           redis.call('DEL', KEYS[1])
           return 0
         end
-        redis.call('XADD', ARGV[2] .. 'inbox:' .. owner, '*', 'kind', ARGV[3], 'payload', ARGV[4])
+        redis.call('XADD', ARGV[2] .. 'inbox:' .. owner, '*', 'kind', ARGV[3], 'payload', ARGV[4], 'call', call)
         redis.call('SADD', ARGV[2] .. 'instances', owner)
         redis.call('PUBLISH', ARGV[2] .. 'doorbell:' .. owner, '1')
         return 1
@@ -62,7 +63,7 @@ internal static class RoutingScripts
         if #parked == 0 then return 0 end
         for _, entry in ipairs(parked) do
           local sep = string.find(entry, '|', 1, true)
-          redis.call('XADD', KEYS[4], '*', 'kind', string.sub(entry, 1, sep - 1), 'payload', string.sub(entry, sep + 1))
+          redis.call('XADD', KEYS[4], '*', 'kind', string.sub(entry, 1, sep - 1), 'payload', string.sub(entry, sep + 1), 'call', ARGV[1])
         end
         redis.call('DEL', KEYS[3])
         redis.call('SADD', KEYS[5], ARGV[3])

@@ -118,6 +118,42 @@ public sealed class RedisReplyRouterRecoveryTests(RedisServerFixture redis) : IC
     }
 
     [Fact]
+    public async Task Replies_handed_off_to_two_calls_reach_each_call_once_in_the_order_they_were_handed_off()
+    {
+        const string OtherCaller = "+14155550111";
+        var a = await StartAsync("A");
+        var b = await StartAsync("B");
+        var first = a.Runtime.Calls.StartCall("CA1", RoutedInstance.Caller, RoutedInstance.Agent);
+        var second = a.Runtime.Calls.StartCall("CA2", OtherCaller, RoutedInstance.Agent);
+        await a.InvokeAsync(first, "send_summary", new()).WaitAsync(RoutedInstance.Patience);
+        await a.InvokeAsync(second, "send_summary", new()).WaitAsync(RoutedInstance.Patience);
+        while (first.Messages.Count(m => m.Direction == MessageDirection.Outbound) + second.Messages.Count(m => m.Direction == MessageDirection.Outbound) < 2)
+        {
+            await Task.Delay(10);
+        }
+
+        await a.Router.FlushAsync().WaitAsync(RoutedInstance.Patience);
+
+        var toFirst = new List<string>();
+        var toSecond = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            var reply = RoutedInstance.Reply(RoutedInstance.NewSid(), "reply " + i);
+            if (i % 2 == 1)
+            {
+                reply = reply with { From = OtherCaller };
+            }
+
+            Assert.Equal(ReplyDeliveryOutcome.HandedOff, await b.Runtime.Replies.DeliverAsync(reply));
+            (i % 2 == 0 ? toFirst : toSecond).Add(reply.MessageId);
+        }
+
+        await WaitUntilAsync(() => Task.FromResult(first.RepliesReceived == 10 && second.RepliesReceived == 10));
+        Assert.Equal(toFirst, first.Messages.Where(m => m.Direction == MessageDirection.Inbound).Select(m => m.MessageId));
+        Assert.Equal(toSecond, second.Messages.Where(m => m.Direction == MessageDirection.Inbound).Select(m => m.MessageId));
+    }
+
+    [Fact]
     public async Task A_reply_posted_to_B_while_no_call_recorded_its_message_is_not_parked()
     {
         await StartAsync("A");
