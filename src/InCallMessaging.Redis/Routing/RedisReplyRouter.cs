@@ -27,6 +27,16 @@ namespace InCallMessaging.Redis;
 /// and did not acknowledge, then what is new. An entry is acknowledged and deleted only after it was delivered; one
 /// that keeps failing moves to the <c>dead-letter</c> stream after <see cref="RedisRoutingOptions.MaxDeliveries"/>.
 /// </para>
+/// <para>
+/// Each instance keeps a heartbeat key alive with its claims. Every <see cref="RedisRoutingOptions.LeaseDuration"/> a
+/// janitor looks for inboxes whose instance has no heartbeat, claims what they hold (entries read and never
+/// acknowledged once idle for a lease, and entries never read), delivers each through the after-call path here (the
+/// delivery is idempotent on the message id), and deletes the inbox once it is empty.
+/// </para>
+/// <para>
+/// A delivery status that names a message no call has recorded yet (the callback beat the send's answer) is parked for
+/// two minutes; when the call records the message, the parked statuses move into its instance's inbox in the same step.
+/// </para>
 /// </remarks>
 public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDisposable, IDisposable
 {
@@ -36,6 +46,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private const int ReadBatch = 64;
     private static readonly TimeSpan RouteRetention = TimeSpan.FromDays(1);
     private static readonly TimeSpan SeenRetention = TimeSpan.FromHours(24);
+    private static readonly TimeSpan ParkingRetention = TimeSpan.FromMinutes(2);
     private static readonly RedisKey NoKey = string.Empty;
 
     private readonly RedisStateStore _store;
@@ -45,6 +56,10 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private readonly string _prefix;
     private readonly string _storeName;
     private readonly RedisKey _inbox;
+    private readonly RedisKey _heartbeat;
+    private readonly RedisKey _instances;
+    private readonly Inbox _own;
+    private readonly string _janitorConsumer;
     private readonly RedisChannel _doorbell;
     private readonly ConcurrentDictionary<string, string> _live = new(StringComparer.Ordinal);
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
@@ -53,6 +68,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private readonly Task _writer;
     private Task? _reader;
     private Task? _renewer;
+    private Task? _janitor;
     private ConnectionMultiplexer? _subscribedOn;
     private IHandedOffReplyDelivery? _delivery;
     private int _disposed;
@@ -69,6 +85,10 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         _prefix = store.KeyPrefix;
         _storeName = $"Redis ({store.Endpoint})";
         _inbox = _prefix + "inbox:" + options.InstanceId;
+        _heartbeat = HeartbeatKey(options.InstanceId);
+        _instances = _prefix + "instances";
+        _own = new Inbox(_inbox, options.InstanceId);
+        _janitorConsumer = "janitor:" + options.InstanceId;
         _doorbell = RedisChannel.Literal(_prefix + "doorbell:" + options.InstanceId);
         _writer = Task.Run(WriteLoopAsync);
     }
@@ -108,12 +128,9 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(message);
-        var callId = session.CallId;
-        var messageKey = MessageKey(message.MessageId);
-        var conversationKey = ConversationKey(conversation);
-        Enqueue(database => Task.WhenAll(
-            database.StringSetAsync(messageKey, callId, RouteRetention),
-            database.StringSetAsync(conversationKey, callId, RouteRetention)));
+        RedisKey[] keys = [MessageKey(message.MessageId), ConversationKey(conversation), ParkingKey(message.MessageId), _inbox, _instances];
+        RedisValue[] values = [session.CallId, (long)RouteRetention.TotalMilliseconds, _options.InstanceId, _prefix + "doorbell:" + _options.InstanceId];
+        Enqueue(database => database.ScriptEvaluateAsync(RoutingScripts.RecordSent, keys, values));
     }
 
     /// <summary>Hands an inbound message to the instance that owns its call, deduplicated in the same step.</summary>
@@ -133,13 +150,16 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             CallerLiveKey(conversation.CallerKey),
         ];
         var payload = JsonSerializer.Serialize(message, RoutingJsonContext.Default.InboundMessage);
-        return HandOffAsync($"Handing off inbound message {message.MessageId}", keys, InboundKind, payload, cancellationToken);
+        return HandOffAsync($"Handing off inbound message {message.MessageId}", keys, InboundKind, payload, NoKey, cancellationToken);
     }
 
     /// <summary>Hands a delivery status to the instance whose call sent its message, deduplicated in the same step.</summary>
     /// <param name="update">The status.</param>
     /// <param name="cancellationToken">Cancels the hand-off.</param>
-    /// <returns>Whether it was handed off, was a redelivery, or belongs to no live call anywhere.</returns>
+    /// <returns>
+    /// Whether it was handed off (or parked: no call has recorded its message yet), was a redelivery, or belongs to no
+    /// live call anywhere.
+    /// </returns>
     /// <exception cref="StateStoreException">Redis is unreachable or refused the script.</exception>
     public ValueTask<RouteResult> RouteStatusAsync(DeliveryStatusUpdate update, CancellationToken cancellationToken)
     {
@@ -151,17 +171,24 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             update.ClientReference is { } reference ? MessageKey(reference) : NoKey,
         ];
         var payload = JsonSerializer.Serialize(update, RoutingJsonContext.Default.DeliveryStatusUpdate);
-        return HandOffAsync($"Handing off status '{update.Status}' of message {update.MessageId}", keys, StatusKind, payload, cancellationToken);
+        return HandOffAsync($"Handing off status '{update.Status}' of message {update.MessageId}", keys, StatusKind, payload, ParkingKey(update.MessageId),
+            cancellationToken);
     }
 
-    /// <summary>Starts reading this instance's inbox and renewing its claims; it never waits for Redis.</summary>
+    /// <summary>Starts reading this instance's inbox, renewing its claims and heartbeat, and sweeping dead instances' inboxes; it never waits for Redis.</summary>
     /// <param name="cancellationToken">Unused: start-up does not wait.</param>
     /// <returns>A completed task.</returns>
     public Task StartAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (_reader is null)
+        {
+            Enqueue(Heartbeat);
+        }
+
         _reader ??= Task.Run(ReadLoopAsync, CancellationToken.None);
         _renewer ??= Task.Run(RenewLoopAsync, CancellationToken.None);
+        _janitor ??= Task.Run(JanitorLoopAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
 
@@ -174,7 +201,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private async Task StopLoopsAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        var loops = new[] { _reader, _renewer }.OfType<Task>().ToArray();
+        var loops = new[] { _reader, _renewer, _janitor }.OfType<Task>().ToArray();
         await Task.WhenAll(loops).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -248,6 +275,10 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
 
     private RedisKey OwnerKey(string callId) => _prefix + "call:" + callId + ":owner";
 
+    private RedisKey HeartbeatKey(string instanceId) => _prefix + "instance:" + instanceId;
+
+    private RedisKey ParkingKey(string messageId) => _prefix + "parked:" + messageId;
+
     private RedisKey CallerLiveKey(string callerKey) => _prefix + "caller-live:" + callerKey;
 
     private RedisKey MessageKey(string messageId) => _prefix + "route:msg:" + messageId;
@@ -255,15 +286,17 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private RedisKey ConversationKey(CallerConversation conversation) =>
         _prefix + "route:conv:" + conversation.Channel.ToString() + ":" + conversation.CallerKey + ":" + conversation.SenderIdentity;
 
-    private async ValueTask<RouteResult> HandOffAsync(string doing, RedisKey[] keys, string kind, string payload, CancellationToken cancellationToken)
+    private async ValueTask<RouteResult> HandOffAsync(string doing, RedisKey[] keys, string kind, string payload, RedisKey parking,
+        CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var ttl = (long)SeenRetention.TotalMilliseconds;
+        RedisValue[] values = [ttl, _prefix, kind, payload, (string?)parking ?? string.Empty, (long)ParkingRetention.TotalMilliseconds];
         RedisResult result;
         try
         {
             var connection = await _store.ConnectionAsync(cancellationToken).ConfigureAwait(false);
-            result = await connection.GetDatabase().ScriptEvaluateAsync(RoutingScripts.HandOff, keys, [ttl, _prefix, kind, payload])
+            result = await connection.GetDatabase().ScriptEvaluateAsync(RoutingScripts.HandOff, keys, values)
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (RedisException e)
@@ -315,13 +348,122 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
                 Enqueue(database => Task.WhenAll(_live.Keys.Select(callId =>
-                    (Task)database.StringSetAsync(OwnerKey(callId), _options.InstanceId, _options.LeaseDuration))));
+                    (Task)database.StringSetAsync(OwnerKey(callId), _options.InstanceId, _options.LeaseDuration)).Append(Heartbeat(database))));
             }
         }
         catch (OperationCanceledException)
         {
             // Stopping.
         }
+    }
+
+    /// <summary>Says this instance is alive for one more lease, and lists its inbox among the instances' inboxes.</summary>
+    private Task Heartbeat(IDatabase database) => Task.WhenAll(
+        database.StringSetAsync(_heartbeat, _options.InstanceId, _options.LeaseDuration),
+        database.SetAddAsync(_instances, _options.InstanceId));
+
+    /// <summary>Every lease, delivers what the inboxes of instances without a heartbeat hold (see <see cref="SweepDeadInboxesAsync"/>).</summary>
+    private async Task JanitorLoopAsync()
+    {
+        using var timer = new PeriodicTimer(_options.LeaseDuration);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await SweepDeadInboxesAsync(_stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
+                {
+                    _logger.LogWarning(e, "Redis routing: sweeping the inboxes of dead instances on {Store} failed; retrying in {Interval} ms.", _storeName,
+                        _options.LeaseDuration.TotalMilliseconds);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>
+    /// For each listed instance without a heartbeat: claims the entries of its inbox that were read and not acknowledged
+    /// (idle for a lease) and those never read, delivers them here (their calls are not live here: the after-call path,
+    /// idempotent on the message id), then deletes the inbox once it is empty. Answers how many entries it delivered.
+    /// </summary>
+    internal async Task<int> SweepDeadInboxesAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _store.ConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var database = connection.GetDatabase();
+        var handled = 0;
+        foreach (var member in await database.SetMembersAsync(_instances).ConfigureAwait(false))
+        {
+            var instanceId = (string?)member;
+            if (instanceId is null || instanceId == _options.InstanceId)
+            {
+                continue;
+            }
+
+            handled += await SweepAsync(database, instanceId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return handled;
+    }
+
+    private async Task<int> SweepAsync(IDatabase database, string instanceId, CancellationToken cancellationToken)
+    {
+        var heartbeat = HeartbeatKey(instanceId);
+        var inbox = new Inbox(_prefix + "inbox:" + instanceId, _janitorConsumer);
+        var handled = 0;
+        if (await database.KeyExistsAsync(heartbeat).ConfigureAwait(false))
+        {
+            return 0;
+        }
+
+        if (await database.StreamLengthAsync(inbox.Stream).ConfigureAwait(false) > 0)
+        {
+            try
+            {
+                await database.StreamCreateConsumerGroupAsync(inbox.Stream, Group, StreamPosition.Beginning, createStream: false).ConfigureAwait(false);
+            }
+            catch (RedisServerException e) when (e.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+            {
+                // The instance created it when it started.
+            }
+
+            _logger.LogInformation("Redis routing: instance {Instance} has no heartbeat; delivering what its inbox {Inbox} holds.", instanceId, (string?)inbox.Stream);
+            var minIdle = (long)_options.LeaseDuration.TotalMilliseconds;
+            RedisValue start = "0-0";
+            do
+            {
+                var claimed = await database.StreamAutoClaimAsync(inbox.Stream, Group, inbox.Consumer, minIdle, start, ReadBatch).ConfigureAwait(false);
+                await HandleBatchAsync(database, inbox, claimed.ClaimedEntries, cancellationToken).ConfigureAwait(false);
+                handled += claimed.ClaimedEntries.Length;
+
+                start = claimed.NextStartId;
+            }
+            while (!start.IsNullOrEmpty && start != "0-0" && !cancellationToken.IsCancellationRequested);
+
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var fresh = await database.StreamReadGroupAsync(inbox.Stream, Group, inbox.Consumer, StreamPosition.NewMessages, ReadBatch).ConfigureAwait(false);
+                await HandleBatchAsync(database, inbox, fresh, cancellationToken).ConfigureAwait(false);
+                handled += fresh.Length;
+
+                if (fresh.Length < ReadBatch)
+                {
+                    break;
+                }
+            }
+        }
+
+        if ((int)await database.ScriptEvaluateAsync(RoutingScripts.ForgetDeadInbox, [heartbeat, inbox.Stream, _instances], [instanceId]).ConfigureAwait(false) == 1)
+        {
+            _logger.LogInformation("Redis routing: the inbox of dead instance {Instance} is empty; deleted it.", instanceId);
+        }
+
+        return handled;
     }
 
     private void Ring() => _bell.Writer.TryWrite(true);
@@ -401,19 +543,12 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private async Task DrainAsync(IDatabase database, CancellationToken cancellationToken)
     {
         var pending = await database.StreamReadGroupAsync(_inbox, Group, _options.InstanceId, "0", ReadBatch).ConfigureAwait(false);
-        foreach (var entry in pending)
-        {
-            await HandleAsync(database, entry, cancellationToken).ConfigureAwait(false);
-        }
+        await HandleBatchAsync(database, _own, pending, cancellationToken).ConfigureAwait(false);
 
         while (!cancellationToken.IsCancellationRequested)
         {
             var fresh = await database.StreamReadGroupAsync(_inbox, Group, _options.InstanceId, StreamPosition.NewMessages, ReadBatch).ConfigureAwait(false);
-            foreach (var entry in fresh)
-            {
-                await HandleAsync(database, entry, cancellationToken).ConfigureAwait(false);
-            }
-
+            await HandleBatchAsync(database, _own, fresh, cancellationToken).ConfigureAwait(false);
             if (fresh.Length < ReadBatch)
             {
                 return;
@@ -421,14 +556,39 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         }
     }
 
-    private async Task HandleAsync(IDatabase database, StreamEntry entry, CancellationToken cancellationToken)
+    /// <summary>
+    /// Delivers a batch read from an inbox: the entries of one call in the order they were handed off, the calls side by
+    /// side (the hand-off names each entry's call; an entry without one waits for those before it in its group).
+    /// </summary>
+    private async Task HandleBatchAsync(IDatabase database, Inbox inbox, StreamEntry[] entries, CancellationToken cancellationToken)
+    {
+        if (entries.Length <= 1)
+        {
+            foreach (var entry in entries)
+            {
+                await HandleAsync(database, inbox, entry, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await Task.WhenAll(entries.GroupBy(entry => (string?)entry["call"] ?? string.Empty, StringComparer.Ordinal).Select(async calls =>
+        {
+            foreach (var entry in calls)
+            {
+                await HandleAsync(database, inbox, entry, cancellationToken).ConfigureAwait(false);
+            }
+        })).ConfigureAwait(false);
+    }
+
+    private async Task HandleAsync(IDatabase database, Inbox inbox, StreamEntry entry, CancellationToken cancellationToken)
     {
         var kind = (string?)entry["kind"];
         var payload = (string?)entry["payload"];
         if (entry.IsNull || kind is null || payload is null)
         {
             // Deleted after it was read (an ack whose XDEL came first), or not ours to read: nothing to deliver.
-            await AcknowledgeAsync(database, entry.Id).ConfigureAwait(false);
+            await AcknowledgeAsync(database, inbox, entry.Id).ConfigureAwait(false);
             return;
         }
 
@@ -450,7 +610,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
                 _logger.LogDebug("Redis routing: handed-off status {Status} of {MessageId}: {Outcome}.", update.Status, update.MessageId, outcome);
             }
 
-            await AcknowledgeAsync(database, entry.Id).ConfigureAwait(false);
+            await AcknowledgeAsync(database, inbox, entry.Id).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -463,7 +623,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         }
         catch (Exception e) when (e is not RedisException)
         {
-            var deliveries = await DeliveryCountAsync(database, entry.Id).ConfigureAwait(false);
+            var deliveries = await DeliveryCountAsync(database, inbox, entry.Id).ConfigureAwait(false);
             if (e is JsonException || deliveries >= _options.MaxDeliveries)
             {
                 await database.StreamAddAsync(_prefix + "dead-letter",
@@ -473,7 +633,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
                     new NameValueEntry("instance", _options.InstanceId),
                     new NameValueEntry("error", e.GetType().Name + ": " + e.Message),
                 ]).ConfigureAwait(false);
-                await AcknowledgeAsync(database, entry.Id).ConfigureAwait(false);
+                await AcknowledgeAsync(database, inbox, entry.Id).ConfigureAwait(false);
                 _logger.LogError(e, "Redis routing: inbox entry {EntryId} ({Kind}) failed {Deliveries} time(s); moved to {DeadLetter}.", (string?)entry.Id, kind,
                     deliveries, _prefix + "dead-letter");
             }
@@ -485,18 +645,23 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         }
     }
 
-    private async Task<int> DeliveryCountAsync(IDatabase database, RedisValue id)
+    private static async Task<int> DeliveryCountAsync(IDatabase database, Inbox inbox, RedisValue id)
     {
-        var pending = await database.StreamPendingMessagesAsync(_inbox, Group, 1, _options.InstanceId, id, id).ConfigureAwait(false);
+        var pending = await database.StreamPendingMessagesAsync(inbox.Stream, Group, 1, inbox.Consumer, id, id).ConfigureAwait(false);
         return pending.Length == 0 ? 1 : pending[0].DeliveryCount;
     }
 
-    private async Task AcknowledgeAsync(IDatabase database, RedisValue id)
+    private static async Task AcknowledgeAsync(IDatabase database, Inbox inbox, RedisValue id)
     {
-        // Acknowledged, then deleted: trimming a stream by length would delete entries not yet acknowledged.
-        await database.StreamAcknowledgeAsync(_inbox, Group, id).ConfigureAwait(false);
-        await database.StreamDeleteAsync(_inbox, [id]).ConfigureAwait(false);
+        // Acknowledged, then deleted (trimming a stream by length would delete entries not yet acknowledged); both go out
+        // together, in that order on the connection, so Redis answers (and fsyncs) them in one round trip.
+        var acknowledged = database.StreamAcknowledgeAsync(inbox.Stream, Group, id);
+        var deleted = database.StreamDeleteAsync(inbox.Stream, [id]);
+        await Task.WhenAll(acknowledged, deleted).ConfigureAwait(false);
     }
+
+    /// <summary>An inbox stream and the consumer that reads it: this instance's own, or a dead instance's read by the janitor.</summary>
+    private readonly record struct Inbox(RedisKey Stream, string Consumer);
 
     /// <summary>A queued hook write, or a flush marker.</summary>
     private readonly record struct Write(Func<IDatabase, Task>? Run, TaskCompletionSource? Flushed);
