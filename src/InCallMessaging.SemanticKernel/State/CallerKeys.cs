@@ -22,8 +22,34 @@ public static class CallerKeys
         return OfNormalized(PhoneNumbers.NormalizeOrKeep(ChannelAddress.Strip(number)));
     }
 
+    /// <summary>Keys of recent numbers: a caller who texts again (or is texted again) is not hashed again.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Recent = new(StringComparer.Ordinal);
+
+    private const int RecentCapacity = 4096;
+
+    private static int _recentCount;
+
     /// <summary>The key of a number already normalized (E.164, no prefix): the hot paths normalize once.</summary>
     internal static string OfNormalized(string normalized)
+    {
+        if (Recent.TryGetValue(normalized, out var known))
+        {
+            return known;
+        }
+
+        var key = Hash(normalized);
+        // Counted here rather than with Count, which takes every lock of the dictionary.
+        if (Interlocked.Increment(ref _recentCount) > RecentCapacity)
+        {
+            Recent.Clear();
+            Volatile.Write(ref _recentCount, 0);
+        }
+
+        Recent.TryAdd(normalized, key);
+        return key;
+    }
+
+    private static string Hash(string normalized)
     {
         Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(normalized.Length, 64))];
         var source = normalized.Length <= 64 ? utf8[..Encoding.UTF8.GetBytes(normalized, utf8)] : Encoding.UTF8.GetBytes(normalized);
