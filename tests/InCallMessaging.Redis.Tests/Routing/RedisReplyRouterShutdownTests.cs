@@ -1,4 +1,5 @@
 using InCallMessaging.SemanticKernel;
+using Microsoft.Extensions.DependencyInjection;
 using InCallMessaging.Testing;
 using StackExchange.Redis;
 
@@ -25,9 +26,9 @@ public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IC
         }
     }
 
-    private async Task<RoutedInstance> StartAsync(string id, TimeSpan? lease = null, RedisServer? server = null)
+    private async Task<RoutedInstance> StartAsync(string id, TimeSpan? lease = null, RedisServer? server = null, Action<IServiceCollection>? configure = null)
     {
-        var instance = await RoutedInstance.StartAsync((server ?? redis.Server).ConnectionString, _prefix, id, lease);
+        var instance = await RoutedInstance.StartAsync((server ?? redis.Server).ConnectionString, _prefix, id, lease, configure);
         _instances.Add(instance);
         return instance;
     }
@@ -130,5 +131,68 @@ public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IC
 
         // A redelivery by the provider after the restart is still a duplicate.
         Assert.Equal(ReplyDeliveryOutcome.Duplicate, await b.Runtime.Replies.DeliverAsync(reply).AsTask().WaitAsync(RoutedInstance.Patience));
+    }
+
+    [Fact]
+    public async Task A_reply_A_read_and_never_acknowledged_before_it_died_takes_the_after_call_path_on_B_exactly_once()
+    {
+        // A's deliveries hang (as a process about to die would): it reads the entry and never acknowledges it.
+        var hung = new HangingDelivery();
+        var a = await StartAsync("A", lease: TimeSpan.FromSeconds(1), configure: services => services.AddSingleton<IHandedOffReplyDelivery>(hung));
+        var b = await StartAsync("B", lease: TimeSpan.FromSeconds(1));
+        var session = a.Runtime.Calls.StartCall("CA1", RoutedInstance.Caller, RoutedInstance.Agent);
+        await a.InvokeAsync(session, "send_summary", new()).WaitAsync(RoutedInstance.Patience);
+        var sent = await a.WaitForSentAsync(session);
+
+        var reply = RoutedInstance.Reply(RoutedInstance.NewSid(), "thanks", inReplyTo: sent.MessageId);
+        Assert.Equal(ReplyDeliveryOutcome.HandedOff, await b.Runtime.Replies.DeliverAsync(reply).AsTask().WaitAsync(RoutedInstance.Patience));
+        Assert.Equal(reply.MessageId, (await hung.Entered.Task.WaitAsync(RoutedInstance.Patience)).MessageId);
+
+        // A dies: no graceful release, its delivery never finishes; its claim and heartbeat lapse after the 1 s lease.
+        await a.Router.HaltAsync().WaitAsync(RoutedInstance.Patience);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        var database = connection.GetDatabase();
+        var inbox = (RedisKey)(_prefix + "inbox:A");
+        var pending = await database.StreamPendingAsync(inbox, "owners");
+        Assert.Equal(1, pending.PendingMessageCount);
+        Assert.Equal("A", (string?)Assert.Single(pending.Consumers).Name);
+
+        // B's janitor (every second) claims the entry once it has been idle for a lease and delivers it after the call.
+        using var patience = new CancellationTokenSource(RoutedInstance.Patience);
+        while (await database.KeyExistsAsync(inbox) || b.AfterCall.Replies.IsEmpty)
+        {
+            await Task.Delay(20, patience.Token);
+        }
+
+        var (callId, handled) = Assert.Single(b.AfterCall.Replies);
+        Assert.Equal("CA1", callId);
+        Assert.Equal(reply.MessageId, handled.MessageId);
+        Assert.Empty(a.AfterCall.Replies);
+        Assert.Equal(1, hung.Calls);
+        Assert.False(await database.SetContainsAsync(_prefix + "instances", "A"));
+        Assert.Equal(0, await database.StreamLengthAsync(_prefix + "dead-letter"));
+        Assert.Equal(ReplyDeliveryOutcome.Duplicate, await b.Runtime.Replies.DeliverAsync(reply).AsTask().WaitAsync(RoutedInstance.Patience));
+        Assert.Single(b.AfterCall.Replies);
+    }
+
+    /// <summary>A delivery that never finishes until it is cancelled: the instance read the entry and dies before acknowledging it.</summary>
+    private sealed class HangingDelivery : IHandedOffReplyDelivery
+    {
+        private int _calls;
+
+        public TaskCompletionSource<InboundMessage> Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public async ValueTask<ReplyDeliveryOutcome> DeliverHandedOffAsync(InboundMessage message, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            Entered.TrySetResult(message);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("Unreachable.");
+        }
+
+        public ValueTask<StatusUpdateOutcome> ApplyHandedOffStatusAsync(DeliveryStatusUpdate update, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("No status is handed off in this test.");
     }
 }
