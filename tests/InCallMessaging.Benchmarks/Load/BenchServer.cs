@@ -136,6 +136,12 @@ internal static class BenchServer
                 // appendfsync always). /_stats counts the inbound messages of its message log.
                 counters.Redis = await RedisServer.StartAsync();
                 counters.RedisConnection = await ConnectionMultiplexer.ConnectAsync(counters.Redis.ConnectionString);
+                if (experiment.Contains("everysec", StringComparison.Ordinal))
+                {
+                    // Diagnostic (webhook~redis-everysec): Redis's default AOF fsync, to see what fsyncing every write costs.
+                    await counters.RedisConnection.GetDatabase().ExecuteAsync("CONFIG", "SET", "appendfsync", "everysec");
+                }
+
                 builder.Services.AddInCallMessagingRedisStore(options =>
                 {
                     options.ConnectionString = counters.Redis.ConnectionString;
