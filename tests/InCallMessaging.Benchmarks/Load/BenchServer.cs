@@ -135,7 +135,7 @@ internal static class BenchServer
                 // The Redis store and routing against a redis-server of its own, as the Redis tests run it (AOF,
                 // appendfsync always). /_stats counts the inbound messages of its message log.
                 counters.Redis = await RedisServer.StartAsync();
-                counters.RedisConnection = await ConnectionMultiplexer.ConnectAsync(counters.Redis.ConnectionString);
+                counters.RedisConnection = await ConnectionMultiplexer.ConnectAsync(counters.Redis.ConnectionString + ",allowAdmin=true");
                 if (experiment.Contains("everysec", StringComparison.Ordinal))
                 {
                     // Diagnostic (webhook~redis-everysec): Redis's default AOF fsync, to see what fsyncing every write costs.
