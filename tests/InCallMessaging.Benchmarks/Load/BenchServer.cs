@@ -55,7 +55,23 @@ internal static class BenchServer
         }
 
         var counters = new Counters();
-        var (app, sessions) = await BuildAsync(mode, port, calls, counters);
+        WebApplication app;
+        List<CallSession> sessions;
+        try
+        {
+            (app, sessions) = await BuildAsync(mode, port, calls, counters);
+        }
+        catch
+        {
+            // webhook~redis: a server that fails to start does not leave its redis-server behind.
+            counters.RedisConnection?.Dispose();
+            if (counters.Redis is { } started)
+            {
+                await started.DisposeAsync();
+            }
+
+            throw;
+        }
         app.MapGet("/_stats", () => Results.Json(counters.Snapshot(mode, sessions), StatsJson.Options));
         app.MapPost("/_quit", (IHostApplicationLifetime lifetime) =>
         {
