@@ -65,12 +65,15 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<bool> _bell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _aborting = new();
+    private readonly SemaphoreSlim _reading = new(1, 1);
     private readonly Task _writer;
     private Task? _reader;
     private Task? _renewer;
     private Task? _janitor;
     private ConnectionMultiplexer? _subscribedOn;
     private IHandedOffReplyDelivery? _delivery;
+    private volatile bool _paused;
     private int _disposed;
 
     internal RedisReplyRouter(RedisStateStore store, RedisRoutingOptions options, IServiceProvider services, ILogger logger)
@@ -192,20 +195,88 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         return Task.CompletedTask;
     }
 
-    /// <summary>Stops reading the inbox and renewing claims (the claims lapse after <see cref="RedisRoutingOptions.LeaseDuration"/>).</summary>
-    /// <param name="cancellationToken">Stops waiting for the loops.</param>
-    /// <returns>A task that completes when the loops have stopped.</returns>
-    public Task StopAsync(CancellationToken cancellationToken) =>
-        Volatile.Read(ref _disposed) != 0 ? Task.CompletedTask : StopLoopsAsync(cancellationToken);
+    /// <summary>
+    /// Shuts down gracefully: stops reading the inbox (the deliveries in progress finish; what was read and not started
+    /// stays pending), stops renewing, then releases this instance's claims on its calls and its heartbeat (each only if
+    /// still its own) and, when its inbox is empty, deletes it and leaves the set of instances, all in one script. Replies
+    /// to its calls then take the after-call path on the instance that receives them at once, not after the lease.
+    /// </summary>
+    /// <param name="cancellationToken">
+    /// The host's shutdown deadline: when it fires, the deliveries in progress are cancelled (they stay pending, and a
+    /// live instance's janitor delivers them) and the claims are left to lapse.
+    /// </param>
+    /// <returns>A task that completes when the loops have stopped and the claims are released.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        await StopLoopsAsync(cancellationToken).ConfigureAwait(false);
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var enqueued = _writes.Writer.TryWrite(new Write(async database =>
+        {
+            try
+            {
+                var callIds = _live.Keys.ToArray();
+                RedisKey[] keys = [_heartbeat, _inbox, _instances, .. callIds.Select(OwnerKey)];
+                var count = (int)await database.ScriptEvaluateAsync(RoutingScripts.Release, keys, [_options.InstanceId]).ConfigureAwait(false);
+                _logger.LogInformation("Redis routing: instance {Instance} stopped and released its claims on {Count} call(s).", _options.InstanceId, count);
+                released.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                released.TrySetException(e);
+                throw;
+            }
+        }, null));
+        if (enqueued)
+        {
+            // A failure was logged by the write loop: the claims lapse after the lease instead.
+            await Task.WhenAny(released.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Stops the loops without releasing anything, as a process that hangs or dies would (for tests): the claims and
+    /// the heartbeat lapse after the lease, and what the inbox holds waits for a live instance's janitor.
+    /// </summary>
+    internal async Task HaltAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _aborting.CancelAsync().ConfigureAwait(false);
+        await StopLoopsAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops reading the inbox until <see cref="ResumeReading"/>; completes once no read pass is in progress (for tests).</summary>
+    internal async Task PauseReadingAsync()
+    {
+        _paused = true;
+        await _reading.WaitAsync().ConfigureAwait(false);
+        _reading.Release();
+    }
+
+    /// <summary>Reads the inbox again, at once (for tests).</summary>
+    internal void ResumeReading()
+    {
+        _paused = false;
+        Ring();
+    }
 
     private async Task StopLoopsAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         var loops = new[] { _reader, _renewer, _janitor }.OfType<Task>().ToArray();
+        using var abort = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _aborting);
         await Task.WhenAll(loops).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stops the loops, writes what the hooks queued, and unsubscribes (the store owns the connection).</summary>
+    /// <summary>
+    /// Stops the loops (cancelling the deliveries in progress), writes what the hooks queued, and unsubscribes (the store
+    /// owns the connection). It releases nothing: call <see cref="StopAsync"/> first (the host does) to hand this
+    /// instance's calls over at once.
+    /// </summary>
     /// <returns>A task that completes when it is done.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -214,7 +285,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             return;
         }
 
-        await StopLoopsAsync(CancellationToken.None).ConfigureAwait(false);
+        await HaltAsync().ConfigureAwait(false);
         _writes.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
         if (_subscribedOn is { } connection)
@@ -231,6 +302,8 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         }
 
         _stopping.Dispose();
+        _aborting.Dispose();
+        _reading.Dispose();
     }
 
     /// <summary>Stops the loops and unsubscribes (blocking; prefer <see cref="DisposeAsync"/>).</summary>
@@ -372,7 +445,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             {
                 try
                 {
-                    await SweepDeadInboxesAsync(_stopping.Token).ConfigureAwait(false);
+                    await SweepDeadInboxesAsync(_aborting.Token).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
                 {
@@ -443,9 +516,9 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
 
                 start = claimed.NextStartId;
             }
-            while (!start.IsNullOrEmpty && start != "0-0" && !cancellationToken.IsCancellationRequested);
+            while (!start.IsNullOrEmpty && start != "0-0" && !cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested);
 
-            while (!cancellationToken.IsCancellationRequested)
+            while (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
             {
                 var fresh = await database.StreamReadGroupAsync(inbox.Stream, Group, inbox.Consumer, StreamPosition.NewMessages, ReadBatch).ConfigureAwait(false);
                 await HandleBatchAsync(database, inbox, fresh, cancellationToken).ConfigureAwait(false);
@@ -496,7 +569,22 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
                     groupReady = true;
                 }
 
-                await DrainAsync(database, stopping).ConfigureAwait(false);
+                if (!_paused)
+                {
+                    await _reading.WaitAsync(stopping).ConfigureAwait(false);
+                    try
+                    {
+                        if (!_paused)
+                        {
+                            // The deliveries in progress finish when stopping; only the host's deadline (or a halt) cancels them.
+                            await DrainAsync(database, _aborting.Token).ConfigureAwait(false);
+                        }
+                    }
+                    finally
+                    {
+                        _reading.Release();
+                    }
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -545,7 +633,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         var pending = await database.StreamReadGroupAsync(_inbox, Group, _options.InstanceId, "0", ReadBatch).ConfigureAwait(false);
         await HandleBatchAsync(database, _own, pending, cancellationToken).ConfigureAwait(false);
 
-        while (!cancellationToken.IsCancellationRequested)
+        while (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
         {
             var fresh = await database.StreamReadGroupAsync(_inbox, Group, _options.InstanceId, StreamPosition.NewMessages, ReadBatch).ConfigureAwait(false);
             await HandleBatchAsync(database, _own, fresh, cancellationToken).ConfigureAwait(false);
@@ -564,7 +652,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     {
         if (entries.Length <= 1)
         {
-            foreach (var entry in entries)
+            foreach (var entry in entries.TakeWhile(_ => !_stopping.IsCancellationRequested))
             {
                 await HandleAsync(database, inbox, entry, cancellationToken).ConfigureAwait(false);
             }
@@ -574,7 +662,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
 
         await Task.WhenAll(entries.GroupBy(entry => (string?)entry["call"] ?? string.Empty, StringComparer.Ordinal).Select(async calls =>
         {
-            foreach (var entry in calls)
+            foreach (var entry in calls.TakeWhile(_ => !_stopping.IsCancellationRequested))
             {
                 await HandleAsync(database, inbox, entry, cancellationToken).ConfigureAwait(false);
             }

@@ -83,4 +83,26 @@ internal static class RoutingScripts
         redis.call('SREM', KEYS[3], ARGV[1])
         return 1
         """;
+
+    /// <summary>
+    /// KEYS: this instance's heartbeat key, its inbox stream, the set of instances, then the claim keys of its live calls.
+    /// ARGV: its id. A graceful stop: deletes each claim and the heartbeat only while they still name this instance, and,
+    /// when the inbox is empty, deletes it and leaves the set (a hand-off after this finds no owner; one before it is in
+    /// the inbox, which a live instance's janitor delivers). Answers how many claims it released.
+    /// </summary>
+    public const string Release = """
+        local released = 0
+        for i = 4, #KEYS do
+          if redis.call('GET', KEYS[i]) == ARGV[1] then
+            redis.call('DEL', KEYS[i])
+            released = released + 1
+          end
+        end
+        if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+        if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('XLEN', KEYS[2]) == 0 then
+          redis.call('DEL', KEYS[2])
+          redis.call('SREM', KEYS[3], ARGV[1])
+        end
+        return released
+        """;
 }

@@ -12,7 +12,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
+using InCallMessaging.Redis;
+using InCallMessaging.Testing;
 using InCallMessaging.Twilio.Internal;
+using StackExchange.Redis;
 
 namespace InCallMessaging.Benchmarks.Load;
 
@@ -29,6 +32,10 @@ namespace InCallMessaging.Benchmarks.Load;
 /// </list>
 /// <c>webhook~sqlite</c> (<c>BENCH_EXPERIMENT=sqlite</c>) registers the SQLite state store on a fresh temp file
 /// (deleted on exit); <c>/_stats</c> then also counts the inbound rows it logged.
+/// <c>webhook~redis</c> (<c>BENCH_EXPERIMENT=redis</c>) starts its own <c>redis-server</c> on a free port (the test
+/// fixture: AOF, <c>appendfsync always</c>), registers the Redis store and Redis routing (one instance: every reply's
+/// call is live here, so nothing is handed off, but each delivery goes through the store and the router's dedupe);
+/// <c>/_stats</c> then also counts the inbound messages in the Redis message log. The server is killed on exit.
 /// Both modes also map <c>GET /_stats</c> (counters, CPU time, GC) and <c>POST /_quit</c>. "ready" is printed when listening.
 /// </summary>
 internal static class BenchServer
@@ -48,7 +55,23 @@ internal static class BenchServer
         }
 
         var counters = new Counters();
-        var (app, sessions) = await BuildAsync(mode, port, calls, counters);
+        WebApplication app;
+        List<CallSession> sessions;
+        try
+        {
+            (app, sessions) = await BuildAsync(mode, port, calls, counters);
+        }
+        catch
+        {
+            // webhook~redis: a server that fails to start does not leave its redis-server behind.
+            counters.RedisConnection?.Dispose();
+            if (counters.Redis is { } started)
+            {
+                await started.DisposeAsync();
+            }
+
+            throw;
+        }
         app.MapGet("/_stats", () => Results.Json(counters.Snapshot(mode, sessions), StatsJson.Options));
         app.MapPost("/_quit", (IHostApplicationLifetime lifetime) =>
         {
@@ -59,6 +82,13 @@ internal static class BenchServer
         await app.StartAsync();
         Console.WriteLine($"ready {mode} http://127.0.0.1:{port}{Path} calls={sessions.Count}");
         await app.WaitForShutdownAsync();
+        if (counters.Redis is { } redis)
+        {
+            await app.DisposeAsync();
+            counters.RedisConnection?.Dispose();
+            await redis.DisposeAsync();
+        }
+
         if (counters.SqlitePath is { } db)
         {
             await app.DisposeAsync();
@@ -114,6 +144,26 @@ internal static class BenchServer
                 // consent, the message log and deduplication in SQLite. /_stats counts its inbound rows.
                 counters.SqlitePath = SqliteCounts.NewDatabasePath();
                 builder.Services.AddInCallMessagingSqliteStore("Data Source=" + counters.SqlitePath);
+            }
+
+            if (experiment.Contains("redis", StringComparison.Ordinal))
+            {
+                // The Redis store and routing against a redis-server of its own, as the Redis tests run it (AOF,
+                // appendfsync always). /_stats counts the inbound messages of its message log.
+                counters.Redis = await RedisServer.StartAsync();
+                counters.RedisConnection = await ConnectionMultiplexer.ConnectAsync(counters.Redis.ConnectionString + ",allowAdmin=true");
+                if (experiment.Contains("everysec", StringComparison.Ordinal))
+                {
+                    // Diagnostic (webhook~redis-everysec): Redis's default AOF fsync, to see what fsyncing every write costs.
+                    await counters.RedisConnection.GetDatabase().ExecuteAsync("CONFIG", "SET", "appendfsync", "everysec");
+                }
+
+                builder.Services.AddInCallMessagingRedisStore(options =>
+                {
+                    options.ConnectionString = counters.Redis.ConnectionString;
+                    options.KeyPrefix = Counters.RedisPrefix;
+                });
+                builder.Services.AddInCallMessagingRedisRouting(options => options.InstanceId = "bench");
             }
 
             builder.Services.AddInCallMessagingTwilio(builder.Configuration.GetSection("InCallMessaging:Twilio"));
@@ -237,6 +287,33 @@ internal static class BenchServer
         /// <summary>The SQLite store's file (<c>webhook~sqlite</c>), or null for the in-memory stores.</summary>
         public string? SqlitePath;
 
+        /// <summary>The key prefix of the Redis store (<c>webhook~redis</c>).</summary>
+        public const string RedisPrefix = "bench:";
+
+        /// <summary>The redis-server of <c>webhook~redis</c>, or null.</summary>
+        public RedisServer? Redis;
+
+        /// <summary>A connection of its own to <see cref="Redis"/>, to count the message log.</summary>
+        public ConnectionMultiplexer? RedisConnection;
+
+        /// <summary>Inbound messages in the Redis message log (members <c>i:{id}</c> of its <c>messages</c> index); -1 without it.</summary>
+        private long InboundInRedis()
+        {
+            if (RedisConnection is null)
+            {
+                return -1;
+            }
+
+            const string Count = """
+                local n = 0
+                for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+                  if string.sub(member, 1, 2) == 'i:' then n = n + 1 end
+                end
+                return n
+                """;
+            return (long)RedisConnection.GetDatabase().ScriptEvaluate(Count, [(RedisKey)(RedisPrefix + "messages")]);
+        }
+
         public ServerStats Snapshot(string mode, List<CallSession> sessions)
         {
             using var process = Process.GetCurrentProcess();
@@ -257,6 +334,7 @@ internal static class BenchServer
                 Duplicate = Interlocked.Read(ref Duplicate),
                 InboundRecordedOnCalls = inbound,
                 InboundLoggedInSqlite = SqlitePath is null ? -1 : SqliteCounts.Messages(SqlitePath, "Inbound"),
+                InboundLoggedInRedis = InboundInRedis(),
                 CpuSeconds = process.TotalProcessorTime.TotalSeconds,
                 AllocatedBytes = GC.GetTotalAllocatedBytes(precise: false),
                 WorkingSetBytes = process.WorkingSet64,
@@ -322,6 +400,9 @@ internal sealed class ServerStats
 
     /// <summary>Rows of the SQLite store's <c>messages</c> table with <c>direction = 'Inbound'</c>; -1 without the SQLite store.</summary>
     public long InboundLoggedInSqlite { get; set; } = -1;
+
+    /// <summary>Inbound messages in the Redis store's message log; -1 without the Redis store.</summary>
+    public long InboundLoggedInRedis { get; set; } = -1;
 
     public double CpuSeconds { get; set; }
 

@@ -241,6 +241,12 @@ internal static class LoadSuite
             {
                 problems.Add($"SQLite message log holds {server.InboundLoggedInSqlite:N0} inbound rows vs {result.Total200:N0} answered 200");
             }
+
+            // webhook~redis: likewise, one inbound message in the Redis message log per request answered 200.
+            if (server.InboundLoggedInRedis >= 0 && server.InboundLoggedInRedis != result.Total200)
+            {
+                problems.Add($"Redis message log holds {server.InboundLoggedInRedis:N0} inbound messages vs {result.Total200:N0} answered 200");
+            }
         }
 
         result.AccountingOk = problems.Count == 0;
@@ -248,6 +254,7 @@ internal static class LoadSuite
             ? IsWebhook(result.Mode)
                 ? $"OK: {result.Total200:N0} requests, all 200, each delivered once to its call ({server.DeliveredToCall:N0} DeliveredToCall, 0 duplicates)"
                     + (server.InboundLoggedInSqlite >= 0 ? $", {server.InboundLoggedInSqlite:N0} inbound rows in SQLite" : "")
+                    + (server.InboundLoggedInRedis >= 0 ? $", {server.InboundLoggedInRedis:N0} inbound messages in the Redis log" : "")
                 : $"OK: {result.Total200:N0} requests, all 200"
             : "FAILED: " + string.Join("; ", problems);
     }
@@ -295,7 +302,7 @@ internal static class LoadSuite
                 var rps = runs.Average(r => r.RequestsPerSecond) / bare.Average(r => r.RequestsPerSecond);
                 var p99 = runs.Average(r => r.P99Microseconds) / bare.Average(r => r.P99Microseconds);
                 var verdict = !IsWebhook(mode) ? "(calibration)"
-                    : mode.Contains("sqlite", StringComparison.Ordinal)
+                    : mode.Contains("sqlite", StringComparison.Ordinal) || mode.Contains("redis", StringComparison.Ordinal)
                         ? (rps >= 0.25 ? "durable target (>= 0.25x) met" : "durable target (>= 0.25x) missed")
                         : (rps >= 0.8 && p99 <= 1.5 ? "met" : "missed");
                 text.AppendLine(CultureInfo.InvariantCulture, $"| {connections} | {mode} | {rps:N2}x{SliceRatios(runs, bare, 0)} | {p99:N2}x{SliceRatios(runs, bare, 1)} | {verdict} |");

@@ -47,8 +47,8 @@ public sealed class RedisReplyRouterRecoveryTests(RedisServerFixture redis) : IC
         await a.InvokeAsync(session, "send_summary", new()).WaitAsync(RoutedInstance.Patience);
         var sent = await a.WaitForSentAsync(session);
 
-        // A hangs: it stops reading its inbox and renewing; its claim and heartbeat stay until the test lets them lapse.
-        await a.Router.StopAsync(CancellationToken.None);
+        // A hangs: it stops reading its inbox and renewing (no graceful release); its claim and heartbeat stay until the test lets them lapse.
+        await a.Router.HaltAsync();
         await a.Router.FlushAsync().WaitAsync(RoutedInstance.Patience);
         var owner = (RedisKey)(_prefix + "call:CA1:owner");
         var heartbeat = (RedisKey)(_prefix + "instance:A");

@@ -33,7 +33,8 @@ internal sealed class RoutedInstance : IAsyncDisposable
 
     public AfterCallRecorder AfterCall { get; }
 
-    public static async Task<RoutedInstance> StartAsync(string connectionString, string prefix, string instanceId, TimeSpan? lease = null)
+    public static async Task<RoutedInstance> StartAsync(string connectionString, string prefix, string instanceId, TimeSpan? lease = null,
+        Action<IServiceCollection>? configure = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddLogging();
@@ -75,6 +76,7 @@ internal sealed class RoutedInstance : IAsyncDisposable
         });
         var afterCall = new AfterCallRecorder();
         builder.Services.AddSingleton<IAfterCallReplyHandler>(afterCall);
+        configure?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync();
         return new RoutedInstance(host, afterCall);
