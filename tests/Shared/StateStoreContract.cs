@@ -353,22 +353,16 @@ public abstract class StateStoreContractTests : IAsyncLifetime
     };
 
     /// <summary>An inbound SMS of call CA1 from caller-a to +15550001.</summary>
-    protected static LoggedMessage Inbound(string messageId, string? callId = "CA1", DateTimeOffset? createdAt = null) => new()
-    {
-        MessageId = messageId,
-        Direction = MessageDirection.Inbound,
-        Channel = MessageChannel.Sms,
-        CallId = callId,
-        SenderName = "default",
-        SenderIdentity = "+15550001",
-        CallerKey = "caller-a",
-        Caller = "+1415***0100",
-        Text = "yes",
-        ContentHash = "4567cdef",
-        CreatedAt = createdAt ?? T0,
-        Status = "received",
-        State = DeliveryState.Delivered,
-    };
+    protected static LoggedMessage Inbound(string messageId, string? callId = "CA1", DateTimeOffset? createdAt = null) =>
+        Outbound(messageId, callId, createdAt) with
+        {
+            Direction = MessageDirection.Inbound,
+            ActionName = null,
+            Text = "yes",
+            ContentHash = "4567cdef",
+            Status = "received",
+            State = DeliveryState.Delivered,
+        };
 
     /// <summary>Asserts two logged messages are equal field by field (their lists by content).</summary>
     protected static void AssertSame(LoggedMessage expected, LoggedMessage? actual)

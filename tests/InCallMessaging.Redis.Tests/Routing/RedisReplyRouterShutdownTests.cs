@@ -13,25 +13,17 @@ namespace InCallMessaging.Redis.Tests.Routing;
 /// </summary>
 public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
-    private readonly string _prefix = RedisServerFixture.FreshPrefix();
-    private readonly List<RoutedInstance> _instances = [];
+    private readonly RoutedInstances _instances = new(redis.Server);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        foreach (var instance in _instances)
-        {
-            await instance.DisposeAsync();
-        }
+        await _instances.DisposeAsync();
     }
 
-    private async Task<RoutedInstance> StartAsync(string id, TimeSpan? lease = null, RedisServer? server = null, Action<IServiceCollection>? configure = null)
-    {
-        var instance = await RoutedInstance.StartAsync((server ?? redis.Server).ConnectionString, _prefix, id, lease, configure);
-        _instances.Add(instance);
-        return instance;
-    }
+    private Task<RoutedInstance> StartAsync(string id, TimeSpan? lease = null, RedisServer? server = null, Action<IServiceCollection>? configure = null) =>
+        _instances.StartAsync(id, lease, server, configure);
 
     [Fact]
     public async Task After_A_stops_gracefully_a_reply_to_its_live_call_posted_to_B_takes_the_after_call_path_at_once()
@@ -44,14 +36,14 @@ public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IC
         var sent = await a.WaitForSentAsync(session);
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
         var database = connection.GetDatabase();
-        Assert.Equal("A", (string?)await database.StringGetAsync(_prefix + "call:CA1:owner"));
+        Assert.Equal("A", (string?)await database.StringGetAsync(_instances.Prefix + "call:CA1:owner"));
 
         await a.Router.StopAsync(CancellationToken.None).WaitAsync(RoutedInstance.Patience);
 
-        Assert.False(await database.KeyExistsAsync(_prefix + "call:CA1:owner"));
-        Assert.False(await database.KeyExistsAsync(_prefix + "instance:A"));
-        Assert.False(await database.SetContainsAsync(_prefix + "instances", "A"));
-        Assert.False(await database.KeyExistsAsync(_prefix + "inbox:A"));
+        Assert.False(await database.KeyExistsAsync(_instances.Prefix + "call:CA1:owner"));
+        Assert.False(await database.KeyExistsAsync(_instances.Prefix + "instance:A"));
+        Assert.False(await database.SetContainsAsync(_instances.Prefix + "instances", "A"));
+        Assert.False(await database.KeyExistsAsync(_instances.Prefix + "inbox:A"));
 
         var reply = RoutedInstance.Reply(RoutedInstance.NewSid(), "thanks", inReplyTo: sent.MessageId);
         var outcome = await b.Runtime.Replies.DeliverAsync(reply).AsTask().WaitAsync(RoutedInstance.Patience);
@@ -77,14 +69,14 @@ public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IC
         var database = connection.GetDatabase();
 
         // CA2 moved to B meanwhile (A's claim lapsed and B took it): A must not delete B's claim.
-        await database.StringSetAsync(_prefix + "call:CA2:owner", "B", TimeSpan.FromMinutes(1));
+        await database.StringSetAsync(_instances.Prefix + "call:CA2:owner", "B", TimeSpan.FromMinutes(1));
 
         await a.Router.StopAsync(CancellationToken.None).WaitAsync(RoutedInstance.Patience);
 
-        Assert.False(await database.KeyExistsAsync(_prefix + "call:CA1:owner"));
-        Assert.Equal("B", (string?)await database.StringGetAsync(_prefix + "call:CA2:owner"));
-        Assert.True(await database.KeyExistsAsync(_prefix + "instance:B"));
-        Assert.True(await database.SetContainsAsync(_prefix + "instances", "B"));
+        Assert.False(await database.KeyExistsAsync(_instances.Prefix + "call:CA1:owner"));
+        Assert.Equal("B", (string?)await database.StringGetAsync(_instances.Prefix + "call:CA2:owner"));
+        Assert.True(await database.KeyExistsAsync(_instances.Prefix + "instance:B"));
+        Assert.True(await database.SetContainsAsync(_instances.Prefix + "instances", "B"));
     }
 
     [Fact]
@@ -101,7 +93,7 @@ public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IC
         await a.Router.PauseReadingAsync().WaitAsync(RoutedInstance.Patience);
         var reply = RoutedInstance.Reply(RoutedInstance.NewSid(), "it is 123456", inReplyTo: sent.MessageId);
         Assert.Equal(ReplyDeliveryOutcome.HandedOff, await b.Runtime.Replies.DeliverAsync(reply).AsTask().WaitAsync(RoutedInstance.Patience));
-        var inbox = (RedisKey)(_prefix + "inbox:A");
+        var inbox = (RedisKey)(_instances.Prefix + "inbox:A");
         await using (var before = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString))
         {
             Assert.Equal(1, await before.GetDatabase().StreamLengthAsync(inbox));
@@ -168,7 +160,7 @@ public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IC
         await a.Router.HaltAsync().WaitAsync(RoutedInstance.Patience);
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
         var database = connection.GetDatabase();
-        var inbox = (RedisKey)(_prefix + "inbox:A");
+        var inbox = (RedisKey)(_instances.Prefix + "inbox:A");
         var pending = await database.StreamPendingAsync(inbox, "owners");
         Assert.Equal(1, pending.PendingMessageCount);
         Assert.Equal("A", (string?)Assert.Single(pending.Consumers).Name);
@@ -185,8 +177,8 @@ public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IC
         Assert.Equal(reply.MessageId, handled.MessageId);
         Assert.Empty(a.AfterCall.Replies);
         Assert.Equal(1, hung.Calls);
-        Assert.False(await database.SetContainsAsync(_prefix + "instances", "A"));
-        Assert.Equal(0, await database.StreamLengthAsync(_prefix + "dead-letter"));
+        Assert.False(await database.SetContainsAsync(_instances.Prefix + "instances", "A"));
+        Assert.Equal(0, await database.StreamLengthAsync(_instances.Prefix + "dead-letter"));
         Assert.Equal(ReplyDeliveryOutcome.Duplicate, await b.Runtime.Replies.DeliverAsync(reply).AsTask().WaitAsync(RoutedInstance.Patience));
         Assert.Single(b.AfterCall.Replies);
     }

@@ -14,25 +14,17 @@ namespace InCallMessaging.Redis.Tests.Routing;
 /// </summary>
 public sealed class RedisReplyRouterTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
-    private readonly string _prefix = RedisServerFixture.FreshPrefix();
-    private readonly List<RoutedInstance> _instances = [];
+    private readonly RoutedInstances _instances = new(redis.Server);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
-        foreach (var instance in _instances)
-        {
-            await instance.DisposeAsync();
-        }
+        await _instances.DisposeAsync();
     }
 
-    private async Task<RoutedInstance> StartAsync(string id, TimeSpan? lease = null, RedisServer? server = null)
-    {
-        var instance = await RoutedInstance.StartAsync((server ?? redis.Server).ConnectionString, _prefix, id, lease);
-        _instances.Add(instance);
-        return instance;
-    }
+    private Task<RoutedInstance> StartAsync(string id, TimeSpan? lease = null, RedisServer? server = null) =>
+        _instances.StartAsync(id, lease, server);
 
     [Fact]
     public async Task A_reply_delivered_to_B_reaches_the_action_waiting_on_A()
@@ -144,7 +136,7 @@ public sealed class RedisReplyRouterTests(RedisServerFixture redis) : IClassFixt
         await a.InvokeAsync(session, "send_summary", new()).WaitAsync(RoutedInstance.Patience);
         await a.WaitForSentAsync(session);
         await a.DisposeAsync();
-        await WaitUntilAsync(async database => !await database.KeyExistsAsync(_prefix + "call:CA1:owner"));
+        await WaitUntilAsync(async database => !await database.KeyExistsAsync(_instances.Prefix + "call:CA1:owner"));
 
         var outcome = await b.Runtime.Replies.DeliverAsync(RoutedInstance.Reply(RoutedInstance.NewSid(), "thanks"));
 
@@ -252,7 +244,7 @@ public sealed class RedisReplyRouterTests(RedisServerFixture redis) : IClassFixt
     }
 
     private async Task WaitForEmptyInboxAsync(string instance) =>
-        await WaitUntilAsync(async database => await database.StreamLengthAsync(_prefix + "inbox:" + instance) == 0);
+        await WaitUntilAsync(async database => await database.StreamLengthAsync(_instances.Prefix + "inbox:" + instance) == 0);
 
     private async Task WaitUntilAsync(Func<IDatabase, Task<bool>> condition)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using InCallMessaging.SemanticKernel;
+using InCallMessaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.SemanticKernel;
@@ -146,5 +147,29 @@ internal sealed class AfterCallRecorder : IAfterCallReplyHandler
     {
         Replies.Enqueue((session.CallId, reply));
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>The instances one test starts, on one fresh key prefix: started on demand, all disposed at the end.</summary>
+internal sealed class RoutedInstances(RedisServer defaultServer) : IAsyncDisposable
+{
+    private readonly List<RoutedInstance> _started = [];
+
+    /// <summary>The key prefix every instance of this test shares.</summary>
+    public string Prefix { get; } = RedisServerFixture.FreshPrefix();
+
+    public async Task<RoutedInstance> StartAsync(string id, TimeSpan? lease = null, RedisServer? server = null, Action<IServiceCollection>? configure = null)
+    {
+        var instance = await RoutedInstance.StartAsync((server ?? defaultServer).ConnectionString, Prefix, id, lease, configure);
+        _started.Add(instance);
+        return instance;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var instance in _started)
+        {
+            await instance.DisposeAsync();
+        }
     }
 }
