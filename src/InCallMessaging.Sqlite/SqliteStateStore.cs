@@ -211,8 +211,8 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
             }
 
             var connection = await Task.Run(OpenConnection, cancellationToken).ConfigureAwait(false);
-            _checkpointer ??= new SqliteCheckpointer(_readerConnectionString);
-            return _writer = new SqliteWriter(connection, OpenConnection, PurgeExpiredKeys, ClearReaderPool, _store, _path);
+            _checkpointer ??= new SqliteCheckpointer(_readerConnectionString, () => _writer?.RequestLogRestart());
+            return _writer = new SqliteWriter(connection, OpenConnection, PurgeExpiredKeys, ClearReaderPool, _options.BusyTimeout, _store, _path);
         }
         finally
         {

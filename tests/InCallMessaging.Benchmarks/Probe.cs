@@ -31,6 +31,8 @@ internal static class Probe
         long operations = 0;
         var measured = TimeSpan.Zero;
         var allocated = 0L;
+        var collections = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) };
+        var pauses = GC.GetTotalPauseDuration();
         while (Stopwatch.GetTimestamp() < deadline)
         {
             var (elapsed, bytes) = what == "deliver" ? await DeliverBatchAsync() : await SendBatchAsync();
@@ -40,6 +42,7 @@ internal static class Probe
         }
 
         Console.WriteLine($"{what}: {operations:N0} operations, {measured.TotalMicroseconds / operations:N2} us and {allocated / (double)operations:N0} B (this thread) each");
+        Console.WriteLine($"  GC: {GC.CollectionCount(0) - collections[0]:N0} gen0, {GC.CollectionCount(1) - collections[1]:N0} gen1, {GC.CollectionCount(2) - collections[2]:N0} gen2, paused {(GC.GetTotalPauseDuration() - pauses).TotalMilliseconds:N0} ms in all");
         return 0;
     }
 

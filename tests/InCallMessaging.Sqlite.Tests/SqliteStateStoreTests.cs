@@ -57,8 +57,41 @@ public sealed class SqliteStateStoreTests : IDisposable
         await store.OpenAsync();
 
         Assert.Equal("wal", _database.Scalar("PRAGMA journal_mode"));
-        Assert.Equal(1L, _database.Scalar("SELECT version FROM schema_version"));
+        Assert.Equal((long)Internal.SqliteSchema.LatestVersion, _database.Scalar("SELECT version FROM schema_version"));
         Assert.True(File.Exists(_database.Path));
+    }
+
+    [Fact]
+    public async Task A_version_1_file_is_migrated_in_place_and_keeps_its_rows()
+    {
+        // A file as version 1 of the package wrote it: its schema, one logged message, schema_version 1.
+        await using (var v1 = new SqliteConnection(_database.ConnectionString + ";Pooling=False"))
+        {
+            v1.Open();
+            using var command = v1.CreateCommand();
+            command.CommandText = Internal.SqliteSchema.Migrations[0] + """
+                CREATE TABLE schema_version (version INTEGER NOT NULL);
+                INSERT INTO schema_version (version) VALUES (1);
+                INSERT INTO messages (message_id, direction, channel, call_id, sender_name, sender_identity, caller_key, caller,
+                                      content_hash, created_at, status, state)
+                VALUES ('SM1', 'Outbound', 'Sms', 'CA1', 'default', '+15550001', 'caller-a', '+1415***0100', '0123abcd', 1, 'sent', 'Sent');
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var store = _database.CreateStore();
+        await store.OpenAsync();
+
+        Assert.Equal(2L, _database.Scalar("SELECT version FROM schema_version"));
+        // The reply look-up's index now holds outbound messages only, and the look-up still uses it.
+        Assert.EndsWith("WHERE direction = 'Outbound'", (string?)_database.Scalar("SELECT sql FROM sqlite_master WHERE name = 'ix_messages_reply'"), StringComparison.Ordinal);
+        Assert.Contains("ix_messages_reply", PlanOf(_database, """
+            SELECT id FROM messages
+            WHERE channel = 'Sms' AND caller_key = 'caller-a' AND sender_identity = '+15550001' AND created_at >= 0
+              AND direction = 'Outbound' AND call_id IS NOT NULL
+            ORDER BY created_at DESC, id DESC LIMIT 1
+            """), StringComparison.Ordinal);
+        Assert.Equal("CA1", (await store.FindLatestOutboundAsync(MessageChannel.Sms, "caller-a", "+15550001", DateTimeOffset.MinValue))?.CallId);
     }
 
     [Fact]
@@ -299,6 +332,23 @@ public sealed class SqliteStateStoreTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => new SqliteStateStore(new SqliteStoreOptions { ConnectionString = connectionString }));
 
         Assert.Contains("ConnectionStrings:InCallMessaging", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>SQLite's query plan for <paramref name="select"/>, its steps joined.</summary>
+    private static string PlanOf(TempDatabase database, string select)
+    {
+        using var connection = new SqliteConnection(database.ConnectionString + ";Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + select;
+        using var reader = command.ExecuteReader();
+        var steps = new List<string>();
+        while (reader.Read())
+        {
+            steps.Add(reader.GetString(3));
+        }
+
+        return string.Join(" | ", steps);
     }
 
     private static LoggedMessage Message(string id) => new()

@@ -114,7 +114,7 @@ public sealed class SqliteStoreRegistrationTests : IDisposable
         using var host = builder.Build();
 
         await host.StartAsync();
-        Assert.Equal(1L, _database.Scalar("SELECT version FROM schema_version"));
+        Assert.Equal((long)Internal.SqliteSchema.LatestVersion, _database.Scalar("SELECT version FROM schema_version"));
         await host.StopAsync();
     }
 

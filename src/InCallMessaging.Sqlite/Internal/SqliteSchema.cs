@@ -66,6 +66,12 @@ internal static class SqliteSchema
         );
         CREATE INDEX ix_message_status_message_row ON message_status (message_row, id);
         """,
+        // 2: the reply look-up reads only outbound messages, so only they are indexed for it. An inbound message (every
+        // webhook) then writes one random-keyed index page fewer; erasing a caller's inbound messages scans instead.
+        """
+        DROP INDEX ix_messages_reply;
+        CREATE INDEX ix_messages_reply ON messages (caller_key, channel, sender_identity, created_at) WHERE direction = 'Outbound';
+        """,
     ];
 
     /// <summary>The schema version this library writes.</summary>

@@ -22,6 +22,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>The most writes one transaction takes.</summary>
     internal const int MaxBatch = 256;
 
+    /// <summary>How long a log restart waits for readers still reading the log.</summary>
+    internal static readonly TimeSpan LogRestartWait = TimeSpan.FromMilliseconds(50);
+
     private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
 
@@ -31,20 +34,25 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly string _store;
     private readonly string _path;
     private readonly Task _loop;
+    private readonly int _busyTimeoutMilliseconds;
     private WriterCommands? _commands;
     private long _transactions;
     private long _writes;
+    private long _logRestarts;
+    private int _logRestartDue;
 
     /// <summary>Starts the loop on an opened connection.</summary>
     /// <param name="connection">The writer connection, already opened and migrated.</param>
     /// <param name="open">Opens it again after an error that broke it.</param>
     /// <param name="beforeCommit">Housekeeping run in each batch's transaction (expired deduplication keys).</param>
     /// <param name="connectionLost">Called when the connection is closed after an error (readers drop theirs too).</param>
+    /// <param name="busyTimeout">The connection's busy timeout (a log restart shortens it for its own wait).</param>
     /// <param name="store">The store's name for errors.</param>
     /// <param name="path">The file's path for errors.</param>
     public SqliteWriter(SqliteConnection connection, Func<SqliteConnection> open, Action<WriterCommands> beforeCommit, Action connectionLost,
-        string store, string path)
+        TimeSpan busyTimeout, string store, string path)
     {
+        _busyTimeoutMilliseconds = (int)busyTimeout.TotalMilliseconds;
         _connectionLost = connectionLost;
         _commands = new WriterCommands(connection);
         _open = open;
@@ -59,6 +67,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     /// <summary>How many writes committed.</summary>
     internal long WriteCount => Interlocked.Read(ref _writes);
+
+    /// <summary>How many times the writer started the write-ahead log over.</summary>
+    internal long LogRestartCount => Interlocked.Read(ref _logRestarts);
+
+    /// <summary>
+    /// Asks the loop to checkpoint and start the write-ahead log over after its current batch (see
+    /// <see cref="SqliteCheckpointer"/>): a RESTART from the writer's own connection needs no gap between batches.
+    /// </summary>
+    public void RequestLogRestart() => Volatile.Write(ref _logRestartDue, 1);
 
     /// <summary>Queues a write; its task completes after the transaction that holds it commits.</summary>
     /// <exception cref="ObjectDisposedException">The store is disposed.</exception>
@@ -120,6 +137,37 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
 
             batch.Clear();
+            if (Interlocked.Exchange(ref _logRestartDue, 0) == 1)
+            {
+                RestartLog();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Between two batches: copies what the periodic PASSIVE checkpoint left (the frames written since) and makes the next
+    /// batch write the log from its start. It waits at most <see cref="LogRestartWait"/> for a reader still in the log,
+    /// then leaves it to the next request.
+    /// </summary>
+    private void RestartLog()
+    {
+        if (_commands is not { } commands)
+        {
+            return;
+        }
+
+        var handle = commands.Connection.Handle;
+        try
+        {
+            raw.sqlite3_busy_timeout(handle, (int)LogRestartWait.TotalMilliseconds);
+            if (raw.sqlite3_wal_checkpoint_v2(handle, null, raw.SQLITE_CHECKPOINT_RESTART, out _, out _) == raw.SQLITE_OK)
+            {
+                Interlocked.Increment(ref _logRestarts);
+            }
+        }
+        finally
+        {
+            raw.sqlite3_busy_timeout(handle, _busyTimeoutMilliseconds);
         }
     }
 
