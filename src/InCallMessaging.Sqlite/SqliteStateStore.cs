@@ -97,6 +97,9 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
     /// <summary>How many writes the writer committed.</summary>
     internal long WriteCount => _writer?.WriteCount ?? 0;
 
+    /// <summary>How many times the writer started the write-ahead log over.</summary>
+    internal long LogRestartCount => _writer?.LogRestartCount ?? 0;
+
     /// <summary>
     /// Opens the database: checks the file (<c>PRAGMA quick_check</c>, which reads it once, so a large file takes a
     /// moment), switches it to WAL, creates or migrates the schema in one transaction and starts the writer. Does

@@ -251,6 +251,30 @@ public sealed class SqliteStateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Under_writes_without_a_pause_the_log_is_started_over_and_stays_short()
+    {
+        await using var store = _database.CreateStore();
+        await store.OpenAsync();
+
+        // Back-to-back batches, never a quiet moment for the log to reset by itself, until the writer has restarted it
+        // three times (one periodic checkpoint a second).
+        var written = 0;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (store.LogRestartCount < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.WhenAll(Enumerable.Range(written, 50).Select(i => store.TryAddAsync(Message($"SM{i}")).AsTask()));
+            written += 50;
+        }
+
+        Assert.True(store.LogRestartCount >= 3, $"the log was restarted {store.LogRestartCount} times in 30 s of writes");
+        var walBytes = new FileInfo(_database.Path + "-wal").Length;
+        var databaseBytes = new FileInfo(_database.Path).Length;
+        // Restarted, the log is rewritten from its start: it holds about one second of writes, not all of them.
+        Assert.True(walBytes < databaseBytes + (4 << 20), $"{written} writes: log {walBytes:N0} B, database {databaseBytes:N0} B");
+        Assert.Equal((long)written, _database.Scalar("SELECT count(*) FROM messages"));
+    }
+
+    [Fact]
     public async Task Writes_queued_together_share_one_commit()
     {
         await using var store = _database.CreateStore();
