@@ -63,6 +63,7 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
             ConnectionString = options.ConnectionString,
             Synchronous = options.Synchronous,
             BusyTimeout = options.BusyTimeout,
+            PageSize = options.PageSize,
             DeduplicationPurgeInterval = options.DeduplicationPurgeInterval,
         };
         _time = timeProvider;
@@ -180,6 +181,12 @@ public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDedu
         {
             throw new ArgumentException(
                 $"SQLite store: BusyTimeout {options.BusyTimeout} must be between 0 and 10 minutes.", nameof(options));
+        }
+
+        if (options.PageSize is < 512 or > 65536 || !int.IsPow2(options.PageSize))
+        {
+            throw new ArgumentException(
+                $"SQLite store: PageSize {options.PageSize} must be a power of two from 512 to 65536 (the default is 4096).", nameof(options));
         }
 
         if (options.DeduplicationPurgeInterval <= TimeSpan.Zero)

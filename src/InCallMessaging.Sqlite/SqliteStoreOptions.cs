@@ -16,6 +16,15 @@ public sealed class SqliteStoreOptions
     /// <value>The default value is <see cref="SqliteSynchronous.Normal"/>.</value>
     public SqliteSynchronous Synchronous { get; set; } = SqliteSynchronous.Normal;
 
+    /// <summary>
+    /// The page size, in bytes, of a database file the store creates (SQLite's <c>PRAGMA page_size</c>; an existing
+    /// file keeps its own). Every commit writes each page it changed to the write-ahead log in full, and an inbound
+    /// message changes a page of each random-keyed index (its message id, its call), so smaller pages write less log per
+    /// message; larger ones make long scans cheaper.
+    /// </summary>
+    /// <value>The default value is 4096, SQLite's own default. A power of two from 512 to 65536.</value>
+    public int PageSize { get; set; } = 4096;
+
     /// <summary>How long a write waits for a lock another process holds on the file before it fails.</summary>
     /// <value>The default value is 5 seconds.</value>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);

@@ -119,6 +119,9 @@ internal static class SqliteSchema
     private static void Configure(SqliteConnection connection, SqliteStoreOptions options, string store, string path)
     {
         using var command = connection.CreateCommand();
+        // Takes effect only on a new, empty file (before WAL mode); an existing file keeps the page size it was made with.
+        command.CommandText = $"PRAGMA page_size = {options.PageSize.ToString(CultureInfo.InvariantCulture)}";
+        command.ExecuteNonQuery();
         command.CommandText = "PRAGMA journal_mode = WAL";
         var mode = command.ExecuteScalar() as string;
         if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase) && !string.Equals(mode, "memory", StringComparison.OrdinalIgnoreCase))

@@ -30,7 +30,7 @@ namespace InCallMessaging.Benchmarks.Load;
 /// <item><c>bare-read</c> and <c>bare-form</c> (calibration): the bare endpoint plus reading the body, or plus
 /// <c>Request.ReadFormAsync()</c>: what reading any form webhook costs before any of this project's code runs.</item>
 /// </list>
-/// <c>webhook~sqlite</c> (<c>BENCH_EXPERIMENT=sqlite</c>) registers the SQLite state store on a fresh temp file
+/// <c>webhook~sqlite</c> (<c>BENCH_EXPERIMENT=sqlite</c>; <c>sqlite-p1024</c> for another page size) registers the SQLite state store on a fresh temp file
 /// (deleted on exit); <c>/_stats</c> then also counts the inbound rows it logged.
 /// <c>webhook~redis</c> (<c>BENCH_EXPERIMENT=redis</c>) starts its own <c>redis-server</c> on a free port (the test
 /// fixture: AOF, <c>appendfsync always</c>), registers the Redis store and Redis routing (one instance: every reply's
@@ -142,8 +142,17 @@ internal static class BenchServer
             {
                 // The durable store on a fresh temp file (default options: WAL, synchronous = NORMAL, group commit):
                 // consent, the message log and deduplication in SQLite. /_stats counts its inbound rows.
+                // webhook~sqlite-p1024 (diagnostic): the same with another PageSize for the new file.
                 counters.SqlitePath = SqliteCounts.NewDatabasePath();
-                builder.Services.AddInCallMessagingSqliteStore("Data Source=" + counters.SqlitePath);
+                var pageSize = System.Text.RegularExpressions.Regex.Match(experiment, @"sqlite-p(\d+)");
+                builder.Services.AddInCallMessagingSqliteStore(options =>
+                {
+                    options.ConnectionString = "Data Source=" + counters.SqlitePath;
+                    if (pageSize.Success)
+                    {
+                        options.PageSize = int.Parse(pageSize.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                });
             }
 
             if (experiment.Contains("redis", StringComparison.Ordinal))
