@@ -19,6 +19,37 @@ public sealed partial class RedisStateStore
     public ValueTask<bool> TryAddAsync(LoggedMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        var (keys, args) = AddArguments(message, argsBefore: 0);
+        return RunAsync($"Logging message {message.MessageId}", async database =>
+            (int)await database.ScriptEvaluateAsync(RedisScripts.TryAdd, keys, args).ConfigureAwait(false) == 1, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One script: the message's hash and indexes, and the mark <c>dedupe:</c><paramref name="deliveryKey"/> with the
+    /// same expiry as <see cref="TryMarkAsync"/> gives it, so a webhook costs one round trip and one script, not two.
+    /// </remarks>
+    public ValueTask<bool> RecordInboundAsync(LoggedMessage message, string deliveryKey, TimeSpan retention, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentException.ThrowIfNullOrEmpty(deliveryKey);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(retention, TimeSpan.Zero);
+        var (keys, args) = AddArguments(message, argsBefore: 3);
+        var now = _time.GetUtcNow();
+        RedisKey[] withMark = [.. keys, Key("dedupe:" + deliveryKey)];
+        args[0] = Ticks(now);
+        args[1] = Ticks(now + retention);
+        args[2] = Math.Max(1L, (long)Math.Ceiling(retention.TotalMilliseconds));
+        return RunAsync($"Recording inbound message {message.MessageId}", async database =>
+            (int)await database.ScriptEvaluateAsync(RedisScripts.RecordInbound, withMark, args).ConfigureAwait(false) == 1, cancellationToken);
+    }
+
+    /// <summary>
+    /// The keys and arguments of <see cref="RedisScripts.TryAdd"/>'s message write, with <paramref name="argsBefore"/>
+    /// empty slots first for the caller's own arguments.
+    /// </summary>
+    private (RedisKey[] Keys, RedisValue[] Args) AddArguments(LoggedMessage message, int argsBefore)
+    {
         var member = Member(message.Direction, message.MessageId);
         var callKey = message.CallId is null ? string.Empty : _prefix + "call:" + message.CallId;
         var convKey = message.Direction == MessageDirection.Outbound && message.CallId is not null
@@ -26,7 +57,13 @@ public sealed partial class RedisStateStore
             : string.Empty;
         var callerSet = _prefix + "caller:" + message.CallerKey;
 
-        var args = new List<RedisValue>(48) { member, Score(message.CreatedAt), RetentionMilliseconds, message.StatusHistory.Count };
+        var args = new List<RedisValue>(48);
+        for (var i = 0; i < argsBefore; i++)
+        {
+            args.Add(RedisValue.Null);
+        }
+
+        args.AddRange([member, Score(message.CreatedAt), RetentionMilliseconds, message.StatusHistory.Count]);
         // A message logged with history (an import, say) keeps it; the log itself adds history through AddStatusAsync.
         args.AddRange(message.StatusHistory.Select(StatusEntry));
         void Field(string name, RedisValue value) { args.Add(name); args.Add(value); }
@@ -64,9 +101,7 @@ public sealed partial class RedisStateStore
             }
         }
 
-        RedisKey[] keys = [Key("msg:" + member), Key("messages"), callerSet, callKey, convKey, Key("hist:" + member)];
-        return RunAsync($"Logging message {message.MessageId}", async database =>
-            (int)await database.ScriptEvaluateAsync(RedisScripts.TryAdd, keys, [.. args]).ConfigureAwait(false) == 1, cancellationToken);
+        return ([Key("msg:" + member), Key("messages"), callerSet, callKey, convKey, Key("hist:" + member)], [.. args]);
     }
 
     /// <inheritdoc />

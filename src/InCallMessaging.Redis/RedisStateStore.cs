@@ -23,7 +23,7 @@ namespace InCallMessaging.Redis;
 /// </para>
 /// <para>It needs one Redis (or a primary with replicas), not Redis Cluster: scripts follow keys named in the data.</para>
 /// </remarks>
-public sealed partial class RedisStateStore : IConsentStore, IMessageLog, IDeduplicationStore, IAsyncDisposable, IDisposable
+public sealed partial class RedisStateStore : IConsentStore, IMessageLog, IDeduplicationStore, IInboundMessageRecorder, IAsyncDisposable, IDisposable
 {
     private readonly ConfigurationOptions _configuration;
     private readonly TimeProvider _time;

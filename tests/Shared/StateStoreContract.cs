@@ -324,6 +324,32 @@ public abstract class StateStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_inbound_message_is_recorded_once_and_only_its_first_delivery_is_first()
+    {
+        // As the reply hub records one: in one write when the store is a recorder, else a log write and a mark.
+        async Task<bool> RecordAsync(LoggedMessage inbound)
+        {
+            if (Log is IInboundMessageRecorder recorder && ReferenceEquals(Log, Dedupe))
+            {
+                return await recorder.RecordInboundAsync(inbound, "in:" + inbound.MessageId, TimeSpan.FromDays(1));
+            }
+
+            await Log.TryAddAsync(inbound);
+            return await Dedupe.TryMarkAsync("in:" + inbound.MessageId, TimeSpan.FromDays(1));
+        }
+
+        var message = Inbound("SM9");
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => RecordAsync(message))));
+
+        Assert.Single(concurrent, first => first);
+        Assert.False(await RecordAsync(message));
+        Assert.Equal(MessageDirection.Inbound, (await Log.FindAsync("SM9"))?.Direction);
+        Assert.Equal(["SM9"], (await Log.GetCallAsync("CA1")).Select(m => m.MessageId));
+        // Logged once by the recorder, the message is no new entry for the log either (a hand-off's idempotent write).
+        Assert.False(await Log.TryAddAsync(message));
+    }
+
+    [Fact]
     public async Task Concurrent_statuses_of_one_message_all_join_its_history()
     {
         await Log.TryAddAsync(Outbound("SM1"));

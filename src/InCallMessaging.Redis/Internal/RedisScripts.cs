@@ -44,33 +44,52 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: message hash, all-messages index, caller set, call index or '', conversation index or '', history list.
-    /// ARGV: member, score (ms), TTL (ms), the number of history entries, the entries, then the hash's field/value
-    /// pairs. 0 when the message was already logged.
+    /// Writes a message not yet logged: its hash, history and index entries. <c>o</c> is where its ARGV start (after the
+    /// caller's own arguments): member, score (ms), TTL (ms), the number of history entries, the entries, then the hash's
+    /// field/value pairs. KEYS 1 to 6: message hash, all-messages index, caller set, call index or '', conversation index
+    /// or '', history list.
     /// </summary>
-    public const string TryAdd = """
-        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-        local entries = tonumber(ARGV[4])
+    private const string AddMessage = """
+        local entries = tonumber(ARGV[o + 4])
         local fields = {}
-        for i = 5 + entries, #ARGV do fields[#fields + 1] = ARGV[i] end
+        for i = o + 5 + entries, #ARGV do fields[#fields + 1] = ARGV[i] end
         redis.call('HSET', KEYS[1], unpack(fields))
-        redis.call('PEXPIRE', KEYS[1], ARGV[3])
+        redis.call('PEXPIRE', KEYS[1], ARGV[o + 3])
         if entries > 0 then
           redis.call('DEL', KEYS[6])
-          for i = 5, 4 + entries do redis.call('RPUSH', KEYS[6], ARGV[i]) end
-          redis.call('PEXPIRE', KEYS[6], ARGV[3])
+          for i = o + 5, o + 4 + entries do redis.call('RPUSH', KEYS[6], ARGV[i]) end
+          redis.call('PEXPIRE', KEYS[6], ARGV[o + 3])
         end
-        redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-        redis.call('SADD', KEYS[3], ARGV[1])
-        redis.call('PEXPIRE', KEYS[3], ARGV[3])
+        redis.call('ZADD', KEYS[2], ARGV[o + 2], ARGV[o + 1])
+        redis.call('SADD', KEYS[3], ARGV[o + 1])
+        redis.call('PEXPIRE', KEYS[3], ARGV[o + 3])
         for i = 4, 5 do
           if KEYS[i] ~= '' then
-            redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1])
-            redis.call('PEXPIRE', KEYS[i], ARGV[3])
+            redis.call('ZADD', KEYS[i], ARGV[o + 2], ARGV[o + 1])
+            redis.call('PEXPIRE', KEYS[i], ARGV[o + 3])
           end
         end
         return 1
         """;
+
+    /// <summary>KEYS and ARGV as <see cref="AddMessage"/> says, from ARGV 1. 0 when the message was already logged.</summary>
+    public const string TryAdd = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        local o = 0
+        """ + "\n" + AddMessage;
+
+    /// <summary>
+    /// An inbound message's log write and its deduplication mark in one step. KEYS 1 to 6 as <see cref="AddMessage"/>,
+    /// KEYS[7] the mark; ARGV now, the mark's expiry (ticks), its TTL (ms), then <see cref="AddMessage"/>'s. 0 (nothing
+    /// written) when the mark is live or the message is already logged: a redelivery.
+    /// </summary>
+    public const string RecordInbound = Later + """
+        local kept = redis.call('GET', KEYS[7])
+        if kept and later(kept, ARGV[1]) then return 0 end
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        redis.call('SET', KEYS[7], ARGV[2], 'PX', ARGV[3])
+        local o = 3
+        """ + "\n" + AddMessage;
 
     /// <summary>
     /// KEYS: message hash, its history list, the hash and history under the client reference (or ''), the all-messages
