@@ -147,6 +147,42 @@ public sealed class RedisReplyRouterParkingTests(RedisServerFixture redis) : ICl
         Assert.False(await Database.KeyExistsAsync(_instances.Prefix + "parked:call:CA1"));
     }
 
+    [Fact]
+    public async Task Only_a_call_logged_within_a_day_and_never_claimed_is_waited_for()
+    {
+        var b = await _instances.StartAsync("B");
+        const string recentCaller = "+14155550101", oldCaller = "+14155550102";
+        await b.Store.TryAddAsync(Sent("SMrecent", "CArecent", recentCaller, DateTimeOffset.UtcNow));
+        await b.Store.TryAddAsync(Sent("SMold", "CAold", oldCaller, DateTimeOffset.UtcNow - TimeSpan.FromDays(2)));
+
+        var toRecent = RoutedInstance.Reply(RoutedInstance.NewSid(), "yes", inReplyTo: "SMrecent") with { From = recentCaller };
+        var toOld = RoutedInstance.Reply(RoutedInstance.NewSid(), "yes", inReplyTo: "SMold") with { From = oldCaller };
+
+        Assert.Equal(RouteResult.HandedOff, await b.Router.RouteInboundAsync(toRecent, Conversation(recentCaller), CancellationToken.None));
+        Assert.Equal(RouteResult.NotRouted, await b.Router.RouteInboundAsync(toOld, Conversation(oldCaller), CancellationToken.None));
+        Assert.Equal(1, await Database.ListLengthAsync(_instances.Prefix + "parked:call:CArecent"));
+        Assert.False(await Database.KeyExistsAsync(_instances.Prefix + "parked:call:CAold"));
+        Assert.NotNull(await Database.SortedSetScoreAsync(_instances.Prefix + "parked-calls", "CArecent"));
+
+        static CallerConversation Conversation(string caller) => new(MessageChannel.Sms, CallerKeys.Of(caller), RoutedInstance.Agent);
+    }
+
+    private static LoggedMessage Sent(string messageId, string callId, string caller, DateTimeOffset at) => new()
+    {
+        MessageId = messageId,
+        Direction = MessageDirection.Outbound,
+        Channel = MessageChannel.Sms,
+        CallId = callId,
+        ActionName = "send_summary",
+        SenderName = "default",
+        SenderIdentity = RoutedInstance.Agent,
+        CallerKey = CallerKeys.Of(caller),
+        Caller = caller,
+        ContentHash = "0123456789abcdef0123456789abcdef",
+        CreatedAt = at,
+        Status = "sent",
+    };
+
     /// <summary>Waits for the text the loopback sent and for its entry in the shared message log (written apart from the router's queue).</summary>
     private async Task<LoopbackMessage> WaitForLoggedAsync(RoutedInstance owner)
     {
