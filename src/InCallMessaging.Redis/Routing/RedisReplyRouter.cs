@@ -373,7 +373,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         if (options.ParkedReplyTimeout < TimeSpan.FromMilliseconds(100) || options.ParkedReplyTimeout > TimeSpan.FromMinutes(10))
         {
             throw new ArgumentException(
-                $"Redis routing: ParkedReplyTimeout {options.ParkedReplyTimeout} must be between 100 ms and 10 minutes (default 10 s).", nameof(options));
+                $"Redis routing: ParkedReplyTimeout {options.ParkedReplyTimeout} must be between 100 ms and 10 minutes (default 15 s).", nameof(options));
         }
 
         if (options.MaxDeliveries < 1)

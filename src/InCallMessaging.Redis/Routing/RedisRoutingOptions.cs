@@ -27,10 +27,11 @@ public sealed class RedisRoutingOptions
     /// How long a reply (or status) waits, parked in Redis, for its call to be claimed, when the call is known (its route
     /// or its logged outbound message names it) but no instance has claimed it yet (a race at call start: the owner's
     /// claim has not landed). The claim moves it to the owner at once; past this, a live instance delivers it through the
-    /// after-call path, once.
+    /// after-call path, once. Keep it longer than a renewal (a third of <see cref="LeaseDuration"/>): a claim whose write
+    /// failed is written again by the next renewal, which still collects what was parked.
     /// </summary>
-    /// <value>The default value is 10 seconds.</value>
-    public TimeSpan ParkedReplyTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <value>The default value is 15 seconds.</value>
+    public TimeSpan ParkedReplyTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How many times a handed-off message is delivered before it moves to the dead-letter stream.</summary>
     /// <value>The default value is 5.</value>
