@@ -36,9 +36,9 @@ internal static class RoutingScripts
     /// KEYS: the seen key, then the keys that may name the message's call ('' for none), each of the kind ARGV[7] gives
     /// by one letter: <c>S</c>/<c>s</c> a route key holding a call id, <c>H</c> a logged message's hash (its <c>call</c>
     /// field, if logged within ARGV[10] ms), <c>z</c> a logged conversation (its latest outbound messages within ARGV[10]
-    /// ms, by their <c>call</c> field); upper case is strict (a call it names ends the search). ARGV: seen TTL (ms), key prefix, kind, payload,
-    /// message parking key ('' for none), message parking TTL (ms), key kinds, call parking deadline (ms from now), call
-    /// parking TTL (ms), log look-back (ms).
+    /// ms, by their <c>call</c> field); upper case is strict (a call it names ends the search). ARGV: seen TTL (ms), key
+    /// prefix, kind, payload, message parking key ('' for none), message parking TTL (ms), key kinds, call parking
+    /// deadline (ms from now), call parking TTL (ms), log look-back (ms).
     /// </summary>
     /// <remarks>
     /// Marks the message as seen (already seen: 2) and finds the first named call with an owner: appends the message
