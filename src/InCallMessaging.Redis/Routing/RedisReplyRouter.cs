@@ -195,7 +195,10 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             ParkingKey(update.MessageId), cancellationToken);
     }
 
-    /// <summary>Starts reading this instance's inbox, renewing its claims and heartbeat, and sweeping dead instances' inboxes; it never waits for Redis.</summary>
+    /// <summary>
+    /// Starts reading this instance's inbox, renewing its claims and heartbeat, and sweeping dead instances' inboxes and
+    /// the parked replies of calls never claimed in time; it never waits for Redis.
+    /// </summary>
     /// <param name="cancellationToken">Unused: start-up does not wait.</param>
     /// <returns>A completed task.</returns>
     public Task StartAsync(CancellationToken cancellationToken)
