@@ -219,6 +219,13 @@ public sealed partial class RedisStateStore
     private string ConversationKey(MessageChannel channel, string callerKey, string senderIdentity) =>
         $"{_prefix}conv:{(int)channel}:{callerKey}:{senderIdentity}";
 
+    /// <summary>The key of a conversation's outbound messages by creation time (members <c>o:{id}</c>), for routing's hand-off script.</summary>
+    internal RedisKey LoggedConversationKey(MessageChannel channel, string callerKey, string senderIdentity) =>
+        ConversationKey(channel, callerKey, senderIdentity);
+
+    /// <summary>The key of a logged outbound message's hash (its <c>call</c> field names its call), for routing's hand-off script.</summary>
+    internal RedisKey LoggedOutboundKey(string messageId) => Key("msg:" + Member(MessageDirection.Outbound, messageId));
+
     private static long Milliseconds(DateTimeOffset at)
     {
         var ticks = at.UtcTicks - DateTime.UnixEpoch.Ticks;

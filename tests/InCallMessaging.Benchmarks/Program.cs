@@ -9,7 +9,7 @@ using InCallMessaging.Benchmarks.Scale;
 //   scale [--calls 10000] [--out F]   10,000 concurrent waiting calls: memory per wait, threads, replies reach their calls
 //   load [--connections 64,256] ...   webhook vs bare Kestrel under load (starts `server` processes, drives them)
 //   server --mode webhook|bare --port N [--calls K]   the server under load
-//   route-load [--calls 1000] [--replies 10000] [--workers 32] [--probes 1000] [--out F]
+//   route-load [--calls 1000] [--replies 10000] [--workers 32] [--probes 1000] [--appendfsync always|everysec] [--out F]
 //                                     two instances routing replies through a real redis-server (issue 14)
 //   probe send|deliver|webhook [--seconds 10]  a tight loop of one path, for profiling
 //   verify-signature                  checks the load generator's signing against the production validator

@@ -37,6 +37,15 @@ namespace InCallMessaging.Redis;
 /// A delivery status that names a message no call has recorded yet (the callback beat the send's answer) is parked for
 /// two minutes; when the call records the message, the parked statuses move into its instance's inbox in the same step.
 /// </para>
+/// <para>
+/// A reply (or status) whose call is known (its route, or its outbound message in the shared message log) but whose claim
+/// has not landed yet (a race at call start: the claim is written behind the call's start, the log by another path) is
+/// parked under the call; the claim moves what is parked into the owner's inbox in the same script, so a hand-off lands
+/// either before the claim (parked, then moved) or after it (straight to the inbox), never both or neither. A call
+/// whose claim does not land within <see cref="RedisRoutingOptions.ParkedReplyTimeout"/> has its parked replies taken
+/// by a sweeping instance through the after-call path, once. A call that was claimed and has no owner now ended or lost
+/// its instance: its replies take the after-call path at once.
+/// </para>
 /// </remarks>
 public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDisposable, IDisposable
 {
@@ -44,6 +53,12 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private const string InboundKind = "in";
     private const string StatusKind = "status";
     private const int ReadBatch = 64;
+
+    // What each route key of a hand-off is (RoutingScripts.HandOff): the replied-to message's route (strict) and its log
+    // entry (strict), the conversation's route and its log, the caller's live call; a status: its message's route
+    // (strict), then its client reference's.
+    private const string InboundKeyKinds = "SHszs";
+    private const string StatusKeyKinds = "Ss";
     private static readonly TimeSpan RouteRetention = TimeSpan.FromDays(1);
     private static readonly TimeSpan SeenRetention = TimeSpan.FromHours(24);
     private static readonly TimeSpan ParkingRetention = TimeSpan.FromMinutes(2);
@@ -58,6 +73,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private readonly RedisKey _inbox;
     private readonly RedisKey _heartbeat;
     private readonly RedisKey _instances;
+    private readonly RedisKey _parkedCalls;
     private readonly Inbox _own;
     private readonly string _janitorConsumer;
     private readonly RedisChannel _doorbell;
@@ -71,6 +87,8 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private Task? _reader;
     private Task? _renewer;
     private Task? _janitor;
+    private Task? _sweeper;
+    private volatile TaskCompletionSource? _writesPaused;
     private ConnectionMultiplexer? _subscribedOn;
     private IHandedOffReplyDelivery? _delivery;
     private volatile bool _paused;
@@ -90,6 +108,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         _inbox = _prefix + "inbox:" + options.InstanceId;
         _heartbeat = HeartbeatKey(options.InstanceId);
         _instances = _prefix + "instances";
+        _parkedCalls = _prefix + "parked-calls";
         _own = new Inbox(_inbox, options.InstanceId);
         _janitorConsumer = "janitor:" + options.InstanceId;
         _doorbell = RedisChannel.Literal(_prefix + "doorbell:" + options.InstanceId);
@@ -106,10 +125,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         ArgumentNullException.ThrowIfNull(session);
         var callerKey = CallerKeys.Of(session.CallerNumber);
         _live[session.CallId] = callerKey;
-        var lease = _options.LeaseDuration;
-        Enqueue(database => Task.WhenAll(
-            database.StringSetAsync(OwnerKey(session.CallId), _options.InstanceId, lease),
-            database.StringSetAsync(CallerLiveKey(callerKey), session.CallId, RouteRetention)));
+        Enqueue(database => ClaimAsync(database, RoutingScripts.Claim, session.CallId, CallerLiveKey(callerKey)));
     }
 
     /// <summary>A call of this instance ended: gives up its claim, and the caller's live call if it is this one.</summary>
@@ -118,9 +134,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     {
         ArgumentNullException.ThrowIfNull(session);
         var callerKey = _live.TryRemove(session.CallId, out var key) ? key : CallerKeys.Of(session.CallerNumber);
-        Enqueue(database => Task.WhenAll(
-            database.ScriptEvaluateAsync(RoutingScripts.DeleteIfEquals, [OwnerKey(session.CallId)], [_options.InstanceId]),
-            database.ScriptEvaluateAsync(RoutingScripts.DeleteIfEquals, [CallerLiveKey(callerKey)], [session.CallId])));
+        Enqueue(database => ClaimAsync(database, RoutingScripts.End, session.CallId, CallerLiveKey(callerKey)));
     }
 
     /// <summary>A call of this instance sent a message: replies naming it, or written in its conversation, are to come here.</summary>
@@ -145,15 +159,18 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     public ValueTask<RouteResult> RouteInboundAsync(InboundMessage message, CallerConversation conversation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        var repliedTo = message.InReplyToMessageId;
         RedisKey[] keys =
         [
             _prefix + "route:seen:in:" + message.MessageId,
-            message.InReplyToMessageId is { } repliedTo ? MessageKey(repliedTo) : NoKey,
+            repliedTo is null ? NoKey : MessageKey(repliedTo),
+            repliedTo is null ? NoKey : _store.LoggedOutboundKey(repliedTo),
             ConversationKey(conversation),
+            _store.LoggedConversationKey(conversation.Channel, conversation.CallerKey, conversation.SenderIdentity),
             CallerLiveKey(conversation.CallerKey),
         ];
         var payload = JsonSerializer.Serialize(message, RoutingJsonContext.Default.InboundMessage);
-        return HandOffAsync($"Handing off inbound message {message.MessageId}", keys, InboundKind, payload, NoKey, cancellationToken);
+        return HandOffAsync($"Handing off inbound message {message.MessageId}", keys, InboundKeyKinds, InboundKind, payload, NoKey, cancellationToken);
     }
 
     /// <summary>Hands a delivery status to the instance whose call sent its message, deduplicated in the same step.</summary>
@@ -174,11 +191,14 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             update.ClientReference is { } reference ? MessageKey(reference) : NoKey,
         ];
         var payload = JsonSerializer.Serialize(update, RoutingJsonContext.Default.DeliveryStatusUpdate);
-        return HandOffAsync($"Handing off status '{update.Status}' of message {update.MessageId}", keys, StatusKind, payload, ParkingKey(update.MessageId),
-            cancellationToken);
+        return HandOffAsync($"Handing off status '{update.Status}' of message {update.MessageId}", keys, StatusKeyKinds, StatusKind, payload,
+            ParkingKey(update.MessageId), cancellationToken);
     }
 
-    /// <summary>Starts reading this instance's inbox, renewing its claims and heartbeat, and sweeping dead instances' inboxes; it never waits for Redis.</summary>
+    /// <summary>
+    /// Starts reading this instance's inbox, renewing its claims and heartbeat, and sweeping dead instances' inboxes and
+    /// the parked replies of calls never claimed in time; it never waits for Redis.
+    /// </summary>
     /// <param name="cancellationToken">Unused: start-up does not wait.</param>
     /// <returns>A completed task.</returns>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -192,6 +212,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         _reader ??= Task.Run(ReadLoopAsync, CancellationToken.None);
         _renewer ??= Task.Run(RenewLoopAsync, CancellationToken.None);
         _janitor ??= Task.Run(JanitorLoopAsync, CancellationToken.None);
+        _sweeper ??= Task.Run(SweepParkedLoopAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
 
@@ -213,6 +234,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             return;
         }
 
+        ResumeWrites();
         await StopLoopsAsync(cancellationToken).ConfigureAwait(false);
         var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var enqueued = _writes.Writer.TryWrite(new Write(async database =>
@@ -264,10 +286,20 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         Ring();
     }
 
+    /// <summary>
+    /// Holds back the hooks' writes (claims, routes, renewals) until <see cref="ResumeWrites"/>, as a slow or briefly
+    /// unreachable Redis would at call start, while the message log (written by another path) goes through (for tests).
+    /// </summary>
+    internal void PauseWrites() =>
+        Interlocked.CompareExchange(ref _writesPaused, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+
+    /// <summary>Writes what the hooks queued while paused, in order (for tests; stopping resumes too).</summary>
+    internal void ResumeWrites() => Interlocked.Exchange(ref _writesPaused, null)?.TrySetResult();
+
     private async Task StopLoopsAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        var loops = new[] { _reader, _renewer, _janitor }.OfType<Task>().ToArray();
+        var loops = new[] { _reader, _renewer, _janitor, _sweeper }.OfType<Task>().ToArray();
         using var abort = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _aborting);
         await Task.WhenAll(loops).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -286,6 +318,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         }
 
         await HaltAsync().ConfigureAwait(false);
+        ResumeWrites();
         _writes.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
         if (_subscribedOn is { } connection)
@@ -340,6 +373,12 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             throw new ArgumentException($"Redis routing: PollInterval {options.PollInterval} must be between 10 ms and 1 minute (default 500 ms).", nameof(options));
         }
 
+        if (options.ParkedReplyTimeout < TimeSpan.FromMilliseconds(100) || options.ParkedReplyTimeout > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException(
+                $"Redis routing: ParkedReplyTimeout {options.ParkedReplyTimeout} must be between 100 ms and 10 minutes (default 15 s).", nameof(options));
+        }
+
         if (options.MaxDeliveries < 1)
         {
             throw new ArgumentException($"Redis routing: MaxDeliveries {options.MaxDeliveries} must be at least 1 (default 5).", nameof(options));
@@ -348,9 +387,13 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
 
     private RedisKey OwnerKey(string callId) => _prefix + "call:" + callId + ":owner";
 
+    private RedisKey ClaimedKey(string callId) => _prefix + "call:" + callId + ":claimed";
+
     private RedisKey HeartbeatKey(string instanceId) => _prefix + "instance:" + instanceId;
 
     private RedisKey ParkingKey(string messageId) => _prefix + "parked:" + messageId;
+
+    private RedisKey CallParkingKey(string callId) => _prefix + "parked:call:" + callId;
 
     private RedisKey CallerLiveKey(string callerKey) => _prefix + "caller-live:" + callerKey;
 
@@ -359,12 +402,15 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private RedisKey ConversationKey(CallerConversation conversation) =>
         _prefix + "route:conv:" + conversation.Channel.ToString() + ":" + conversation.CallerKey + ":" + conversation.SenderIdentity;
 
-    private async ValueTask<RouteResult> HandOffAsync(string doing, RedisKey[] keys, string kind, string payload, RedisKey parking,
+    private async ValueTask<RouteResult> HandOffAsync(string doing, RedisKey[] keys, string keyKinds, string kind, string payload, RedisKey parking,
         CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var ttl = (long)SeenRetention.TotalMilliseconds;
-        RedisValue[] values = [ttl, _prefix, kind, payload, (string?)parking ?? string.Empty, (long)ParkingRetention.TotalMilliseconds];
+        RedisValue[] values =
+        [
+            (long)SeenRetention.TotalMilliseconds, _prefix, kind, payload, (string?)parking ?? string.Empty, (long)ParkingRetention.TotalMilliseconds,
+            keyKinds, (long)_options.ParkedReplyTimeout.TotalMilliseconds, (long)RouteRetention.TotalMilliseconds, (long)RouteRetention.TotalMilliseconds,
+        ];
         RedisResult result;
         try
         {
@@ -381,9 +427,33 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         return (int)result switch
         {
             RoutingScripts.HandedOff => RouteResult.HandedOff,
+            RoutingScripts.Parked => Parked(doing),
             RoutingScripts.Duplicate => RouteResult.Duplicate,
             _ => RouteResult.NotRouted,
         };
+    }
+
+    private RouteResult Parked(string doing)
+    {
+        _logger.LogInformation("Redis routing: {Doing}: its call is known but not claimed by any instance yet; parked until the claim lands (at most {Timeout} ms).",
+            doing, _options.ParkedReplyTimeout.TotalMilliseconds);
+        return RouteResult.HandedOff;
+    }
+
+    /// <summary>
+    /// Runs <see cref="RoutingScripts.Claim"/> (a call started, or its claim is renewed) or <see cref="RoutingScripts.End"/>
+    /// for one call; either moves what was parked for the call into this instance's inbox in the same step.
+    /// </summary>
+    private async Task ClaimAsync(IDatabase database, string script, string callId, RedisKey callerLive)
+    {
+        RedisKey[] keys = [OwnerKey(callId), ClaimedKey(callId), CallParkingKey(callId), _parkedCalls, _inbox, _instances, callerLive];
+        RedisValue[] values = [_options.InstanceId, (long)_options.LeaseDuration.TotalMilliseconds, (long)RouteRetention.TotalMilliseconds, callId, _prefix + "doorbell:" + _options.InstanceId];
+        var moved = (int)await database.ScriptEvaluateAsync(script, keys, values).ConfigureAwait(false);
+        if (moved > 0)
+        {
+            _logger.LogInformation("Redis routing: call {CallId} {Claimed}; {Count} parked message(s) moved to its inbox.", callId,
+                ReferenceEquals(script, RoutingScripts.End) ? "ended" : "was claimed", moved);
+        }
     }
 
     private void Enqueue(Func<IDatabase, Task> write) => _writes.Writer.TryWrite(new Write(write, null));
@@ -393,6 +463,11 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     {
         await foreach (var write in _writes.Reader.ReadAllAsync().ConfigureAwait(false))
         {
+            if (_writesPaused is { } paused)
+            {
+                await paused.Task.ConfigureAwait(false);
+            }
+
             if (write.Flushed is { } flushed)
             {
                 flushed.TrySetResult();
@@ -420,14 +495,67 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
-                Enqueue(database => Task.WhenAll(_live.Keys.Select(callId =>
-                    (Task)database.StringSetAsync(OwnerKey(callId), _options.InstanceId, _options.LeaseDuration)).Append(Heartbeat(database))));
+                Enqueue(database => Task.WhenAll(_live.Keys.Select(callId => ClaimAsync(database, RoutingScripts.Claim, callId, NoKey))
+                    .Append(Heartbeat(database))));
             }
         }
         catch (OperationCanceledException)
         {
             // Stopping.
         }
+    }
+
+    /// <summary>Every quarter of <see cref="RedisRoutingOptions.ParkedReplyTimeout"/>, sweeps the parked replies whose call was never claimed in time (<see cref="SweepParkedAsync"/>).</summary>
+    private async Task SweepParkedLoopAsync()
+    {
+        using var timer = new PeriodicTimer(_options.ParkedReplyTimeout / 4);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await SweepParkedAsync(_stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
+                {
+                    _logger.LogWarning(e, "Redis routing: sweeping the parked replies on {Store} failed; retrying in {Interval} ms.", _storeName,
+                        (_options.ParkedReplyTimeout / 4).TotalMilliseconds);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>
+    /// Moves what is parked for calls whose claim did not land within <see cref="RedisRoutingOptions.ParkedReplyTimeout"/>
+    /// into this instance's inbox (or the owner's, had the claim landed meanwhile), whose delivery takes the after-call
+    /// path, once. Answers how many entries it moved.
+    /// </summary>
+    internal async Task<int> SweepParkedAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _store.ConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var database = connection.GetDatabase();
+        var moved = 0;
+        int batch;
+        do
+        {
+            batch = (int)await database.ScriptEvaluateAsync(RoutingScripts.SweepParked, [_parkedCalls, _inbox, _instances],
+                [_prefix, _options.InstanceId, _prefix + "doorbell:" + _options.InstanceId, ReadBatch]).ConfigureAwait(false);
+            moved += batch;
+        }
+        while (batch > 0 && !cancellationToken.IsCancellationRequested);
+
+        if (moved > 0)
+        {
+            _logger.LogWarning("Redis routing: {Count} parked message(s) waited {Timeout} ms for a call that no instance claimed; delivering them here through the after-call path.",
+                moved, _options.ParkedReplyTimeout.TotalMilliseconds);
+        }
+
+        return moved;
     }
 
     /// <summary>Says this instance is alive for one more lease, and lists its inbox among the instances' inboxes.</summary>

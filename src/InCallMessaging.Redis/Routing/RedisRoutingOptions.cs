@@ -2,7 +2,8 @@ namespace InCallMessaging.Redis;
 
 /// <summary>
 /// How this instance takes part in routing replies between instances through Redis: its id, how long its claim on a
-/// call lasts without renewal, how often it polls its inbox and how often a handed-off message is retried.
+/// call lasts without renewal, how often it polls its inbox, how long a reply waits for a call being claimed and how often a
+/// handed-off message is retried.
 /// </summary>
 /// <remarks>The router uses the Redis store's connection and key prefix (<see cref="RedisStoreOptions"/>).</remarks>
 public sealed class RedisRoutingOptions
@@ -21,6 +22,16 @@ public sealed class RedisRoutingOptions
     /// <summary>How often the inbox is read when no doorbell rang (a missed pub/sub message, or Redis was away).</summary>
     /// <value>The default value is 500 milliseconds.</value>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How long a reply (or status) waits, parked in Redis, for its call to be claimed, when the call is known (its route
+    /// or its logged outbound message names it) but no instance has claimed it yet (a race at call start: the owner's
+    /// claim has not landed). The claim moves it to the owner at once; past this, a live instance delivers it through the
+    /// after-call path, once. Keep it longer than a renewal (a third of <see cref="LeaseDuration"/>): a claim whose write
+    /// failed is written again by the next renewal, which still collects what was parked.
+    /// </summary>
+    /// <value>The default value is 15 seconds.</value>
+    public TimeSpan ParkedReplyTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How many times a handed-off message is delivered before it moves to the dead-letter stream.</summary>
     /// <value>The default value is 5.</value>

@@ -1,10 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Text;
+using InCallMessaging.Benchmarks.Load;
 using InCallMessaging.Redis;
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,16 +21,22 @@ namespace InCallMessaging.Benchmarks.Routing;
 
 /// <summary>
 /// Issue 14's load test: a real redis-server (its own process, AOF with <c>appendfsync always</c>, as the tests run it)
-/// and two instances in this process (two generic hosts, each its own DI container with the plugin, the Redis store and
-/// Redis routing). Calls are spread over the two; each texts its caller once through the plugin (so its conversation is
-/// routable); then replies, each to a random call, go to a random instance through <see cref="IReplyHub.DeliverAsync"/>
-/// from concurrent workers. Counts every reply that reached a call (its own or another), duplicates and dead letters,
-/// and times the hand-off. A second, unloaded phase sends replies one at a time to the instance that does not own the
-/// call and times each until the owner's <see cref="CallSession.MessageArrived"/>.
+/// and two instances in this process, each a real Kestrel web application on 127.0.0.1 (its own DI container with the
+/// plugin, the Redis store, Redis routing, the Twilio provider and <c>MapTwilioMessagingWebhooks</c>). Calls are spread
+/// over the two; each texts its caller once through the plugin (so its conversation is routable); then replies, each to
+/// a random call, are posted to a random instance's webhook as Twilio posts them (a signed form; the signature is
+/// checked) from concurrent workers over keep-alive connections. Counts every reply that reached a call (its own or
+/// another), duplicates and dead letters, and times the hand-off. A second, unloaded phase posts replies one at a time
+/// to the instance that does not own the call and times each until the owner's <see cref="CallSession.MessageArrived"/>.
 /// </summary>
 internal static class RouteLoad
 {
+    public const string WebhookPath = "/twilio/messages";
     private const string Prefix = "bench:";
+
+    /// <summary>The MessageSid a signed request carries (<see cref="SignedRequestTemplate.Fill"/>).</summary>
+    public static string Sid(uint nonce, long sequence) =>
+        "SM" + nonce.ToString("x8", CultureInfo.InvariantCulture) + sequence.ToString("x24", CultureInfo.InvariantCulture);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -50,16 +62,19 @@ internal static class RouteLoad
             await admin.GetServer(admin.GetEndPoints()[0]).ConfigSetAsync("appendfsync", fsync);
         }
 
+        // What each instance's webhook answered for each MessageSid (its hub's outcome), and how many posts were not 200.
+        var outcomeBySid = new ConcurrentDictionary<string, ReplyDeliveryOutcome>(StringComparer.Ordinal);
         var instances = new[]
         {
-            await Instance.StartAsync(redis.ConnectionString, "A"),
-            await Instance.StartAsync(redis.ConnectionString, "B"),
+            await Instance.StartAsync(redis.ConnectionString, "A", outcomeBySid),
+            await Instance.StartAsync(redis.ConnectionString, "B", outcomeBySid),
         };
         try
         {
-            Line($"# Routing replies across two instances (Redis): {calls:N0} calls, {replies:N0} replies, {workers} workers");
+            Line($"# Routing replies across two instances (Redis): {calls:N0} calls, {replies:N0} signed webhook posts, {workers} workers");
             Line("");
-            Line($"redis-server {RedisVersion()} on 127.0.0.1:{redis.Port} (appendonly yes, appendfsync {fsync}); {Environment.ProcessorCount} logical CPUs; .NET {Environment.Version}");
+            Line($"redis-server {RedisVersion()} on 127.0.0.1:{redis.Port} (appendonly yes, appendfsync {fsync}); instances A on 127.0.0.1:{instances[0].Port}, "
+                + $"B on 127.0.0.1:{instances[1].Port} (Kestrel, POST {WebhookPath}, X-Twilio-Signature checked); {Environment.ProcessorCount} logical CPUs; .NET {Environment.Version}");
             Line("");
 
             // Calls: call i lives on instance i % 2 and texts its caller once (a no-wait action invoked through a kernel).
@@ -109,37 +124,54 @@ internal static class RouteLoad
             }
 
             Line($"Setup: {calls:N0} calls started and texted once in {setup.ElapsedMilliseconds:N0} ms.");
+
+            // The signature is checked, not skipped for loopback: a post signed with another auth token is refused.
+            var forged = new int[instances.Length];
+            for (var i = 0; i < instances.Length; i++)
+            {
+                await using var wrongKey = new SignedWebhookConnection(instances[i].Port, authToken: "f" + Fixture.AuthToken[1..]);
+                forged[i] = await wrongKey.PostAsync(uint.MaxValue, i, Fixture.Caller(i));
+            }
+
+            var forgedRefused = forged.All(status => status is 401 or 403) && outcomeBySid.IsEmpty;
+            Line($"A post signed with the wrong auth token: answered {string.Join(" / ", forged)} by A / B, reached no hub: {outcomeBySid.IsEmpty}.");
             Line("");
 
-            // Replies: each to a random call, posted to a random instance (about half of them to the non-owner).
+            // Replies: each to a random call, posted to a random instance (about half of them to the non-owner), signed.
             var random = new Random(seed);
+            var nonce = (uint)seed;
             var plan = new Planned[replies];
             var byId = new Dictionary<string, int>(replies, StringComparer.Ordinal);
             for (var n = 0; n < replies; n++)
             {
-                var sid = "SM" + n.ToString("x32", CultureInfo.InvariantCulture);
+                var sid = Sid(nonce, n);
                 plan[n] = new Planned(random.Next(calls), random.Next(2), sid);
                 byId[sid] = n;
             }
 
             var started = new long[replies];
             var returned = new long[replies];
-            var outcomes = new ReplyDeliveryOutcome[replies];
+            var statuses = new int[replies];
             var next = -1;
             var clock = Stopwatch.StartNew();
             var t0 = Stopwatch.GetTimestamp();
             await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
             {
+                // One keep-alive connection to each instance per worker.
+                await using var toA = new SignedWebhookConnection(instances[0].Port);
+                await using var toB = new SignedWebhookConnection(instances[1].Port);
                 int n;
                 while ((n = Interlocked.Increment(ref next)) < replies)
                 {
-                    var (call, to, sid) = plan[n];
+                    var (call, to, _) = plan[n];
                     started[n] = Stopwatch.GetTimestamp();
-                    outcomes[n] = await instances[to].Runtime.Replies.DeliverAsync(Reply(call, sid, "reply " + n));
+                    statuses[n] = await (to == 0 ? toA : toB).PostAsync(nonce, n, Fixture.Caller(call));
                     returned[n] = Stopwatch.GetTimestamp();
                 }
             })));
             var posted = clock.Elapsed;
+            var outcomes = plan.Select(p => outcomeBySid.TryGetValue(p.Sid, out var outcome) ? outcome : (ReplyDeliveryOutcome?)null).ToArray();
+            var not200 = statuses.Count(status => status != 200);
 
             await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
             var database = connection.GetDatabase();
@@ -199,41 +231,47 @@ internal static class RouteLoad
             Line("");
             Line("| measure | value |");
             Line("|---|---|");
-            Line($"| outcomes at the receiving instance | {string.Join(", ", outcomes.GroupBy(o => o).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count():N0}"))} |");
-            Line($"| all {replies:N0} posted (DeliverAsync returned) | {posted.TotalMilliseconds:N0} ms |");
+            Line($"| webhook answers | {string.Join(", ", statuses.GroupBy(status => status).OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count():N0}"))} |");
+            Line($"| outcomes at the receiving instance's hub | {string.Join(", ", outcomes.GroupBy(o => o?.ToString() ?? "none (never reached the hub)").OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count():N0}"))} |");
+            Line($"| all {replies:N0} posted (last answer received) | {posted.TotalMilliseconds:N0} ms |");
             Line($"| **first post to last arrival in its call** | **{elapsed.TotalMilliseconds:N0} ms ({replies / elapsed.TotalSeconds:N0} replies/s)** |");
             Line($"| replies delivered exactly once / more than once / never | {once:N0} / {duplicated:N0} / {missing:N0} |");
             Line($"| replies that reached another call than their own | {wrong:N0} |");
             Line($"| sum of CallSession.RepliesReceived vs expected | {received:N0} vs {replies:N0}; calls whose count matches: {callsMatching:N0} of {calls:N0} |");
             Line($"| dead letters | {deadLetters:N0} |");
-            Line($"| DeliverAsync on the owner (local delivery), p50 / p99 | {Percentile(local, 0.50):N0} us / {Percentile(local, 0.99):N0} us |");
-            Line($"| DeliverAsync on the non-owner (durable hand-off), p50 / p99 | {Percentile(handOffCall, 0.50):N0} us / {Percentile(handOffCall, 0.99):N0} us |");
-            Line($"| hand-off: post to the non-owner until MessageArrived on the owner, p50 / p99 / max | {Percentile(handOffLatency, 0.50):N0} us / {Percentile(handOffLatency, 0.99):N0} us / {Percentile(handOffLatency, 1):N0} us |");
-            Line($"| hand-off: DeliverAsync returned until MessageArrived, p50 / p99 (0 when it arrived first) | {Percentile(afterReturn, 0.50):N0} us / {Percentile(afterReturn, 0.99):N0} us |");
+            Line($"| POST to the owner answered (local delivery), p50 / p99 | {Percentile(local, 0.50):N0} us / {Percentile(local, 0.99):N0} us |");
+            Line($"| POST to the non-owner answered (durable hand-off), p50 / p99 | {Percentile(handOffCall, 0.50):N0} us / {Percentile(handOffCall, 0.99):N0} us |");
+            Line($"| hand-off: POST to the non-owner until MessageArrived on the owner, p50 / p99 / max | {Percentile(handOffLatency, 0.50):N0} us / {Percentile(handOffLatency, 0.99):N0} us / {Percentile(handOffLatency, 1):N0} us |");
+            Line($"| hand-off: 200 received until MessageArrived, p50 / p99 (0 when it arrived first) | {Percentile(afterReturn, 0.50):N0} us / {Percentile(afterReturn, 0.99):N0} us |");
             Line("");
 
-            // Unloaded: one reply at a time, always to the instance that does not own the call, until it arrives.
+            // Unloaded: one signed post at a time, always to the instance that does not own the call, until it arrives.
             var probeLatency = new List<double>(probes);
-            for (var k = 0; k < probes; k++)
+            await using (var probeToA = new SignedWebhookConnection(instances[0].Port))
+            await using (var probeToB = new SignedWebhookConnection(instances[1].Port))
             {
-                var call = random.Next(calls);
-                var sid = "SMprobe" + k.ToString("x26", CultureInfo.InvariantCulture);
-                var arrived = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-                probesWaiting[sid] = arrived;
-                var start = Stopwatch.GetTimestamp();
-                var outcome = await instances[1 - call % 2].Runtime.Replies.DeliverAsync(Reply(call, sid, "probe " + k));
-                var at = await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
-                if (outcome != ReplyDeliveryOutcome.HandedOff)
+                for (var k = 0; k < probes; k++)
                 {
-                    throw new InvalidOperationException($"Probe {k} was {outcome}, not handed off.");
-                }
+                    var call = random.Next(calls);
+                    var sequence = (long)replies + k;
+                    var sid = Sid(nonce, sequence);
+                    var arrived = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    probesWaiting[sid] = arrived;
+                    var start = Stopwatch.GetTimestamp();
+                    var status = await (call % 2 == 0 ? probeToB : probeToA).PostAsync(nonce, sequence, Fixture.Caller(call));
+                    var at = await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+                    if (status != 200 || !outcomeBySid.TryGetValue(sid, out var outcome) || outcome != ReplyDeliveryOutcome.HandedOff)
+                    {
+                        throw new InvalidOperationException($"Probe {k} was answered {status} ({outcomeBySid.GetValueOrDefault(sid)}), not handed off.");
+                    }
 
-                probeLatency.Add(Stopwatch.GetElapsedTime(start, at).TotalMicroseconds);
+                    probeLatency.Add(Stopwatch.GetElapsedTime(start, at).TotalMicroseconds);
+                }
             }
 
             Line("## Latency phase (unloaded)");
             Line("");
-            Line($"{probes:N0} replies one at a time, each posted to the instance that does not own its call, timed until MessageArrived on the owner:");
+            Line($"{probes:N0} signed posts one at a time, each to the instance that does not own its call, timed from the start of the POST until MessageArrived on the owner:");
             Line($"p50 {Percentile(probeLatency, 0.50):N0} us, p90 {Percentile(probeLatency, 0.90):N0} us, p99 {Percentile(probeLatency, 0.99):N0} us, "
                 + $"max {Percentile(probeLatency, 1):N0} us (target: p99 <= 2,000 us: {(Percentile(probeLatency, 0.99) <= 2000 ? "met" : "missed")}).");
             Line("");
@@ -251,8 +289,8 @@ internal static class RouteLoad
             var receivedAfterProbes = sessions.Sum(s => s.RepliesReceived);
             deadLetters = await database.StreamLengthAsync(Prefix + "dead-letter");
             var ok = once == replies && wrong == 0 && duplicated == 0 && missing == 0 && received == replies && receivedAfterProbes == replies + probes
-                && deadLetters == 0;
-            Line($"Result: {(ok ? "PASS" : "FAIL")} (every reply delivered exactly once to its own call: {once == replies && wrong == 0 && duplicated == 0 && missing == 0}; "
+                && deadLetters == 0 && not200 == 0 && forgedRefused;
+            Line($"Result: {(ok ? "PASS" : "FAIL")} (forged posts refused: {forgedRefused}; every post answered 200: {not200 == 0}; every reply delivered exactly once to its own call: {once == replies && wrong == 0 && duplicated == 0 && missing == 0}; "
                 + $"RepliesReceived sum {received:N0} after the load phase, {receivedAfterProbes:N0} after {probes:N0} probes; dead letters: {deadLetters}).");
             if (output is not null)
             {
@@ -269,16 +307,6 @@ internal static class RouteLoad
             }
         }
     }
-
-    private static InboundMessage Reply(int call, string sid, string text) => new()
-    {
-        Provider = "Twilio",
-        MessageId = sid,
-        Channel = MessageChannel.Sms,
-        From = Fixture.Caller(call),
-        To = Fixture.SenderNumber,
-        Text = text,
-    };
 
     private static async Task WaitForEmptyInboxesAsync(IDatabase database)
     {
@@ -346,17 +374,23 @@ internal static class RouteLoad
 
     private readonly record struct Arrival(int Call, string MessageId, long At);
 
-    /// <summary>One instance: its own generic host with the plugin, the Redis store and Redis routing.</summary>
+    /// <summary>
+    /// One instance: a Kestrel web application on 127.0.0.1 (a free port) with the plugin, the Redis store, Redis routing,
+    /// the Twilio provider (its auth token checks X-Twilio-Signature) and <c>MapTwilioMessagingWebhooks</c>; its hub records
+    /// the outcome of every inbound message its webhook hands it.
+    /// </summary>
     private sealed class Instance : IAsyncDisposable
     {
-        private readonly IHost _host;
+        private readonly WebApplication _app;
 
-        private Instance(IHost host)
+        private Instance(WebApplication app)
         {
-            _host = host;
-            Runtime = host.Services.GetRequiredService<InCallMessagingRuntime>();
-            Router = host.Services.GetRequiredService<RedisReplyRouter>();
+            _app = app;
+            Runtime = app.Services.GetRequiredService<InCallMessagingRuntime>();
+            Router = app.Services.GetRequiredService<RedisReplyRouter>();
             Kernel = Fixture.CreateKernel(Runtime);
+            var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+            Port = new Uri(address).Port;
         }
 
         public InCallMessagingRuntime Runtime { get; }
@@ -365,12 +399,21 @@ internal static class RouteLoad
 
         public Kernel Kernel { get; }
 
-        public static async Task<Instance> StartAsync(string connectionString, string id)
+        public int Port { get; }
+
+        public static async Task<Instance> StartAsync(string connectionString, string id, ConcurrentDictionary<string, ReplyDeliveryOutcome> outcomes)
         {
-            var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-            builder.Services.AddLogging(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+            builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)
                 // Ten texts per call between two turns overflow its pending transcript lines by design here; not a fault.
-                .AddFilter("InCallMessaging.SemanticKernel.ReplyHub", LogLevel.Error));
+                .AddFilter("InCallMessaging.SemanticKernel.ReplyHub", LogLevel.Error);
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["InCallMessaging:Twilio:AccountSid"] = Fixture.AccountSid,
+                ["InCallMessaging:Twilio:AuthToken"] = Fixture.AuthToken,
+            });
             builder.Services.AddInCallMessaging(Fixture.Configure);
             builder.Services.AddInCallMessagingRedisStore(options =>
             {
@@ -378,22 +421,35 @@ internal static class RouteLoad
                 options.KeyPrefix = Prefix;
             });
             builder.Services.AddInCallMessagingRedisRouting(options => options.InstanceId = id);
-            var host = builder.Build();
-            await host.StartAsync();
-            return new Instance(host);
+            builder.Services.AddInCallMessagingTwilio(builder.Configuration.GetSection("InCallMessaging:Twilio"));
+            builder.Services.AddInCallMessagingWebhooks(builder.Configuration.GetSection("InCallMessaging:Webhooks"));
+            builder.Services.AddSingleton<IReplyHub>(sp => new RecordingReplyHub(sp.GetRequiredService<InCallMessagingRuntime>().Replies, outcomes));
+            var app = builder.Build();
+            app.MapTwilioMessagingWebhooks("/twilio");
+            await app.StartAsync();
+            return new Instance(app);
         }
 
         public async ValueTask DisposeAsync()
         {
-            await _host.StopAsync();
-            if (_host is IAsyncDisposable disposable)
-            {
-                await disposable.DisposeAsync();
-            }
-            else
-            {
-                _host.Dispose();
-            }
+            await _app.StopAsync();
+            await _app.DisposeAsync();
         }
+    }
+
+    /// <summary>Passes each inbound message to the plugin's hub and records its outcome by MessageSid.</summary>
+    private sealed class RecordingReplyHub(IReplyHub inner, ConcurrentDictionary<string, ReplyDeliveryOutcome> outcomes) : IReplyHub
+    {
+        public IReadOnlyList<InboundMessage> UnmatchedReplies => inner.UnmatchedReplies;
+
+        public async ValueTask<ReplyDeliveryOutcome> DeliverAsync(InboundMessage message, CancellationToken cancellationToken = default)
+        {
+            var outcome = await inner.DeliverAsync(message, cancellationToken);
+            outcomes[message.MessageId] = outcome;
+            return outcome;
+        }
+
+        public ValueTask<StatusUpdateOutcome> ApplyStatusAsync(DeliveryStatusUpdate update, CancellationToken cancellationToken = default) =>
+            inner.ApplyStatusAsync(update, cancellationToken);
     }
 }

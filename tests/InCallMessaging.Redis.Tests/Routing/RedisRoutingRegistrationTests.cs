@@ -56,6 +56,19 @@ public sealed class RedisRoutingRegistrationTests(RedisServerFixture redis) : IC
     }
 
     [Fact]
+    public async Task A_parked_reply_timeout_out_of_range_names_the_setting_and_its_range()
+    {
+        var services = new ServiceCollection().AddLogging().AddInCallMessagingRedisStore(redis.Server.ConnectionString)
+            .AddInCallMessagingRedisRouting(o => o.ParkedReplyTimeout = TimeSpan.FromMilliseconds(10));
+        await using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<ArgumentException>(() => provider.GetRequiredService<IReplyRouter>());
+
+        Assert.Contains("ParkedReplyTimeout", error.Message, StringComparison.Ordinal);
+        Assert.Contains("between 100 ms and 10 minutes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_default_instance_id_differs_between_instances_of_one_process()
     {
         Assert.NotEqual(new RedisRoutingOptions().InstanceId, new RedisRoutingOptions().InstanceId);

@@ -32,6 +32,8 @@ internal sealed class RoutedInstance : IAsyncDisposable
 
     public RedisReplyRouter Router => _host.Services.GetRequiredService<RedisReplyRouter>();
 
+    public RedisStateStore Store => _host.Services.GetRequiredService<RedisStateStore>();
+
     public AfterCallRecorder AfterCall { get; }
 
     public static async Task<RoutedInstance> StartAsync(string connectionString, string prefix, string instanceId, TimeSpan? lease = null,
