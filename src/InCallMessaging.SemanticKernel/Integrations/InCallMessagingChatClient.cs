@@ -9,13 +9,14 @@ namespace InCallMessaging.SemanticKernel;
 /// <c>ChatClientAgent</c>), for one call: it offers the call's actions as tools (<see cref="ChatOptions.Tools"/>, from
 /// <see cref="CallSession.Actions"/>), runs the function-invocation loop that calls them, and before every request to
 /// the model adds the texts that arrived (<c>[SMS Reply]: ...</c>, <c>[SMS Status]: ...</c>) after the last tool results,
-/// never between a tool call and its result. The added lines come back at the head of the response's messages, so the
-/// conversation keeps them. Build it with <see cref="InCallMessagingChatClientBuilderExtensions.UseInCallMessaging"/>.
+/// never between a tool call and its result. It puts each line back after the same message in every later request of
+/// the call, so the model keeps it while the caller's conversation and the response (whose text a voice host speaks)
+/// never hold the caller's texts. Build it with <see cref="InCallMessagingChatClientBuilderExtensions.UseInCallMessaging"/>,
+/// one per call, and keep it for the whole call.
 /// </summary>
 /// <remarks>
 /// It brings its own <see cref="FunctionInvokingChatClient"/> (found with <c>GetService</c>, so an agent adds none): do
-/// not add <c>UseFunctionInvocation()</c> above it. A streamed response carries each added line as a user-role update:
-/// speak only the assistant's updates.
+/// not add <c>UseFunctionInvocation()</c> above it.
 /// </remarks>
 public sealed class InCallMessagingChatClient : DelegatingChatClient
 {

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 
 namespace InCallMessaging.SemanticKernel.Integrations;
@@ -6,55 +5,87 @@ namespace InCallMessaging.SemanticKernel.Integrations;
 /// <summary>
 /// Sits next to the model, inside the function-invocation loop: before each request it adds the call's pending lines
 /// (<c>[SMS Reply]: ...</c>) at the end of the messages when that is a safe point (after every tool result, never
-/// between a tool call and its result), and hands the same lines back at the head of the response, so the function
-/// loop's history and the caller's conversation keep them where the model saw them.
+/// between a tool call and its result). It remembers which message each line followed and puts the line back after
+/// that message in every later request of the call, so the model keeps seeing it where it arrived while the caller's
+/// own conversation (and the response's text, which a voice host speaks) never holds the caller's texts.
 /// </summary>
 internal sealed class PendingLinesChatClient(IChatClient innerClient, CallSession session) : DelegatingChatClient(innerClient)
 {
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        CancellationToken cancellationToken = default)
-    {
-        var (request, lines) = WithPendingLines(messages);
-        var response = await base.GetResponseAsync(request, options, cancellationToken).ConfigureAwait(false);
-        if (lines.Length > 0)
-        {
-            response.Messages = [.. lines, .. response.Messages];
-        }
+    private readonly Lock _gate = new();
+    private readonly List<(string Anchor, string Line)> _delivered = [];
 
-        return response;
-    }
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        base.GetResponseAsync(WithCallLines(messages), options, cancellationToken);
 
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
-        ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var (request, lines) = WithPendingLines(messages);
-        foreach (var line in lines)
-        {
-            // Each line is its own user message in the streamed response (a speaking host says assistant text only).
-            yield return new ChatResponseUpdate(ChatRole.User, line.Contents) { MessageId = line.MessageId };
-        }
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        base.GetStreamingResponseAsync(WithCallLines(messages), options, cancellationToken);
 
-        await foreach (var update in base.GetStreamingResponseAsync(request, options, cancellationToken).ConfigureAwait(false))
-        {
-            yield return update;
-        }
-    }
-
-    private (List<ChatMessage> Request, ChatMessage[] Lines) WithPendingLines(IEnumerable<ChatMessage> messages)
+    /// <summary>The request: the caller's messages, the lines delivered earlier back after their messages, then the new ones.</summary>
+    internal List<ChatMessage> WithCallLines(IEnumerable<ChatMessage> messages)
     {
         List<ChatMessage> request = [.. messages];
-        var added = session.ApplyPendingReplies(request);
-        if (added == 0)
+        lock (_gate)
         {
-            return (request, []);
+            RestoreDelivered(request);
+            var anchor = request.Count == 0 ? "" : AnchorOf(request[^1]);
+            var added = session.ApplyPendingReplies(request);
+            for (var i = request.Count - added; i < request.Count; i++)
+            {
+                _delivered.Add((anchor, request[i].Text));
+            }
         }
 
-        var lines = request.GetRange(request.Count - added, added).ToArray();
-        foreach (var line in lines)
+        return request;
+    }
+
+    private void RestoreDelivered(List<ChatMessage> request)
+    {
+        var i = 0;
+        while (i < _delivered.Count)
         {
-            line.MessageId ??= Guid.NewGuid().ToString("N");
+            var anchor = _delivered[i].Anchor;
+            var end = i;
+            while (end < _delivered.Count && _delivered[end].Anchor == anchor)
+            {
+                end++;
+            }
+
+            var at = anchor.Length == 0 ? 0 : request.FindLastIndex(m => AnchorOf(m) == anchor) + 1;
+            if (anchor.Length == 0 || at > 0)
+            {
+                for (var k = i; k < end; k++, at++)
+                {
+                    var line = _delivered[k].Line;
+                    if (at < request.Count && request[at].Role == ChatRole.User && request[at].Text == line)
+                    {
+                        continue;   // the caller's conversation holds it already
+                    }
+
+                    request.Insert(at, new ChatMessage(ChatRole.User, line));
+                }
+            }
+
+            i = end;
+        }
+    }
+
+    /// <summary>What identifies a message across requests: its role, its tool calls and results by id, and its text.</summary>
+    private static string AnchorOf(ChatMessage message)
+    {
+        var key = new System.Text.StringBuilder(message.Role.Value).Append('|');
+        foreach (var content in message.Contents)
+        {
+            _ = content switch
+            {
+                FunctionCallContent call => key.Append("call:").Append(call.CallId).Append('|'),
+                FunctionResultContent result => key.Append("result:").Append(result.CallId).Append('|'),
+                TextContent text => key.Append(text.Text).Append('|'),
+                _ => key,
+            };
         }
 
-        return (request, lines);
+        return key.ToString();
     }
 }
