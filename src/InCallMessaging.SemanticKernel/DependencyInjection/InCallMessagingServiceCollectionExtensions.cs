@@ -133,8 +133,10 @@ public static class InCallMessagingServiceCollectionExtensions
         HttpReplyMediaFetcher.AddHttpClient(services);
         services.TryAddSingleton<IReplyMediaFetcher>(static sp =>
         {
-            var options = sp.GetRequiredService<IOptionsMonitor<InCallMessagingOptions>>();
-            return new HttpReplyMediaFetcher(sp.GetRequiredService<IHttpClientFactory>(), () => options.CurrentValue.Media ?? new(), credentials: null,
+            // The running configuration's limits: a reload takes effect once validated, an invalid one never does.
+            RunningActions? running = null;
+            return new HttpReplyMediaFetcher(sp.GetRequiredService<IHttpClientFactory>(),
+                () => (running ??= sp.GetRequiredService<RunningActions>()).Current.Options.Media ?? new(), credentials: null,
                 sp.GetRequiredService<TimeProvider>(), Loggers(sp).CreateLogger<IReplyMediaFetcher>());
         });
 
