@@ -24,7 +24,14 @@ internal sealed class RunningActions : IDisposable
         _compilation = compilation;
         _logger = logger;
         _current = factory.Build(startup, compilation.Catalog(startup), version: 1);
-        _subscription = monitor?.OnChange(options => TryReload(options, out _));
+        // The plugin binds the default (unnamed) options only.
+        _subscription = monitor?.OnChange((options, name) =>
+        {
+            if (name is null || name == Microsoft.Extensions.Options.Options.DefaultName)
+            {
+                TryReload(options, out _);
+            }
+        });
     }
 
     /// <summary>The set new calls start with.</summary>

@@ -95,6 +95,38 @@ public sealed class OneLinePlumbingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Streaming_chat_client_carries_a_reply_that_arrived_between_turns_and_streams_only_the_answer()
+    {
+        var runtime = TestRuntime.Create(TestRuntime.Options(TestRuntime.Otp()));
+        var session = runtime.Calls.StartCall(CallId, TestRuntime.Caller, TestRuntime.Agent);
+        using var client = OpenAIChatClient().AsBuilder().UseInCallMessaging(session).Build();
+        _llm.Then(ScriptedTurn.Call("messaging_send_otp", new { otp_code = "975310" }))
+            .Then(ScriptedTurn.Text("Code sent."))
+            .Then(ScriptedTurn.Text("Got it, thanks."));
+        List<AIChatMessage> conversation = [new(AIChatRole.User, "Text me a code.")];
+
+        List<ChatResponseUpdate> firstTurn = [];
+        await foreach (var update in client.GetStreamingResponseAsync(conversation))
+        {
+            firstTurn.Add(update);
+        }
+
+        conversation.AddMessages(firstTurn);
+        await runtime.Loopback!.ReplyAsync(Assert.Single(runtime.Loopback.SentMessages), "975310");
+        conversation.Add(new(AIChatRole.User, "I replied."));
+        List<ChatResponseUpdate> secondTurn = [];
+        await foreach (var update in client.GetStreamingResponseAsync(conversation))
+        {
+            secondTurn.Add(update);
+        }
+
+        Assert.Equal("Got it, thanks.", string.Concat(secondTurn.Select(u => u.Text)));
+        Assert.DoesNotContain(secondTurn, u => u.Role == AIChatRole.User);
+        Assert.Equal([("user", "I replied."), ("user", "[SMS Reply]: 975310")], Messages(_llm.Requests[2])[^2..]);
+        Assert.Empty(_llm.Rejections);
+    }
+
+    [Fact]
     public async Task Chat_client_adds_the_call_tools_beside_the_callers_own()
     {
         var runtime = TestRuntime.Create(TestRuntime.Options(TestRuntime.Otp(), TestRuntime.Summary()));
