@@ -18,23 +18,17 @@ public sealed class InCallMessagingRuntime
 {
     internal InCallMessagingRuntime(
         InCallMessagingOptions options,
-        ActionCatalog catalog,
+        RunningActions actions,
         ICallSessionRegistry calls,
         CallSessionRegistry registry,
         ReplyHub replies,
         CallerConsent consent,
         MessageLogWriter log,
-        IReplyRouter router,
         IEnumerable<IMessageProvider> providers,
-        Func<IReplyHub> registeredHub,
-        TimeProvider time,
-        ILoggerFactory loggerFactory)
+        Func<IReplyHub> registeredHub)
     {
-        var functionLogger = loggerFactory.CreateLogger<InCallMessageFunction>();
-        var functions = catalog.Actions
-            .Select(action => new InCallMessageFunction(action, calls, consent, log, router, options, time, functionLogger).CreateKernelFunction())
-            .ToList();
-        Plugin = KernelPluginFactory.CreateFromFunctions(options.PluginName, options.PluginDescription, functions);
+        Running = actions;
+        Plugin = new RunningActionsPlugin(actions);
         Loopback = providers.OfType<LoopbackMessageProvider>().FirstOrDefault();
         if (Loopback is not null)
         {
@@ -50,8 +44,61 @@ public sealed class InCallMessagingRuntime
         Replies = replies;
     }
 
-    /// <summary>The kernel plugin: one function per configured action.</summary>
+    /// <summary>
+    /// The kernel plugin: one function per configured action, always those of <see cref="Actions"/> (after a reload,
+    /// the reloaded ones). A kernel bound to a call (<see cref="CallSessionKernelExtensions.WithCallSession"/>) offers
+    /// that call's own set in its place.
+    /// </summary>
     public KernelPlugin Plugin { get; }
+
+    /// <summary>
+    /// The action set in force: the one new calls start with (<see cref="CallSession.Actions"/>). A configuration
+    /// reload replaces it in one step once the new configuration has passed validation; an invalid reload is logged
+    /// with every problem and this set stays.
+    /// </summary>
+    public InCallActionSet Actions => Running.Current;
+
+    /// <summary>Raised after a reloaded configuration was accepted, with the new action set.</summary>
+    public event Action<InCallActionSet>? ActionsReloaded
+    {
+        add => Running.Reloaded += value;
+        remove => Running.Reloaded -= value;
+    }
+
+    /// <summary>
+    /// A call's own action set: the running actions that <paramref name="filter"/> keeps (all when it is
+    /// <see langword="null"/>) plus <paramref name="extraActions"/>, compiled and validated together with the running
+    /// configuration (senders, variables, plugin name) like the configuration at start-up. Give it to a call with
+    /// <see cref="CallSession.Actions"/> before its first turn. Build it once per agent or tenant and reuse it.
+    /// </summary>
+    /// <param name="extraActions">Actions only this call (agent, tenant) offers, defined in code or bound from configuration.</param>
+    /// <param name="filter">Which of the running actions the call keeps.</param>
+    /// <exception cref="InCallMessagingConfigurationException">The extra actions have problems; every one is listed.</exception>
+    public InCallActionSet CreateActionSet(IEnumerable<InCallMessageAction> extraActions, Func<InCallMessageAction, bool>? filter)
+    {
+        ArgumentNullException.ThrowIfNull(extraActions);
+        var current = Actions;
+        var baseSet = filter is null ? current : current.Where(filter);
+        List<InCallMessageAction> extra = [.. extraActions];
+        return extra.Count == 0 ? baseSet : current.Factory.Extend(baseSet, extra);
+    }
+
+    /// <summary>
+    /// The same as <see cref="CreateActionSet(IEnumerable{InCallMessageAction}, Func{InCallMessageAction, bool})"/> with
+    /// the extra actions bound from a configuration section shaped like <c>InCallMessaging:Actions</c> (an array of
+    /// actions; for example <c>Tenants:acme:Actions</c>).
+    /// </summary>
+    /// <exception cref="InCallMessagingConfigurationException">The extra actions have problems; every one is listed.</exception>
+    public InCallActionSet CreateActionSet(Microsoft.Extensions.Configuration.IConfiguration actionsSection, Func<InCallMessageAction, bool>? filter)
+    {
+        ArgumentNullException.ThrowIfNull(actionsSection);
+        var extra = new List<InCallMessageAction>();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(actionsSection, extra);
+        return CreateActionSet(extra, filter);
+    }
+
+    /// <summary>The running action set and its reloads.</summary>
+    internal RunningActions Running { get; }
 
     /// <summary>Starts, ends and finds call sessions: the registered <see cref="ICallSessionRegistry"/>.</summary>
     public ICallSessionRegistry Calls { get; }
@@ -66,7 +113,7 @@ public sealed class InCallMessagingRuntime
     /// <summary>The in-process loopback provider, when one is registered.</summary>
     public LoopbackMessageProvider? Loopback { get; }
 
-    /// <summary>The validated options in force.</summary>
+    /// <summary>The validated options the runtime started with (<see cref="Actions"/> holds the actions in force).</summary>
     public InCallMessagingOptions Options { get; }
 
     /// <summary>The message log in use: every message of every call, queryable by call id and message id.</summary>
@@ -195,12 +242,31 @@ public sealed class InCallMessagingRuntime
     }
 }
 
-/// <summary>Validates <see cref="InCallMessagingOptions"/> at start-up, compiling the actions the runtime then uses.</summary>
-internal sealed class InCallMessagingOptionsValidator(ActionCatalogCompilation compilation) : IValidateOptions<InCallMessagingOptions>
+/// <summary>
+/// Validates <see cref="InCallMessagingOptions"/> at start-up, compiling the actions the runtime then uses. Once the
+/// runtime runs, a reloaded configuration is judged by <see cref="RunningActions"/> instead (rejected and logged, the
+/// running set kept): failing here would throw out of the configuration's change callback.
+/// </summary>
+internal sealed class InCallMessagingOptionsValidator(ActionCatalogCompilation compilation, StartupValidation startup) : IValidateOptions<InCallMessagingOptions>
 {
     public ValidateOptionsResult Validate(string? name, InCallMessagingOptions options)
     {
+        if (startup.Done)
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
         IReadOnlyList<string> errors = [.. compilation.Errors(options), .. (options.Media ?? new()).Validate()];
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+}
+
+/// <summary>Whether the start-up configuration was accepted (later ones are reloads).</summary>
+internal sealed class StartupValidation
+{
+    private int _done;
+
+    public bool Done => Volatile.Read(ref _done) == 1;
+
+    public void MarkDone() => Volatile.Write(ref _done, 1);
 }

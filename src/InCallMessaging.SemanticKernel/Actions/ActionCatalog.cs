@@ -32,6 +32,9 @@ internal sealed class ActionCatalog
         return null;
     }
 
+    /// <summary>The same senders with only the actions <paramref name="keep"/> accepts (a call's filtered action set).</summary>
+    public ActionCatalog Where(Func<CompiledAction, bool> keep) => new([.. Actions.Where(keep)], _senders);
+
     /// <summary>Compiles the configuration or throws <see cref="InCallMessagingConfigurationException"/> with every problem.</summary>
     public static ActionCatalog Create(InCallMessagingOptions options, IEnumerable<IMessageProvider> providers)
     {

@@ -80,6 +80,21 @@ public sealed class CallSession
     /// <summary>Whether the call is live.</summary>
     public bool IsActive => EndedAt is null;
 
+    /// <summary>
+    /// The actions this call offers: the running set when it started, kept for the whole call even when the
+    /// configuration reloads. A host gives the call its own set (per agent or tenant) by setting it before the call's
+    /// first turn, from <see cref="InCallActionSet.Where"/> or <see cref="InCallMessagingRuntime.CreateActionSet(IEnumerable{InCallMessageAction}, Func{InCallMessageAction, bool})"/>.
+    /// A kernel or chat client bound to the call offers these functions, and an action outside the set is refused.
+    /// <see langword="null"/> only for a session not started by a runtime's registry.
+    /// </summary>
+    public InCallActionSet? Actions
+    {
+        get => Volatile.Read(ref _actions);
+        set => Volatile.Write(ref _actions, value ?? throw new ArgumentNullException(nameof(value)));
+    }
+
+    private InCallActionSet? _actions;
+
     /// <summary>Speaks into the call (message before action, fallback). Set by the host; without it nothing is spoken.</summary>
     public ICallSpeech? Speech { get; set; }
 

@@ -10,7 +10,8 @@ public static class CallSessionKernelExtensions
 
     /// <summary>
     /// Returns a clone of <paramref name="kernel"/> bound to <paramref name="session"/>: one kernel per call, never a
-    /// global. The clone shares the services and plugins.
+    /// global. The clone shares the services and the other plugins; when the kernel has the messaging plugin, the clone
+    /// offers the call's own actions (<see cref="CallSession.Actions"/>, the set the call started with) in its place.
     /// </summary>
     public static Kernel WithCallSession(this Kernel kernel, CallSession session)
     {
@@ -18,6 +19,13 @@ public static class CallSessionKernelExtensions
         ArgumentNullException.ThrowIfNull(session);
         var perCall = kernel.Clone();
         perCall.Data[DataKey] = session;
+        if (session.Actions is { } actions && perCall.Plugins.TryGetPlugin(actions.Plugin.Name, out var running)
+            && !ReferenceEquals(running, actions.Plugin))
+        {
+            perCall.Plugins.Remove(running);
+            perCall.Plugins.Add(actions.Plugin);
+        }
+
         return perCall;
     }
 

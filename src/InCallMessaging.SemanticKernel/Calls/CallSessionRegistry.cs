@@ -20,13 +20,15 @@ internal sealed class CallSessionRegistry : ICallSessionRegistry
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IReplyRouter _router;
+    private readonly Func<InCallActionSet?>? _actions;
     private int _active;
     private long _nextEvictionTicks;
 
     /// <summary>Creates a registry.</summary>
     public CallSessionRegistry(IOptions<InCallMessagingOptions> options, TimeProvider? timeProvider = null, ILogger<CallSessionRegistry>? logger = null,
-        IReplyRouter? router = null)
+        IReplyRouter? router = null, Func<InCallActionSet?>? actions = null)
     {
+        _actions = actions;
         _router = router ?? LocalReplyRouter.Instance;
         _options = options.Value;
         _time = timeProvider ?? TimeProvider.System;
@@ -59,6 +61,11 @@ internal sealed class CallSessionRegistry : ICallSessionRegistry
             MaxPendingLines = _options.MaxPendingReplyLines,
             MediaUrlsInTranscript = _options.MediaUrlsInTranscript,
         };
+        if (_actions?.Invoke() is { } running)
+        {
+            fresh.Actions = running;
+        }
+
         var session = _byCallId.AddOrUpdate(callId, fresh, (_, existing) => existing.IsActive ? existing : fresh);
         if (ReferenceEquals(session, fresh))
         {

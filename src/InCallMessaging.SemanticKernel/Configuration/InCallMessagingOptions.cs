@@ -101,4 +101,12 @@ public sealed class InCallMessagingOptions
     /// <summary>Whether phone numbers and message texts are masked in logs and traces.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool MaskPersonalData { get; set; } = true;
+
+    /// <summary>A shallow copy of these options with <paramref name="actions"/> in place of <see cref="Actions"/> (a call's own action set).</summary>
+    internal InCallMessagingOptions WithActions(List<InCallMessageAction> actions)
+    {
+        var copy = (InCallMessagingOptions)MemberwiseClone();
+        copy.Actions = actions;
+        return copy;
+    }
 }

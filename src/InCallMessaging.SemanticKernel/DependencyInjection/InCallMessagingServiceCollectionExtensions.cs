@@ -117,6 +117,7 @@ public static class InCallMessagingServiceCollectionExtensions
         services.TryAddSingleton<IOptions<InCallMessagingOptions>, MonitoredOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InCallMessagingOptions>, InCallMessagingOptionsValidator>());
         services.TryAddSingleton<ActionCatalogCompilation>();
+        services.TryAddSingleton<StartupValidation>();
         services.TryAddSingleton(static sp => sp.GetRequiredService<ActionCatalogCompilation>().Catalog(Options(sp)));
         services.TryAddSingleton<IConsentStore, InMemoryConsentStore>();
         services.TryAddSingleton<IMessageLog>(static sp => new InMemoryMessageLog((Options(sp).State ?? new()).InMemoryCapacity));
@@ -132,19 +133,38 @@ public static class InCallMessagingServiceCollectionExtensions
         HttpReplyMediaFetcher.AddHttpClient(services);
         services.TryAddSingleton<IReplyMediaFetcher>(static sp =>
         {
-            var options = sp.GetRequiredService<IOptionsMonitor<InCallMessagingOptions>>();
-            return new HttpReplyMediaFetcher(sp.GetRequiredService<IHttpClientFactory>(), () => options.CurrentValue.Media ?? new(), credentials: null,
+            // The running configuration's limits: a reload takes effect once validated, an invalid one never does.
+            RunningActions? running = null;
+            return new HttpReplyMediaFetcher(sp.GetRequiredService<IHttpClientFactory>(),
+                () => (running ??= sp.GetRequiredService<RunningActions>()).Current.Options.Media ?? new(), credentials: null,
                 sp.GetRequiredService<TimeProvider>(), Loggers(sp).CreateLogger<IReplyMediaFetcher>());
         });
 
         services.TryAddSingleton<IDeduplicationStore>(static sp => new InMemoryDeduplicationStore(Options(sp).DeduplicationCapacity, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IReplyRouter>(LocalReplyRouter.Instance);
         services.TryAddSingleton(static sp => new CallSessionRegistry(sp.GetRequiredService<IOptions<InCallMessagingOptions>>(),
-            sp.GetRequiredService<TimeProvider>(), Loggers(sp).CreateLogger<CallSessionRegistry>(), sp.GetRequiredService<IReplyRouter>()));
+            sp.GetRequiredService<TimeProvider>(), Loggers(sp).CreateLogger<CallSessionRegistry>(), sp.GetRequiredService<IReplyRouter>(),
+            // Looked up as each call starts (the running set, after any reload); resolved late, since the set's functions use the registry.
+            () => sp.GetRequiredService<RunningActions>().Current));
         services.TryAddSingleton<ICallSessionRegistry>(static sp => sp.GetRequiredService<CallSessionRegistry>());
+        services.TryAddSingleton(static sp => new ActionSetFactory(
+            sp.GetServices<IMessageProvider>(),
+            sp.GetRequiredService<ICallSessionRegistry>(),
+            sp.GetRequiredService<CallerConsent>(),
+            sp.GetRequiredService<MessageLogWriter>(),
+            sp.GetRequiredService<IReplyRouter>(),
+            sp.GetRequiredService<TimeProvider>(),
+            Loggers(sp)));
+        services.TryAddSingleton(static sp =>
+        {
+            var running = new RunningActions(sp.GetRequiredService<ActionSetFactory>(), sp.GetRequiredService<ActionCatalogCompilation>(), Options(sp),
+                sp.GetService<IOptionsMonitor<InCallMessagingOptions>>(), Loggers(sp).CreateLogger<RunningActions>());
+            sp.GetRequiredService<StartupValidation>().MarkDone();
+            return running;
+        });
         services.TryAddSingleton(static sp => new ReplyHub(
             sp.GetRequiredService<ICallSessionRegistry>(),
-            sp.GetRequiredService<ActionCatalog>(),
+            sp.GetRequiredService<RunningActions>(),
             sp.GetRequiredService<CallerConsent>(),
             sp.GetRequiredService<MessageLogWriter>(),
             sp.GetRequiredService<IDeduplicationStore>(),
@@ -159,17 +179,14 @@ public static class InCallMessagingServiceCollectionExtensions
 
         services.TryAddSingleton(static sp => new InCallMessagingRuntime(
             Options(sp),
-            sp.GetRequiredService<ActionCatalog>(),
+            sp.GetRequiredService<RunningActions>(),
             sp.GetRequiredService<ICallSessionRegistry>(),
             sp.GetRequiredService<CallSessionRegistry>(),
             sp.GetRequiredService<ReplyHub>(),
             sp.GetRequiredService<CallerConsent>(),
             sp.GetRequiredService<MessageLogWriter>(),
-            sp.GetRequiredService<IReplyRouter>(),
             sp.GetServices<IMessageProvider>(),
-            sp.GetRequiredService<IReplyHub>,
-            sp.GetRequiredService<TimeProvider>(),
-            Loggers(sp)));
+            sp.GetRequiredService<IReplyHub>));
         if (!services.Any(static d => d.ServiceType == typeof(KernelPlugin) && !d.IsKeyedService && d.ImplementationFactory == PluginFactory))
         {
             services.AddSingleton(PluginFactory);

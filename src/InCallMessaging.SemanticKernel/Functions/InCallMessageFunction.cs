@@ -90,6 +90,11 @@ internal sealed class InCallMessageFunction
             return Block("call_ended", "The call has ended, so nothing was sent.");
         }
 
+        if (session.Actions is { } offered && !offered.Contains(_action.Name))
+        {
+            return Block("not_available", "This action is not available on this call, so nothing was sent. Continue by voice.");
+        }
+
         // Every argument is bound and checked before anything is said or sent.
         var (values, modelText, problems, missing) = ActionArguments.Bind(_action, session, arguments);
         if (problems is not null)

@@ -13,7 +13,7 @@ internal sealed class ReplyHub : IReplyHub, IHandedOffReplyDelivery
     private const int UnmatchedCapacity = 256;
 
     private readonly ICallSessionRegistry _calls;
-    private readonly ActionCatalog _catalog;
+    private readonly RunningActions _actions;
     private readonly CallerConsent _consent;
     private readonly MessageLogWriter _log;
     private readonly IInboundMessageRecorder? _recorder;
@@ -26,14 +26,17 @@ internal sealed class ReplyHub : IReplyHub, IHandedOffReplyDelivery
     private readonly ILogger _logger;
     private readonly Queue<InboundMessage> _unmatched = new();
 
-    public ReplyHub(ICallSessionRegistry calls, ActionCatalog catalog, CallerConsent consent, MessageLogWriter log, IDeduplicationStore deduplication,
+    /// <summary>The running configuration's actions and senders (after a reload, the reloaded ones).</summary>
+    private ActionCatalog Catalog => _actions.Current.Catalog;
+
+    public ReplyHub(ICallSessionRegistry calls, RunningActions actions, CallerConsent consent, MessageLogWriter log, IDeduplicationStore deduplication,
         IEnumerable<IAfterCallReplyHandler> afterCallHandlers, InCallMessagingOptions options, TimeProvider time, ILogger logger,
         IEnumerable<IMessageStatusHandler>? statusHandlers = null, IReplyRouter? router = null)
     {
         _router = router ?? LocalReplyRouter.Instance;
         _statusHandlers = [.. statusHandlers ?? []];
         _calls = calls;
-        _catalog = catalog;
+        _actions = actions;
         _consent = consent;
         _log = log;
         _recorder = ReferenceEquals(log.Log, deduplication) ? deduplication as IInboundMessageRecorder : null;
@@ -255,9 +258,9 @@ internal sealed class ReplyHub : IReplyHub, IHandedOffReplyDelivery
         }
 
         var caller = PhoneNumbers.NormalizeOrKeep(message.From);
-        var configuredSender = message.SenderName ?? _catalog.ResolveSender(message.To, message.ServiceId);
+        var configuredSender = message.SenderName ?? Catalog.ResolveSender(message.To, message.ServiceId);
         var sender = configuredSender ?? PhoneNumbers.NormalizeOrKeep(message.To);
-        return new Inbound(caller, CallerKeys.OfNormalized(caller), configuredSender, sender, _catalog.SenderIdentity(configuredSender, sender),
+        return new Inbound(caller, CallerKeys.OfNormalized(caller), configuredSender, sender, Catalog.SenderIdentity(configuredSender, sender),
             ReplyText.Sanitize(message.Text, _options.MaxReplyLength), now);
     }
 
@@ -295,7 +298,7 @@ internal sealed class ReplyHub : IReplyHub, IHandedOffReplyDelivery
         {
             var text = sent.Text ?? (sent.TemplateId is { } template ? $"[template {template}]" : "");
             session.RecordOutbound(new CallMessage(MessageDirection.Outbound, sent.Channel, sent.MessageId, sent.SenderName, caller, text,
-                sent.CreatedAt, sent.ActionName, sent.Status), _catalog.Find(sent.ActionName)?.ReplyVariable ?? CallVariables.DefaultReplyVariable(sent.Channel));
+                sent.CreatedAt, sent.ActionName, sent.Status), Catalog.Find(sent.ActionName)?.ReplyVariable ?? CallVariables.DefaultReplyVariable(sent.Channel));
         }
 
         session.End(logged.Count > 0 ? logged[^1].CreatedAt : answered.CreatedAt);
@@ -358,7 +361,7 @@ internal sealed class ReplyHub : IReplyHub, IHandedOffReplyDelivery
             message.MessageId = update.MessageId;
             _calls.IndexOutbound(session, message);
             _router.MessageSent(session, message, new CallerConversation(message.Channel, CallerKeys.OfNormalized(message.Caller),
-                _catalog.SenderIdentity(message.SenderName, message.SenderName)));
+                Catalog.SenderIdentity(message.SenderName, message.SenderName)));
         }
 
         string? line;
@@ -376,7 +379,7 @@ internal sealed class ReplyHub : IReplyHub, IHandedOffReplyDelivery
                 session.ConfirmSent(message);
             }
 
-            line = _catalog.Find(message.ActionName)?.StatusLines.Contains(state) == true ? StatusLines.Progress(message, state) : null;
+            line = FindAction(session, message.ActionName)?.StatusLines.Contains(state) == true ? StatusLines.Progress(message, state) : null;
         }
 
         if (line is not null && session.IsActive)
@@ -433,6 +436,10 @@ internal sealed class ReplyHub : IReplyHub, IHandedOffReplyDelivery
         return StatusUpdateOutcome.Applied;
     }
 
+    /// <summary>The action as the call knows it (the set it started with), else as the running configuration does.</summary>
+    private CompiledAction? FindAction(CallSession session, string? actionName) =>
+        session.Actions?.Find(actionName) ?? Catalog.Find(actionName);
+
     /// <summary>
     /// A message failed after it was sent: a WhatsApp message refused for the closed 24-hour window is sent again once
     /// as its action's approved template (a wait on it then waits on the template); otherwise the waiting action, if
@@ -441,7 +448,7 @@ internal sealed class ReplyHub : IReplyHub, IHandedOffReplyDelivery
     /// </summary>
     private async Task<(string? Line, bool EndedWait)> OnFailureAsync(CallSession session, CallMessage message, DeliveryStatusUpdate update, DeliveryState state)
     {
-        var wantsLine = _catalog.Find(message.ActionName)?.StatusLines.Contains(state) != false;
+        var wantsLine = FindAction(session, message.ActionName)?.StatusLines.Contains(state) != false;
         if (update.FailureReason == SendFailureReason.WhatsAppWindowClosed && session.IsActive && message.TakeTemplateFallback() is { } fallback)
         {
             var resent = await fallback(CancellationToken.None).ConfigureAwait(false);

@@ -29,15 +29,19 @@ public sealed partial class ReadmeExampleTests
     }
 
     [Fact]
-    public void Readme_quick_start_and_the_sample_apply_pending_replies_before_the_callers_latest_words()
+    public void Readme_quick_start_uses_the_one_line_plumbing_and_the_sample_applies_pending_replies_before_the_callers_latest_words()
     {
         var root = RepositoryRoot();
         var readme = File.ReadAllText(Path.Combine(root, "README.md"));
         var sample = File.ReadAllText(Path.Combine(root, "samples", "VoiceBotHost", "Agent", "VoiceAgent.cs"));
+        var quickStart = readme[readme.IndexOf("## Quick start", StringComparison.Ordinal)..readme.IndexOf("## Configuration", StringComparison.Ordinal)];
 
+        // The call's chat service (SK) and client (Microsoft.Extensions.AI) apply the texts; the host only adds its words.
+        Assert.Contains("var chat = kernel.UseInCallMessaging(session);", quickStart, StringComparison.Ordinal);
+        Assert.Contains(".AsBuilder().UseInCallMessaging(session).Build();", quickStart, StringComparison.Ordinal);
+        Assert.True(quickStart.IndexOf("history.AddUserMessage(callerSaid);", StringComparison.Ordinal)
+            < quickStart.IndexOf("chat.GetChatMessageContentAsync(history, settings)", StringComparison.Ordinal));
         // A text that arrived before the caller spoke goes into the history first: chronological order.
-        Assert.True(readme.IndexOf("session.ApplyPendingReplies(history);", StringComparison.Ordinal)
-            < readme.IndexOf("history.AddUserMessage(callerSaid);", StringComparison.Ordinal));
         Assert.True(sample.IndexOf(".ApplyPendingReplies(history)", StringComparison.Ordinal)
             < sample.IndexOf("history.AddUserMessage(callerLine)", StringComparison.Ordinal));
     }
