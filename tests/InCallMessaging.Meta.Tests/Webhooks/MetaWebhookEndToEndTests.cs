@@ -242,4 +242,36 @@ public sealed class MetaWebhookEndToEndTests : IAsyncLifetime
 
         Assert.Equal(["first", "second"], session.Messages.Where(m => m.Direction == MessageDirection.Inbound).Select(m => m.Text));
     }
+
+    [Fact]
+    public async Task A_131047_failure_in_a_status_sends_the_approved_template_once()
+    {
+        await using var host = await MetaTestHost.StartAsync(p => p.Actions.Add(new InCallMessageAction
+        {
+            Name = "send_link",
+            Description = "Sends the caller the payment link on WhatsApp.",
+            Channel = MessageChannel.WhatsApp,
+            Sender = "whatsapp",
+            Body = "Pay here: https://pay.example.com/123",
+            Template = new WhatsAppTemplate { TemplateId = "payment_link", Variables = { ["1"] = "123" } },
+        }));
+        var session = host.StartCall();
+        await host.OpenWindowAsync();
+        var freeForm = (await host.InvokeAsync(session, "send_link")).GetProperty("message_id").GetString()!;
+
+        // Meta accepted the text, then its clock says the window had closed; the failure is redelivered too.
+        var failed = MetaPayloads.Batch(MetaPayloads.Status(freeForm, "failed", errorCode: 131047));
+        using (var first = await host.PostSignedAsync(failed))
+        using (var again = await host.PostSignedAsync(failed))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        }
+
+        Assert.Equal(2, host.Graph.Requests.Count);
+        Assert.Equal("payment_link", (string?)host.Graph.Requests[1].Body["template"]!["name"]);
+        var history = new ChatHistory();
+        session.ApplyPendingReplies(history);
+        Assert.Contains(history, m => m.Content!.Contains("its approved template was sent instead", StringComparison.Ordinal));
+    }
 }
