@@ -11,6 +11,9 @@ namespace InCallMessaging.Meta;
 /// </summary>
 internal static class MetaMessageRequest
 {
+    /// <summary>Meta's <c>messaging_product</c>: the product's name is the channel's, written once in the core.</summary>
+    private const string MessagingProduct = ChannelNames.WhatsApp;
+
     /// <summary>The longest text body Meta takes.</summary>
     internal const int MaxTextLength = 4096;
 
@@ -25,7 +28,7 @@ internal static class MetaMessageRequest
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("messaging_product", "whatsapp");
+            json.WriteString("messaging_product", MessagingProduct);
             json.WriteString("recipient_type", "individual");
             json.WriteString("to", message.To);
             problem = message switch
