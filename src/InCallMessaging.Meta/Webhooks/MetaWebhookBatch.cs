@@ -13,4 +13,7 @@ internal sealed class MetaWebhookBatch
 
     /// <summary>Items that were skipped, each with why (no personal data): logged, never a reason to refuse the batch.</summary>
     public List<string> Skipped { get; } = [];
+
+    /// <summary>The fields of changes that are not messages (template reviews, quality ratings): not for a call.</summary>
+    public List<string> OtherFields { get; } = [];
 }

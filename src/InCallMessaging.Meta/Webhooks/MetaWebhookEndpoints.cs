@@ -86,6 +86,11 @@ internal sealed partial class MetaWebhookEndpoints(IServiceProvider services)
             LogSkipped(_logger, skipped);
         }
 
+        foreach (var field in batch.OtherFields)
+        {
+            LogOtherField(_logger, field);
+        }
+
         try
         {
             // Not cancelled with the request: once the hub marks a message as seen, an abandoned delivery would turn
@@ -159,6 +164,9 @@ internal sealed partial class MetaWebhookEndpoints(IServiceProvider services)
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Meta webhook item skipped: {Why}.")]
     private static partial void LogSkipped(ILogger logger, string why);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Meta webhook change of field '{Field}' ignored: only 'messages' concerns calls.")]
+    private static partial void LogOtherField(ILogger logger, string field);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Meta webhook answered 503: the state store could not record the batch ({Problem}).")]
     private static partial void LogStoreDown(ILogger logger, string problem);

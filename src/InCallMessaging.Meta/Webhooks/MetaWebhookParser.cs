@@ -57,11 +57,17 @@ internal static class MetaWebhookParser
 
     private static void ReadChange(JsonElement change, Uri mediaBaseUrl, DateTimeOffset receivedAt, MetaWebhookBatch batch)
     {
-        if (change.ValueKind != JsonValueKind.Object || Text(change, "field") != "messages"
-            || !change.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Object)
+        var field = change.ValueKind == JsonValueKind.Object ? Text(change, "field") : null;
+        if (field is not null && field != "messages")
         {
             // Template reviews, quality ratings, account updates: not for a call.
-            batch.Skipped.Add($"a change of field '{Shorten(change.ValueKind == JsonValueKind.Object ? Text(change, "field") : null)}'");
+            batch.OtherFields.Add(Shorten(field));
+            return;
+        }
+
+        if (field is null || !change.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Object)
+        {
+            batch.Skipped.Add("a change without a field or a value object");
             return;
         }
 

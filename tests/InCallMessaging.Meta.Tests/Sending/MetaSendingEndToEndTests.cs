@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using InCallMessaging.Meta.Tests.TestSupport;
 using InCallMessaging.SemanticKernel;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.SemanticKernel;
 
 namespace InCallMessaging.Meta.Tests.Sending;
@@ -245,6 +246,21 @@ public sealed class MetaSendingEndToEndTests
         Assert.Contains("may or may not have been sent", first.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal("blocked", Status(again));
         Assert.Equal("may_have_been_sent", again.GetProperty("reason").GetString());
+        Assert.Single(host.Graph.Requests);
+    }
+
+    [Fact]
+    public async Task A_host_wide_resilience_handler_does_not_retry_a_send_whose_outcome_is_unknown()
+    {
+        await using var host = await MetaTestHost.StartAsync(p => p.Actions.Add(FreeForm()),
+            services: s => s.ConfigureHttpClientDefaults(client => client.AddStandardResilienceHandler()));
+        var session = host.StartCall();
+        await host.OpenWindowAsync();
+        host.Graph.ThenError(1, httpStatus: 500);
+
+        var result = await host.InvokeAsync(session, "send_details");
+
+        Assert.Equal("failed", Status(result));
         Assert.Single(host.Graph.Requests);
     }
 
