@@ -14,6 +14,7 @@ internal static class MetaErrors
     internal const int AccessTokenExpired = 190;
     internal const int Throughput = 130429;
     internal const int PairRateLimit = 131056;
+    internal const string PairRateLimitCode = "131056";
     internal const int ReEngagement = 131047;
     internal const int Undeliverable = 131026;
     internal const int UnsupportedType = 131051;

@@ -117,7 +117,7 @@ internal sealed partial class MetaMessageProvider : IMessageProvider
 
             // Meta took nothing: wait (4^n backoff, at least 6 s after the pair limit) if that still fits the budget.
             var delay = options.RetryBaseDelay * Math.Pow(4, attempt - 1);
-            if (outcome.Result.ErrorCode == "131056" && delay < options.PairRateLimitDelay)
+            if (outcome.Result.ErrorCode == MetaErrors.PairRateLimitCode && delay < options.PairRateLimitDelay)
             {
                 delay = options.PairRateLimitDelay;
             }

@@ -150,8 +150,11 @@ internal static class MetaWebhookParser
             case "reaction":
                 skipped = $"message {id}: a reaction, not a reply";
                 return null;
+            case "unsupported":
+                text = "(a message WhatsApp could not pass on)";
+                break;
             default:
-                // Location, contacts, an unsupported type: still a reply the agent should know of.
+                // Location, contacts, a type Meta adds later: still a reply the agent should know of.
                 text = $"(a {Shorten(type)} message)";
                 break;
         }
