@@ -39,13 +39,9 @@ internal static class MetaErrors
             return RateLimited(errorCode);
         }
 
-        if (status == HttpStatusCode.ServiceUnavailable && code is null)
-        {
-            return SendResult.OutcomeUnknown(SendFailureReason.ProviderUnavailable, MaybeSent("WhatsApp (Meta) was unavailable while handling the message"), errorCode);
-        }
-
         if (http >= 500)
         {
+            // Meta documents no 5xx as "nothing was taken" (unlike its rate-limit codes), so none is ever retried.
             return SendResult.OutcomeUnknown(SendFailureReason.ProviderUnavailable, MaybeSent("WhatsApp (Meta) failed while handling the message"), errorCode);
         }
 
