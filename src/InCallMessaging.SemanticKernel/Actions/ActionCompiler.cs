@@ -169,9 +169,10 @@ internal static partial class ActionCompiler
 
             foreach (var (key, source) in whatsApp.Variables.OrderBy(v => int.TryParse(v.Key, out var n) ? n : int.MaxValue))
             {
-                if (!int.TryParse(key, out var number) || number < 1 || key != number.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                // Numbered or named, as the provider's templates are: which of the two it takes is the provider's rule (ValidateAction).
+                if (!IsTemplateVariableKey(key))
                 {
-                    errors.Add($"{label}: Template variable key '{key}' must be a number \"1\", \"2\", ... as in the approved template.");
+                    errors.Add($"{label}: Template variable key '{key}' must be a number \"1\", \"2\", ... or a name (a letter, then letters, digits, '_' or '.') as in the approved template.");
                     continue;
                 }
 
@@ -280,4 +281,10 @@ internal static partial class ActionCompiler
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex IdentifierPattern();
+
+    /// <summary>Whether a template variable key is a number ("1", "2", ...) or a name (a letter, then letters, digits, '_' or '.').</summary>
+    internal static bool IsTemplateVariableKey(string key) => TemplateVariableKeyPattern().IsMatch(key);
+
+    [GeneratedRegex("^(?:[1-9][0-9]{0,8}|[A-Za-z][A-Za-z0-9_.]{0,99})$")]
+    private static partial Regex TemplateVariableKeyPattern();
 }

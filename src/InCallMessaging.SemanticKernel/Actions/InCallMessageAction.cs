@@ -126,10 +126,10 @@ public sealed class InCallMessageAction
 /// <summary>A WhatsApp Content template: an approved SID and the templates of its numbered variables.</summary>
 public sealed class WhatsAppTemplate
 {
-    /// <summary>The approved template's SID: <c>HX</c> followed by 32 hex digits.</summary>
+    /// <summary>The approved template's id in the provider's terms (Twilio: the Content SID, <c>HX</c> followed by 32 hex digits); the provider checks its shape.</summary>
     public string TemplateId { get; set; } = "";
 
-    /// <summary>Variable templates keyed "1", "2", ...; each may use placeholders like the body.</summary>
+    /// <summary>Variable templates keyed "1", "2", ... (or by name, for a provider whose templates take named parameters); each may use placeholders like the body.</summary>
     public Dictionary<string, string> Variables { get; set; } = new(StringComparer.Ordinal);
 }
 

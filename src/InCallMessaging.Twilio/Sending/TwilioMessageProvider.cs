@@ -68,6 +68,15 @@ internal sealed partial class TwilioMessageProvider : IMessageProvider
             yield return $"TemplateId '{template.TemplateId}' must be 'HX' followed by 32 hex digits (the approved template's SID from Twilio Content).";
         }
 
+        foreach (var key in template.Variables.Keys)
+        {
+            // The core also takes named keys (other providers' templates have them); Twilio Content's are numbered.
+            if (!int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                yield return $"Template variable key '{key}' must be a number \"1\", \"2\", ... as in the approved Twilio Content template.";
+            }
+        }
+
         if (template.Variables.Count > MaxContentVariables)
         {
             yield return $"Template has {template.Variables.Count} variables; Twilio allows at most {MaxContentVariables}.";

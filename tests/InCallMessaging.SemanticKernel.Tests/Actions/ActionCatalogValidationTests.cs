@@ -122,17 +122,18 @@ public sealed class ActionCatalogValidationTests
     }
 
     [Fact]
-    public void Template_variable_keys_must_be_numbers()
+    public void Template_variable_keys_must_be_numbers_or_names()
     {
+        // Named keys are for providers whose templates take named parameters; each provider says which it takes.
         var action = Action(body: "Your booking is confirmed.");
         action.Channel = MessageChannel.WhatsApp;
-        action.Template = new WhatsAppTemplate { TemplateId = GoodTemplateId, Variables = { ["name"] = "x", ["01"] = "y" } };
+        action.Template = new WhatsAppTemplate { TemplateId = GoodTemplateId, Variables = { ["name"] = "x", ["01"] = "y", ["first name"] = "z" } };
 
         var errors = ErrorsOf(TestRuntime.Options(action));
 
         Assert.Equal(2, errors.Count);
-        Assert.Contains(errors, e => e.Contains("key 'name'", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("key '01'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("key 'first name'", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -110,6 +110,18 @@ public sealed class TwilioStartupRulesTests : IDisposable
     }
 
     [Fact]
+    public void Template_variables_keyed_by_name_are_rejected_for_Twilio_Content()
+    {
+        // The core takes named keys for providers whose templates have named parameters; Twilio Content's are numbered.
+        var action = Action(body: "Booked.");
+        action.Channel = MessageChannel.WhatsApp;
+        action.Sender = "whatsapp";
+        action.Template = new WhatsAppTemplate { TemplateId = GoodTemplateId, Variables = { ["1"] = "x", ["first_name"] = "y" } };
+
+        SingleError(Options(action), "Template variable key 'first_name' must be a number \"1\", \"2\", ... as in the approved Twilio Content template.");
+    }
+
+    [Fact]
     public void Twilio_rules_do_not_apply_to_senders_of_other_providers()
     {
         var options = Options(Action());
