@@ -153,9 +153,11 @@ public static class InCallMessagingTwilioServiceCollectionExtensions
 
         services.TryAddSingleton<IReplyMediaFetcher>(static sp =>
         {
-            var plugin = sp.GetRequiredService<IOptionsMonitor<InCallMessagingOptions>>();
+            // The running configuration's limits: a reload takes effect once validated, an invalid one never does.
+            InCallMessaging.SemanticKernel.Actions.RunningActions? running = null;
             var twilio = sp.GetRequiredService<IOptionsMonitor<TwilioOptions>>();
-            return new HttpReplyMediaFetcher(sp.GetRequiredService<IHttpClientFactory>(), () => plugin.CurrentValue.Media ?? new(),
+            return new HttpReplyMediaFetcher(sp.GetRequiredService<IHttpClientFactory>(),
+                () => (running ??= sp.GetRequiredService<InCallMessaging.SemanticKernel.Actions.RunningActions>()).Current.Options.Media ?? new(),
                 url => TwilioMediaCredentials.For(url, twilio.CurrentValue), sp.GetService<TimeProvider>() ?? TimeProvider.System,
                 sp.GetService<ILoggerFactory>()?.CreateLogger<IReplyMediaFetcher>() ?? NullLogger<IReplyMediaFetcher>.Instance);
         });
