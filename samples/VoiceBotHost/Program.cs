@@ -1,11 +1,18 @@
 using VoiceBotHost;
 using VoiceBotHost.Demo;
 using VoiceBotHost.Logging;
+using VoiceBotHost.Smoke;
 
 // dotnet run -- demo: one scripted call end to end in the console, then exit (0 when it worked).
 if (args.Length > 0 && args[0] == "demo")
 {
     return await ConsoleDemo.RunAsync(Console.Out);
+}
+
+// dotnet run -- smoke [https://your-public-url]: check a running host's webhooks from the outside (0 when they answer right).
+if (args.Length > 0 && args[0] == "smoke")
+{
+    return await WebhookSmokeTest.RunAsync(args[1..], Console.Out);
 }
 
 WebApplication app;

@@ -52,7 +52,13 @@ public sealed partial class SampleProcess : IAsyncDisposable
     /// Starts the sample in the Development environment on a free loopback port with a database of its own;
     /// <paramref name="args"/> are more command-line arguments (configuration overrides such as <c>--Llm:Model=x</c>).
     /// </summary>
-    public static SampleProcess Start(IEnumerable<string>? args = null, IDictionary<string, string>? environment = null)
+    public static SampleProcess Start(IEnumerable<string>? args = null, IDictionary<string, string>? environment = null) =>
+        Run(["--urls=http://127.0.0.1:0", .. args ?? []], environment, ownDatabase: true);
+
+    /// <summary>Runs a sub-command of the sample (<c>smoke</c>, <c>demo</c>) with exactly <paramref name="args"/>.</summary>
+    public static SampleProcess Command(params string[] args) => Run(args, environment: null, ownDatabase: false);
+
+    private static SampleProcess Run(IEnumerable<string> args, IDictionary<string, string>? environment, bool ownDatabase)
     {
         var database = Path.Combine(Path.GetTempPath(), $"voicebot-process-{Guid.NewGuid():N}.db");
         var info = new ProcessStartInfo("dotnet")
@@ -63,11 +69,14 @@ public sealed partial class SampleProcess : IAsyncDisposable
             WorkingDirectory = AppContext.BaseDirectory,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "VoiceBotHost.dll"));
-        info.ArgumentList.Add("--urls=http://127.0.0.1:0");
-        info.ArgumentList.Add($"--ConnectionStrings:InCallMessaging=Data Source={database}");
-        foreach (var arg in args ?? [])
+        foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        if (ownDatabase)
+        {
+            info.ArgumentList.Add($"--ConnectionStrings:InCallMessaging=Data Source={database}");
         }
 
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
