@@ -20,6 +20,7 @@ public sealed class AgentKernel
         {
             var builder = Kernel.CreateBuilder();
             builder.Services.AddSingleton(loggers);
+            builder.Services.AddSingleton(llm.CreateHttpClient());   // the connector's client: Llm:Timeout per request
             if (llm.UseDemoModel)
             {
                 builder.AddOpenAIChatCompletion(llm.Model, self.Combine(DemoModelEndpoint.BasePath), apiKey: "demo");

@@ -89,7 +89,7 @@ public sealed class VoiceAgent(ILogger<VoiceAgent> logger, ReplyAttachments? att
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             // The model endpoint failed or timed out: say so and keep the call going.
-            logger.LogError(ex, "The agent turn failed.");
+            Llm.ModelFailureLog.Write(logger, ex);
             CloseOpenToolCalls(history, "The action failed.");
             history.AddAssistantMessage(Apology);
             await speech.SendTokenAsync(Apology, last: true, CancellationToken.None);

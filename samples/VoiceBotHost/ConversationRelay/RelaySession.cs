@@ -146,6 +146,7 @@ public sealed class RelaySession
         var call = _calls.StartCall(callSid, from, (string?)setup["to"], metadata);
         call.Speech = _socket;
         _kernel = _agentKernel.ForCall(call);
+        _kernel.FunctionInvocationFilters.Add(new HangUpFilter(() => Volatile.Read(ref _ended)));
         _history = _systemPrompt.NewHistory(call);
         lock (_gate)
         {
