@@ -14,7 +14,8 @@ public sealed class LlmSettingsTests
         var llm = From(("Llm:ApiKey", "sk-test"));
 
         Assert.False(llm.UseDemoModel);
-        Assert.Equal("gpt-4o-mini", llm.Model);
+        // OPENAI_MODEL, when the machine sets it, is the documented fallback before the default.
+        Assert.Equal(Environment.GetEnvironmentVariable("OPENAI_MODEL") is { Length: > 0 } model ? model : "gpt-4o-mini", llm.Model);
         Assert.Equal(TimeSpan.FromSeconds(30), llm.Timeout);
         Assert.Equal(TimeSpan.FromSeconds(30), llm.CreateHttpClient().Timeout);
     }
