@@ -13,13 +13,18 @@ internal sealed class ReplyWaits
     /// <summary>Whether an action has sent its message and is now waiting.</summary>
     public bool AnyArmed => _waits.Exists(w => w.IsArmed);
 
-    public ReplyWait? Oldest => _waits.Count > 0 ? _waits[0] : null;
+    /// <summary>The oldest armed wait that the caller's spoken or keyed words answer: one its action still awaits first.</summary>
+    public ReplyWait? AnsweredBy(string words) =>
+        _waits.Find(w => w.IsArmed && !w.Detached && w.Accepts(words)) ?? _waits.Find(w => w.IsArmed && w.Detached && w.Accepts(words));
+
+    /// <summary>The oldest armed wait whose action still awaits it.</summary>
+    public ReplyWait? OldestAttached => _waits.Find(w => w.IsArmed && !w.Detached);
 
     public ReplyWait[] All() => [.. _waits];
 
     public void Add(ReplyWait wait) => _waits.Add(wait);
 
-    public void Remove(ReplyWait wait) => _waits.Remove(wait);
+    public bool Remove(ReplyWait wait) => _waits.Remove(wait);
 
     public ReplyWait? ForMessage(string messageId) => _waits.Find(w => w.MessageId == messageId);
 

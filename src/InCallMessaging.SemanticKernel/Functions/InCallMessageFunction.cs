@@ -181,7 +181,7 @@ internal sealed class InCallMessageFunction
             await _speech.SpeakLineAsync(session, _action.BeforeAction, nameof(InCallMessageAction.MessageBeforeAction), values, cancellationToken).ConfigureAwait(false);
         }
 
-        var wait = _action.Definition.WaitForReply ? session.BeginWait(Channel, _action.SenderName, _time.GetUtcNow()) : null;
+        var wait = _action.Definition.WaitForReply ? session.BeginWait(Channel, _action.SenderName, _time.GetUtcNow(), _action.ReplyPattern) : null;
         try
         {
             var sent = await SendAsync(session, message, spoken, cancellationToken).ConfigureAwait(false);
@@ -239,9 +239,10 @@ internal sealed class InCallMessageFunction
         }
         finally
         {
-            if (wait is not null)
+            if (wait is { Detached: false })
             {
-                session.EndWait(wait);
+                // A wait that goes on in the background is ended by its own finish (ReplyWaiter).
+                session.EndWait(wait, _logger);
             }
         }
     }
