@@ -10,8 +10,8 @@ internal sealed class ReplyWaits
 {
     private readonly List<ReplyWait> _waits = [];
 
-    /// <summary>Whether an action has sent its message and is now waiting.</summary>
-    public bool AnyArmed => _waits.Exists(w => w.IsArmed);
+    /// <summary>Whether an action has sent its message and is now waiting (a wait that just ended counts no more, even before it is removed).</summary>
+    public bool AnyArmed => _waits.Exists(w => w.IsArmed && !w.Task.IsCompleted);
 
     /// <summary>The oldest armed wait that the caller's spoken or keyed words answer: one its action still awaits first.</summary>
     public ReplyWait? AnsweredBy(string words) =>
