@@ -119,14 +119,18 @@ public sealed class RelaySession
 
         lock (_gate)
         {
-            if (_call is null || _ended || !_call.HasPendingReplies || _turnRunning)
+            if (_call is null || _ended || !_call.HasPendingReplies)
             {
-                // A turn in progress picks the reply up itself (a waiting action, or the next turn's start).
                 return;
             }
 
+            // A turn in progress may already have read the history: one more turn follows it for this reply (it does
+            // nothing if that turn took the line after all).
             _replyNudge = true;
-            StartTurnsLocked();
+            if (!_turnRunning)
+            {
+                StartTurnsLocked();
+            }
         }
     }
 
