@@ -108,6 +108,14 @@ public static partial class DemoModel
             return new DemoAnswer(null, check, new JsonObject { ["code"] = text });
         }
 
+        switch (text.ToUpperInvariant())
+        {
+            case "STOP" or "UNSUBSCRIBE" or "CANCEL" or "END" or "QUIT" or "STOPALL":
+                return DemoAnswer.Say("Understood, I won't text you any more. If you change your mind, text START to this number.");
+            case "START" or "UNSTOP" or "YES":
+                return DemoAnswer.Say("Thanks, texts are back on. What would you like me to send you?");
+        }
+
         return text.Contains('@', StringComparison.Ordinal)
             ? DemoAnswer.Say($"Your text just came in. Thanks, I've noted your email address, {text}.")
             : DemoAnswer.Say($"I just got your text: \"{text}\". Thanks! What else can I do for you?");

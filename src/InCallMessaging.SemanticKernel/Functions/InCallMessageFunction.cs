@@ -158,7 +158,7 @@ internal sealed class InCallMessageFunction
 
         if (consent.OptedOut)
         {
-            return Block("opted_out", "The caller has opted out of texts from this number (they replied STOP). Do not retry; read the information aloud instead.");
+            return Block("opted_out", "The caller has opted out of texts from this number (they replied STOP). Do not retry. Tell them in plain words that texting START to this number turns texts back on, and offer to give non-secret information by voice instead.");
         }
 
         var message = _messages.Build(session, to, useTemplate.Value ? null : text, useTemplate.Value, values, media);

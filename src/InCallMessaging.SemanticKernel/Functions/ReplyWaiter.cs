@@ -116,7 +116,7 @@ internal sealed class ReplyWaiter(CompiledAction action, ActionSpeech speech, Ti
                     Detail: $"The caller texted back; the reply is also stored as {action.ReplyVariable}.");
             case ReplyWaitKind.OptedOut:
                 return new ActionResult(ActionResult.Blocked, Channel, maskedTo, messageId, Reason: "opted_out",
-                    Detail: "The caller texted STOP instead of replying: they opted out of texts from this number. Do not text them again; continue by voice.");
+                    Detail: "The caller texted STOP instead of replying: they opted out of texts from this number. Do not text them again; continue by voice, and tell them in plain words that texting START to this number turns texts back on.");
             case ReplyWaitKind.AnsweredByVoice:
                 return new ActionResult(ActionResult.AnsweredByVoice, Channel, maskedTo, messageId, outcome.Text,
                     Detail: "The caller answered by speaking instead of texting; use their spoken words.");
