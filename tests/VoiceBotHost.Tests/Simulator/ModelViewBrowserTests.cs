@@ -66,6 +66,10 @@ public sealed partial class ModelViewBrowserTests
         Assert.True(texted >= 0 && texted < entered && entered < check && check < answer, string.Join("\n", items));
         Assert.DoesNotContain(items.Take(texted), item => item.Contains(code, StringComparison.Ordinal));
 
+        var screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "simulator-model-view.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+
         await page.ClickAsync("#model-toggle");
         await Expect(page.Locator(".model-line").First).ToBeHiddenAsync();
         Assert.Empty(pageErrors);
