@@ -42,6 +42,9 @@ public sealed class RelaySession
     private ChatHistory _history = [];
     private bool _turnRunning;
     private bool _replyNudge;
+
+    /// <summary>Whether the running turn is inside an action that waits for a text (not one that waits in the background).</summary>
+    private bool _turnInWait;
     private bool _ended;
     private Task _turns = Task.CompletedTask;
     private CancellationTokenSource? _turnCancellation;
@@ -266,6 +269,15 @@ public sealed class RelaySession
     private void OnWaitingChanged(object? sender, EventArgs e)
     {
         var call = (CallSession)sender!;
+        if (call.IsWaitingForReply)
+        {
+            // A wait begins inside the running turn's action (a background wait only ever ends).
+            lock (_gate)
+            {
+                _turnInWait = _turnRunning;
+            }
+        }
+
         _trace?.Publish(call.CallId, call.IsWaitingForReply ? TraceKind.WaitStarted : TraceKind.WaitEnded,
             call.IsWaitingForReply ? "waiting for a text" : "no longer waiting for a text");
     }
@@ -274,9 +286,10 @@ public sealed class RelaySession
     {
         lock (_gate)
         {
-            // While an action waits for a text, the caller is usually talking over "I'm texting you a code": keep the
-            // action waiting, since their next prompt may well be the answer.
-            if (!_turnRunning || _call!.IsWaitingForReply)
+            // While the turn's action waits for a text, the caller is usually talking over "I'm texting you a code": keep
+            // the action waiting, since their next prompt may well be the answer. An answer given while a wait goes on
+            // in the background can be interrupted like any other.
+            if (!_turnRunning || _turnInWait)
             {
                 return;
             }
@@ -334,6 +347,7 @@ public sealed class RelaySession
                 }
 
                 _replyNudge = false;
+                _turnInWait = false;
                 _heardBeforeInterrupt = null;
                 cancellation = _turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(_call!.CallEnded);
             }
