@@ -348,7 +348,7 @@ public sealed class CallSession
         bool armed;
         lock (_gate)
         {
-            armed = wait.IsArmed && _waits.Remove(wait);
+            armed = _waits.Remove(wait) && wait.IsArmed;
         }
 
         if (armed)

@@ -35,7 +35,8 @@ internal sealed class ReplyWaits
             return exact;
         }
 
-        return _waits.Find(w => w.Channel == reply.Channel && string.Equals(w.SenderName, senderName, StringComparison.OrdinalIgnoreCase));
+        // A wait that has just ended (a background one still finishing) takes no second reply.
+        return _waits.Find(w => !w.Task.IsCompleted && w.Channel == reply.Channel && string.Equals(w.SenderName, senderName, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>A wait on a message that was replaced (a WhatsApp template sent for a refused free-form text) waits on the replacement.</summary>

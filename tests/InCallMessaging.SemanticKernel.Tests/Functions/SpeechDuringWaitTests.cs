@@ -146,6 +146,28 @@ public sealed class SpeechDuringWaitTests
     }
 
     [Fact]
+    public async Task A_wait_whose_send_failed_is_gone_and_the_next_waiting_send_gets_its_reply()
+    {
+        var h = Harness.Start(CodeAction());
+        var changes = 0;
+        h.Session.WaitingForReplyChanged += (_, _) => Interlocked.Increment(ref changes);
+        h.Loopback.Responder = _ => SendResult.Failed(SendFailureReason.ProviderUnavailable, "The provider is down.");
+        var failed = await h.InvokeAsync("send_otp", new KernelArguments { ["otp_code"] = "111111" }).WaitAsync(Harness.Safety);
+        Assert.Equal("failed", failed.Status());
+        Assert.Equal(0, changes);
+        h.Loopback.Responder = null;
+
+        var pending = h.InvokeAsync("send_otp", new KernelArguments { ["otp_code"] = "222222" });
+        var sent = await h.Loopback.WaitForMessageAsync().WaitAsync(Harness.Safety);
+        Assert.True(SpinWait.SpinUntil(() => h.Session.IsWaitingForReply, Harness.Safety));
+        await h.Loopback.ReplyAsync(sent, "222222");
+
+        var result = await pending.WaitAsync(Harness.Safety);
+        Assert.Equal("replied", result.Status());
+        Assert.Equal(2, changes);
+    }
+
+    [Fact]
     public void A_bad_pattern_or_interval_and_wait_settings_without_a_wait_are_start_up_errors_listed_together()
     {
         var badPattern = CodeAction();
