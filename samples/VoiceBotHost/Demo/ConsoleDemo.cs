@@ -21,6 +21,7 @@ public static partial class ConsoleDemo
     {
         output.WriteLine("VoiceBotHost demo: one phone call, end to end, offline.");
         output.WriteLine("  LLM: offline demo model (rule-based stand-in, no API key needed) | texts: loopback provider");
+        output.WriteLine("  'model |' lines show what the model sees: each tool call, its JSON result, each line entering the chat history");
         output.WriteLine();
 
         await using var app = VoiceBotApp.Build(["--environment=Development"], builder =>
