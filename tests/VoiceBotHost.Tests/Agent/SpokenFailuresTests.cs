@@ -38,6 +38,8 @@ public sealed class SpokenFailuresTests
         Assert.Equal("Thanks, texts are back on. What would you like me to send you?", await relay.ReceiveUtteranceAsync(Patience));
         await relay.SendPromptAsync("Can you text me a verification code now?");
         Assert.StartsWith("I'm texting you a six-digit code now.", await relay.ReceiveUtteranceAsync(Patience), StringComparison.Ordinal);
-        Assert.Single(host.Loopback.SentMessages);
+        // The sentence is spoken just before the send: wait for the text itself.
+        var sms = await host.Loopback.WaitForMessageAsync().WaitAsync(Patience);
+        Assert.Equal("send_otp", sms.Message.ActionName);
     }
 }
