@@ -45,9 +45,6 @@ public sealed class OneTimeCodes
         call.SetVariable(Variable, code);
     }
 
-    /// <summary>Whether a code was sent on this call and not used up yet.</summary>
-    public bool IsOutstanding(CallSession call) => _codes.TryGetValue(call, out var outstanding) && !outstanding.Closed;
-
     /// <summary>Compares the digits of <paramref name="answer"/> ("It's 4 8 2 9 1 3", "four eight two...") with the code, in constant time.</summary>
     public CodeCheck Check(CallSession call, string answer)
     {
