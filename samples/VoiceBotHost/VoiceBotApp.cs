@@ -68,6 +68,10 @@ public static class VoiceBotApp
         services.AddSingleton(llm);
         services.AddSingleton<SelfAddress>();
         services.AddSingleton<SystemPrompt>();
+        services.AddSingleton<AgentTrace>();
+        services.AddSingleton<OneTimeCodes>();
+        services.AddSingleton<VerificationPlugin>();
+        services.AddSingleton<AgentToolFilter>();
         services.AddSingleton<AgentKernel>();
         services.AddSingleton<ReplyAttachments>();
         services.AddSingleton<VoiceAgent>();

@@ -22,6 +22,7 @@ internal readonly record struct ActionResult(
     public const string Sent = "sent";
     public const string Replied = "replied";
     public const string AnsweredByVoice = "answered_by_voice";
+    public const string Waiting = "waiting";
     public const string NoReply = "no_reply";
     public const string Failed = "failed";
     public const string Blocked = "blocked";
