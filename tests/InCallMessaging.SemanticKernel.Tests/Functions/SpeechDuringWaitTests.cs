@@ -66,7 +66,9 @@ public sealed class SpeechDuringWaitTests
         h.Session.MessageArrived += (_, args) => arrived = args;
         await h.Loopback.ReplyAsync(sent, "123456");
 
-        Assert.True(SpinWait.SpinUntil(() => !h.Session.IsWaitingForReply, Harness.Safety));
+        // The wait ends, its change is announced and the reply arrives (in that order or not: each on its own thread).
+        Assert.True(SpinWait.SpinUntil(() => !h.Session.IsWaitingForReply && Volatile.Read(ref arrived) is not null && Volatile.Read(ref changes) > 0,
+            Harness.Safety));
         Assert.NotNull(arrived);
         Assert.False(arrived.ResumedWait, "Nobody awaits a background wait: the host must start a turn for the reply.");
         var history = new ChatHistory();
