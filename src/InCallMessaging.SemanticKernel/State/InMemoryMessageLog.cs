@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace InCallMessaging.SemanticKernel;
 
 /// <summary>
@@ -8,17 +6,18 @@ namespace InCallMessaging.SemanticKernel;
 /// </summary>
 /// <remarks>
 /// Messages are kept by id, with two indexes (per call, and per conversation for <see cref="FindLatestOutboundAsync"/>),
-/// so no look-up scans the log. Adding is lock-free on the common path; status updates and removals take one lock.
+/// so no look-up scans the log. Entries also queue in the order they were added: an add to a full log evicts the
+/// oldest, so it costs the same whether the log is full or not. One lock guards it all; every operation under it is a
+/// few dictionary steps.
 /// </remarks>
 public sealed class InMemoryMessageLog : IMessageLog
 {
-    private readonly ConcurrentDictionary<(MessageDirection, string), LoggedMessage> _byId = new();
-    private readonly ConcurrentQueue<(MessageDirection, string)> _order = new();
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<(MessageDirection, string)>> _byCall = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(MessageChannel, string, string), LoggedMessage> _latestOutbound = new();
-    private readonly Lock _writes = new();
+    private readonly Dictionary<(MessageDirection, string), Entry> _byId = [];
+    private readonly Dictionary<string, Queue<Entry>> _byCall = new(StringComparer.Ordinal);
+    private readonly Dictionary<(MessageChannel, string, string), Entry> _latestOutbound = [];
+    private readonly Queue<Entry> _order = new();
+    private readonly Lock _gate = new();
     private readonly int _capacity;
-    private int _count;
 
     /// <summary>Creates an empty log that keeps at most <paramref name="capacity"/> messages.</summary>
     /// <param name="capacity">The most messages kept; the oldest go first.</param>
@@ -29,76 +28,58 @@ public sealed class InMemoryMessageLog : IMessageLog
     }
 
     /// <summary>How many messages are kept.</summary>
-    public int Count => Volatile.Read(ref _count);
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _byId.Count;
+            }
+        }
+    }
 
     /// <inheritdoc />
     public ValueTask<bool> TryAddAsync(LoggedMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var key = (message.Direction, message.MessageId);
-        if (!_byId.TryAdd(key, message))
+        lock (_gate)
         {
-            return ValueTask.FromResult(false);
-        }
-
-        _order.Enqueue(key);
-        if (message.CallId is { } callId)
-        {
-            _byCall.GetOrAdd(callId, static _ => new()).Enqueue(key);
-        }
-
-        if (message.Direction == MessageDirection.Outbound && message.CallId is not null)
-        {
-            _latestOutbound.AddOrUpdate((message.Channel, message.CallerKey, message.SenderIdentity), static (_, added) => added,
-                static (_, existing, added) => added.CreatedAt >= existing.CreatedAt ? added : existing, message);
-        }
-
-        if (Interlocked.Increment(ref _count) > _capacity)
-        {
-            while (Volatile.Read(ref _count) > _capacity && _order.TryDequeue(out var oldest))
+            var key = (message.Direction, message.MessageId);
+            if (_byId.ContainsKey(key))
             {
-                Remove(oldest);
+                return ValueTask.FromResult(false);
             }
-        }
 
-        return ValueTask.FromResult(true);
-    }
-
-    /// <inheritdoc />
-    public ValueTask<bool> AddStatusAsync(string messageId, string? clientReference, LoggedStatus status, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(status);
-        lock (_writes)
-        {
-            var key = (MessageDirection.Outbound, messageId);
-            if (!_byId.TryGetValue(key, out var message))
+            // Erased entries are skipped here, where they reach the front.
+            while (_byId.Count >= _capacity && _order.TryDequeue(out var oldest))
             {
-                if (clientReference is null || !_byId.TryRemove((MessageDirection.Outbound, clientReference), out message))
+                if (oldest.Live)
                 {
-                    return ValueTask.FromResult(false);
-                }
-
-                // Renamed: the same message under the provider's id, in the same place in every index.
-                _order.Enqueue(key);
-                if (message.CallId is { } callId)
-                {
-                    _byCall.GetOrAdd(callId, static _ => new()).Enqueue(key);
+                    Remove(oldest);
                 }
             }
 
-            var updated = message with
+            var entry = new Entry(key, message);
+            _order.Enqueue(entry);
+            _byId.Add(key, entry);
+            if (message.CallId is { } callId)
             {
-                MessageId = messageId,
-                Status = status.Status,
-                State = status.State,
-                ErrorCode = status.ErrorCode ?? message.ErrorCode,
-                StatusHistory = [.. message.StatusHistory, status],
-            };
-            _byId[key] = updated;
-            var conversation = (message.Channel, message.CallerKey, message.SenderIdentity);
-            if (_latestOutbound.TryGetValue(conversation, out var latest) && ReferenceEquals(latest, message))
+                if (!_byCall.TryGetValue(callId, out var entries))
+                {
+                    _byCall.Add(callId, entries = new Queue<Entry>());
+                }
+
+                entries.Enqueue(entry);
+            }
+
+            if (message.Direction == MessageDirection.Outbound && message.CallId is not null)
             {
-                _latestOutbound.TryUpdate(conversation, updated, latest);
+                var conversation = (message.Channel, message.CallerKey, message.SenderIdentity);
+                if (!_latestOutbound.TryGetValue(conversation, out var latest) || message.CreatedAt >= latest.Message.CreatedAt)
+                {
+                    _latestOutbound[conversation] = entry;
+                }
             }
 
             return ValueTask.FromResult(true);
@@ -106,25 +87,59 @@ public sealed class InMemoryMessageLog : IMessageLog
     }
 
     /// <inheritdoc />
-    public ValueTask<LoggedMessage?> FindAsync(string messageId, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_byId.GetValueOrDefault((MessageDirection.Outbound, messageId)) ?? _byId.GetValueOrDefault((MessageDirection.Inbound, messageId)));
+    public ValueTask<bool> AddStatusAsync(string messageId, string? clientReference, LoggedStatus status, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        lock (_gate)
+        {
+            var key = (MessageDirection.Outbound, messageId);
+            if (!_byId.TryGetValue(key, out var entry))
+            {
+                if (clientReference is null || !_byId.Remove((MessageDirection.Outbound, clientReference), out entry))
+                {
+                    return ValueTask.FromResult(false);
+                }
+
+                // Renamed: the same entry (same slot, same indexes) under the provider's id.
+                entry.Key = key;
+                _byId.Add(key, entry);
+            }
+
+            var message = entry.Message;
+            entry.Message = message with
+            {
+                MessageId = messageId,
+                Status = status.Status,
+                State = status.State,
+                ErrorCode = status.ErrorCode ?? message.ErrorCode,
+                StatusHistory = [.. message.StatusHistory, status],
+            };
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<LoggedMessage?> FindAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var entry = _byId.GetValueOrDefault((MessageDirection.Outbound, messageId)) ?? _byId.GetValueOrDefault((MessageDirection.Inbound, messageId));
+            return ValueTask.FromResult(entry?.Message);
+        }
+    }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<LoggedMessage>> GetCallAsync(string callId, CancellationToken cancellationToken = default)
     {
-        if (!_byCall.TryGetValue(callId, out var keys))
+        List<LoggedMessage> messages;
+        lock (_gate)
         {
-            return ValueTask.FromResult<IReadOnlyList<LoggedMessage>>([]);
-        }
-
-        var messages = new List<LoggedMessage>();
-        var seen = new HashSet<LoggedMessage>(ReferenceEqualityComparer.Instance);
-        foreach (var key in keys)
-        {
-            if (_byId.TryGetValue(key, out var message) && message.CallId == callId && seen.Add(message))
+            if (!_byCall.TryGetValue(callId, out var entries))
             {
-                messages.Add(message);
+                return ValueTask.FromResult<IReadOnlyList<LoggedMessage>>([]);
             }
+
+            messages = [.. entries.Where(e => e.Live).Select(e => e.Message)];
         }
 
         return ValueTask.FromResult<IReadOnlyList<LoggedMessage>>([.. messages.OrderBy(m => m.CreatedAt).ThenBy(m => m.Direction)]);
@@ -134,11 +149,12 @@ public sealed class InMemoryMessageLog : IMessageLog
     public ValueTask<LoggedMessage?> FindLatestOutboundAsync(MessageChannel channel, string callerKey, string senderIdentity, DateTimeOffset since,
         CancellationToken cancellationToken = default)
     {
-        var latest = _latestOutbound.GetValueOrDefault((channel, callerKey, senderIdentity));
-        // The index keeps the newest; it answers only while that message is still logged and recent enough.
-        return ValueTask.FromResult(latest is not null && latest.CreatedAt >= since && _byId.ContainsKey((MessageDirection.Outbound, latest.MessageId))
-            ? _byId[(MessageDirection.Outbound, latest.MessageId)]
-            : null);
+        lock (_gate)
+        {
+            // The index keeps the newest; it answers only while that message is recent enough.
+            var latest = _latestOutbound.GetValueOrDefault((channel, callerKey, senderIdentity))?.Message;
+            return ValueTask.FromResult(latest is not null && latest.CreatedAt >= since ? latest : null);
+        }
     }
 
     /// <inheritdoc />
@@ -152,45 +168,52 @@ public sealed class InMemoryMessageLog : IMessageLog
     /// <summary>Removes matching messages: a scan, fine for erasure and the hourly retention job.</summary>
     private int RemoveWhere(Func<LoggedMessage, bool> predicate)
     {
-        var removed = 0;
-        foreach (var (key, message) in _byId)
+        lock (_gate)
         {
-            if (predicate(message) && Remove(key))
+            var doomed = _byId.Values.Where(e => predicate(e.Message)).ToList();
+            foreach (var entry in doomed)
             {
-                removed++;
+                Remove(entry);
             }
-        }
 
-        return removed;
+            return doomed.Count;
+        }
     }
 
-    private bool Remove((MessageDirection, string) key)
+    /// <summary>Takes a live entry out of every index (the order queue skips it later). Under the lock.</summary>
+    private void Remove(Entry entry)
     {
-        lock (_writes)
+        entry.Live = false;
+        _byId.Remove(entry.Key);
+        var message = entry.Message;
+        var conversation = (message.Channel, message.CallerKey, message.SenderIdentity);
+        if (_latestOutbound.TryGetValue(conversation, out var latest) && ReferenceEquals(latest, entry))
         {
-            if (!_byId.TryRemove(key, out var message))
-            {
-                return false;
-            }
-
-            Interlocked.Decrement(ref _count);
-            var conversation = (message.Channel, message.CallerKey, message.SenderIdentity);
-            _latestOutbound.TryRemove(new KeyValuePair<(MessageChannel, string, string), LoggedMessage>(conversation, message));
-            if (message.CallId is { } callId && _byCall.TryGetValue(callId, out var keys))
-            {
-                // Oldest first, like the log: drop the call's keys that are gone from the front, and the call once empty.
-                while (keys.TryPeek(out var head) && !_byId.ContainsKey(head))
-                {
-                    keys.TryDequeue(out _);
-                }
-
-                if (keys.IsEmpty)
-                {
-                    _byCall.TryRemove(new KeyValuePair<string, ConcurrentQueue<(MessageDirection, string)>>(callId, keys));
-                }
-            }
-
-            return true;
+            _latestOutbound.Remove(conversation);
         }
+
+        if (message.CallId is { } callId && _byCall.TryGetValue(callId, out var entries))
+        {
+            // Oldest first, like the log: drop the call's entries that are gone from the front, and the call once empty.
+            while (entries.TryPeek(out var head) && !head.Live)
+            {
+                entries.Dequeue();
+            }
+
+            if (entries.Count == 0)
+            {
+                _byCall.Remove(callId);
+            }
+        }
+    }
+
+    /// <summary>A logged message; its key changes when a status renames it.</summary>
+    private sealed class Entry((MessageDirection, string) key, LoggedMessage message)
+    {
+        public (MessageDirection, string) Key { get; set; } = key;
+
+        public LoggedMessage Message { get; set; } = message;
+
+        public bool Live { get; set; } = true;
     }
 }
