@@ -24,10 +24,12 @@ internal sealed class InCallMessageFunction
     private readonly OutboundMessageBuilder _messages;
     private readonly ActionSpeech _speech;
     private readonly ReplyWaiter _waiter;
+    private readonly AfterCallSends _afterCall;
 
     public InCallMessageFunction(CompiledAction action, ICallSessionRegistry calls, CallerConsent consent, MessageLogWriter log, IReplyRouter router,
-        InCallMessagingOptions options, TimeProvider time, ILogger logger)
+        InCallMessagingOptions options, TimeProvider time, ILogger logger, AfterCallSends afterCall)
     {
+        _afterCall = afterCall;
         _log = log;
         _router = router;
         _recipientPolicy = new RecipientPolicy(options.RecipientPolicy ?? new RecipientPolicyOptions());
@@ -54,7 +56,7 @@ internal sealed class InCallMessageFunction
                 Parameters = _action.KernelParameters(),
                 ReturnParameter = new KernelReturnParameterMetadata
                 {
-                    Description = "JSON: status (sent, replied, answered_by_voice, no_reply, failed, blocked, missing_values, invalid_arguments), the masked recipient, the message id, the reply text or a reason.",
+                    Description = "JSON: status (sent, scheduled (sent when the call ends), replied, answered_by_voice, no_reply, failed, blocked, missing_values, invalid_arguments), the masked recipient, the message id, the reply text or a reason.",
                     ParameterType = typeof(string),
                 },
             });
@@ -66,7 +68,8 @@ internal sealed class InCallMessageFunction
         var session = kernel.GetCallSession();
         // Only an action with a failure or delay line needs to keep its values for speaking after the send.
         var spoken = _action.OnFailure is null && _action.OnDelay is null ? null : new SpokenLines();
-        var result = await RunAsync(session, arguments, activity, spoken, cancellationToken).ConfigureAwait(false);
+        var afterCallRun = kernel.Data.ContainsKey(AfterCallRun.DataKey);
+        var result = await RunAsync(session, arguments, activity, spoken, afterCallRun, cancellationToken).ConfigureAwait(false);
         if (spoken?.Values is { } values && session is { IsActive: true } && IsSendFailure(result))
         {
             await _speech.SpeakLineAsync(session, _action.OnFailure, nameof(InCallMessageAction.MessageOnFailure), values, cancellationToken).ConfigureAwait(false);
@@ -76,7 +79,8 @@ internal sealed class InCallMessageFunction
         return result.ToJson();
     }
 
-    private async Task<ActionResult> RunAsync(CallSession? session, KernelArguments arguments, Activity? activity, SpokenLines? spoken, CancellationToken cancellationToken)
+    private async Task<ActionResult> RunAsync(CallSession? session, KernelArguments arguments, Activity? activity, SpokenLines? spoken, bool afterCallRun,
+        CancellationToken cancellationToken)
     {
         if (session is null)
         {
@@ -85,7 +89,8 @@ internal sealed class InCallMessageFunction
         }
 
         activity?.SetTag("incall_messaging.call_id", session.CallId);
-        if (!session.IsActive)
+        var afterCall = _action.Definition.When == ActionTiming.AfterCall;
+        if (!session.IsActive && !(afterCall && afterCallRun))
         {
             return Block("call_ended", "The call has ended, so nothing was sent.");
         }
@@ -184,6 +189,18 @@ internal sealed class InCallMessageFunction
         if (_action.BeforeAction is not null)
         {
             await _speech.SpeakLineAsync(session, _action.BeforeAction, nameof(InCallMessageAction.MessageBeforeAction), values, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (afterCall && session.IsActive)
+        {
+            if (!await _afterCall.ScheduleAsync(session, _action, callerKey, message, cancellationToken).ConfigureAwait(false))
+            {
+                session.ReleaseSend(duplicateKey, reservedAt);
+                return Block("state_unavailable", "The text could not be scheduled just now, so nothing will be sent. Offer to read the information aloud instead.");
+            }
+
+            return new ActionResult(ActionResult.Scheduled, Channel, Mask(to), message.ClientReference,
+                Detail: "The text is scheduled: it is sent when the call ends. You may tell the caller they will get it after the call.");
         }
 
         var wait = _action.Definition.WaitForReply ? session.BeginWait(Channel, _action.SenderName, _time.GetUtcNow()) : null;
