@@ -131,10 +131,13 @@ public sealed class InCallMessagingRuntime
     /// <param name="number">The caller's number, in any common format.</param>
     /// <param name="cancellationToken">Cancels the erasure.</param>
     /// <returns>How many logged messages were erased.</returns>
-    public ValueTask<int> ForgetCallerAsync(string number, CancellationToken cancellationToken = default)
+    /// <remarks>After-call texts still scheduled for the caller are erased too, so they are never sent.</remarks>
+    public async ValueTask<int> ForgetCallerAsync(string number, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(number);
-        return MessageLog.ForgetCallerAsync(CallerKeys.Of(number), cancellationToken);
+        var callerKey = CallerKeys.Of(number);
+        await AfterCall.ForgetCallerAsync(callerKey, cancellationToken).ConfigureAwait(false);
+        return await MessageLog.ForgetCallerAsync(callerKey, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

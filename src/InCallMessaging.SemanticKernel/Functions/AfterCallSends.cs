@@ -104,6 +104,22 @@ internal sealed class AfterCallSends(
         return await SendAllAsync([.. pending.Where(m => calls.Find(m.CallId) is not { IsActive: true })], cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Erases (and so never sends) the scheduled texts to <paramref name="callerKey"/>: part of erasing a caller.</summary>
+    /// <returns>How many were erased.</returns>
+    public async Task<int> ForgetCallerAsync(string callerKey, CancellationToken cancellationToken)
+    {
+        var erased = 0;
+        foreach (var message in await store.GetPendingAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if (message.CallerKey == callerKey && await store.TryTakeAsync(message.Id, cancellationToken).ConfigureAwait(false))
+            {
+                erased++;
+            }
+        }
+
+        return erased;
+    }
+
     /// <summary>Waits for the sends started by calls that ended.</summary>
     public Task WhenIdleAsync() => Task.WhenAll(_inFlight.Keys);
 

@@ -16,6 +16,13 @@ internal sealed class ScheduledTextService(IServiceProvider services, ILogger<Sc
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (Sends.Store is InMemoryScheduledMessageStore && services.GetService<IMessageLog>() is { } log and not InMemoryMessageLog)
+        {
+            logger.LogWarning(
+                "After-call texts are scheduled in memory: {Store} cannot keep them, so those of calls live when this process stops are sent at a " +
+                "graceful shutdown and lost in a crash. The SQLite store keeps them across restarts.", log.ToString());
+        }
+
         // In the background: a slow provider must not hold up the host's start.
         _startup = Task.Run(() => SendAsync("start-up", CancellationToken.None), CancellationToken.None);
         return Task.CompletedTask;

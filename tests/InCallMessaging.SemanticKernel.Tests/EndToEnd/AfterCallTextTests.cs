@@ -54,9 +54,10 @@ public sealed class AfterCallTextTests : IAsyncLifetime
         using var timeout = new CancellationTokenSource(Patience);
         while (true)
         {
-            var logged = Assert.Single(await runtime.MessageLog.GetCallAsync(CallId));
-            if (logged.Status == status)
+            // Read until the status shows (the in-memory log renames a message to its provider id as the status lands).
+            if ((await runtime.MessageLog.GetCallAsync(CallId)).FirstOrDefault(m => m.Status == status) is { } logged)
             {
+                Assert.Single(await runtime.MessageLog.GetCallAsync(CallId));
                 return logged;
             }
 
@@ -118,6 +119,39 @@ public sealed class AfterCallTextTests : IAsyncLifetime
         Assert.Empty(runtime.Loopback!.SentMessages);
         Assert.Equal(0, await runtime.SendScheduledTextsAsync());
         Assert.Empty(runtime.Loopback.SentMessages);
+    }
+
+    [Fact]
+    public async Task A_send_whose_outcome_is_unknown_is_logged_so_and_never_repeated()
+    {
+        var (runtime, _) = await ScheduleDuringCallAsync();
+        var attempts = 0;
+        runtime.Loopback!.Responder = _ =>
+        {
+            Interlocked.Increment(ref attempts);
+            return SendResult.OutcomeUnknown(SendFailureReason.ProviderUnavailable, "The provider timed out.");
+        };
+
+        Assert.True(runtime.Calls.EndCall(CallId));
+        var logged = await WaitForStatusAsync(runtime, "unknown");
+        await runtime.AfterCall.WhenIdleAsync();
+
+        Assert.Equal(DeliveryState.Unknown, logged.State);
+        Assert.Equal(0, await runtime.SendScheduledTextsAsync());
+        Assert.Equal(1, Volatile.Read(ref attempts));
+    }
+
+    [Fact]
+    public async Task Erasing_the_caller_erases_a_scheduled_text_so_it_is_never_sent()
+    {
+        var (runtime, _) = await ScheduleDuringCallAsync();
+
+        Assert.Equal(1, await runtime.ForgetCallerAsync(TestRuntime.Caller));
+        Assert.True(runtime.Calls.EndCall(CallId));
+        await runtime.AfterCall.WhenIdleAsync();
+
+        Assert.Empty(runtime.Loopback!.SentMessages);
+        Assert.Empty(await runtime.MessageLog.GetCallAsync(CallId));
     }
 
     [Fact]
