@@ -186,7 +186,8 @@ internal sealed class InCallMessageFunction
                 return Block("recipient_not_allowed", $"This call has already texted {_recipientPolicy.MaxRecipientsPerCall} different numbers, the most allowed; nothing was sent. Offer to text a number already used, or read the information aloud.");
         }
 
-        if (_action.BeforeAction is not null)
+        // After the call (an after-call run) nobody is listening: no line is spoken.
+        if (_action.BeforeAction is not null && session.IsActive)
         {
             await _speech.SpeakLineAsync(session, _action.BeforeAction, nameof(InCallMessageAction.MessageBeforeAction), values, cancellationToken).ConfigureAwait(false);
         }
@@ -206,12 +207,12 @@ internal sealed class InCallMessageFunction
         var wait = _action.Definition.WaitForReply ? session.BeginWait(Channel, _action.SenderName, _time.GetUtcNow()) : null;
         try
         {
-            var sent = await SendAsync(session, message, spoken, cancellationToken).ConfigureAwait(false);
+            var sent = await SendAsync(session, message, session.IsActive ? spoken : null, cancellationToken).ConfigureAwait(false);
             if (!sent.Succeeded && sent.Failure == SendFailureReason.WhatsAppWindowClosed && !useTemplate.Value && _action.Definition.Template is not null)
             {
                 _logger.LogInformation("Action {Action}: WhatsApp window closed at the provider; sending the approved template instead.", _action.Name);
                 message = _messages.Build(session, to, null, useTemplate: true, values, media);
-                sent = await SendAsync(session, message, spoken, cancellationToken).ConfigureAwait(false);
+                sent = await SendAsync(session, message, session.IsActive ? spoken : null, cancellationToken).ConfigureAwait(false);
             }
 
             if (!sent.Succeeded && sent.MayHaveBeenSent)

@@ -176,8 +176,13 @@ public sealed class AfterCallTextTests : IAsyncLifetime
     [Fact]
     public async Task Run_after_call_offers_only_the_after_call_actions_and_sends_the_confirmation_at_once()
     {
-        var runtime = TestRuntime.Create(TestRuntime.Options(TestRuntime.Otp(), Confirmation(), TestRuntime.Summary()));
+        var confirmation = Confirmation();
+        confirmation.MessageBeforeAction = "I'm texting you the confirmation now.";
+        confirmation.MessageOnDelay = "One moment.";
+        var runtime = TestRuntime.Create(TestRuntime.Options(TestRuntime.Otp(), confirmation, TestRuntime.Summary()));
         var session = runtime.Calls.StartCall(CallId, TestRuntime.Caller, TestRuntime.Agent);
+        var speech = new RecordingSpeech();
+        session.Speech = speech;
         var history = new ChatHistory("You are a restaurant's voice agent.");
         history.AddUserMessage("A table for two on Saturday, please.");
         history.AddAssistantMessage("Done: you're booked for Saturday at 8.");
@@ -199,6 +204,7 @@ public sealed class AfterCallTextTests : IAsyncLifetime
         Assert.Equal("Your table is booked for Saturday. Reply STOP to opt out.", sent.Message.Body);
         Assert.Equal("queued", Assert.Single(await runtime.MessageLog.GetCallAsync(CallId)).Status);
         Assert.Equal(3, history.Count);
+        Assert.Empty(speech.Lines);   // nobody is listening after the call
         Assert.Empty(_llm.Rejections);
     }
 
