@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 using InCallMessaging.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using Microsoft.SemanticKernel.Connectors.OpenAI;
@@ -233,6 +234,42 @@ public sealed class AfterCallTextTests : IAsyncLifetime
             runtime.RunAfterCallAsync(session, [], kernel.GetRequiredService<IChatCompletionService>()));
 
         Assert.Contains("EndCall", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_the_in_memory_store_a_host_that_stops_sends_the_texts_of_its_live_calls()
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Services.AddInCallMessaging(options =>
+        {
+            options.Senders["default"] = new MessageSenderOptions { Provider = "Loopback", From = TestRuntime.Agent };
+            options.Actions.Add(Confirmation());
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var runtime = host.Services.GetRequiredService<InCallMessagingRuntime>();
+        var session = runtime.Calls.StartCall(CallId, TestRuntime.Caller, TestRuntime.Agent);
+        var kernel = new Microsoft.SemanticKernel.Kernel();
+        kernel.Plugins.Add(runtime.Plugin);
+        var result = await kernel.WithCallSession(session).InvokeAsync(runtime.Plugin["send_confirmation"], new KernelArguments { ["day"] = "Monday" });
+        Assert.Equal("scheduled", (string?)JsonNode.Parse(result.GetValue<string>()!)!["status"]);
+        Assert.Empty(runtime.Loopback!.SentMessages);
+
+        await host.StopAsync();
+
+        Assert.Equal("Your table is booked for Monday. Reply STOP to opt out.", Assert.Single(runtime.Loopback.SentMessages).Message.Body);
+        Assert.True(session.IsActive);   // the host never ended the call; its text went out with the process
+    }
+
+    [Fact]
+    public void An_undefined_timing_fails_at_start_up_naming_the_field()
+    {
+        var action = Confirmation();
+        action.When = (ActionTiming)7;
+
+        var error = Assert.Throws<InCallMessagingConfigurationException>(() => TestRuntime.Create(TestRuntime.Options(action)));
+
+        Assert.Contains(error.Errors, e => e.Contains("When '7'", StringComparison.Ordinal) && e.Contains("AfterCall", StringComparison.Ordinal));
     }
 
     [Fact]
