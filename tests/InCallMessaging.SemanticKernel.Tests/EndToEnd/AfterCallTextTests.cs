@@ -210,6 +210,27 @@ public sealed class AfterCallTextTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_after_call_keeps_to_the_calls_message_cap()
+    {
+        var options = TestRuntime.Options(TestRuntime.Otp(), Confirmation());
+        options.MaxMessagesPerCall = 1;
+        var runtime = TestRuntime.Create(options);
+        var session = runtime.Calls.StartCall(CallId, TestRuntime.Caller, TestRuntime.Agent);
+        var kernel = Kernel();
+        _llm.Then(ScriptedTurn.Call("messaging-send_otp", new { otp_code = "135790" })).Then(ScriptedTurn.Text("Code sent."));
+        await TurnAsync(kernel.UseInCallMessaging(session), [], "Text me a code.");
+        runtime.Calls.EndCall(CallId);
+        _llm.Then(ScriptedTurn.Call("messaging-send_confirmation", new { day = "Sunday" })).Then(ScriptedTurn.Text(""));
+
+        var results = await runtime.RunAfterCallAsync(session, [], kernel.GetRequiredService<IChatCompletionService>(), kernel);
+
+        var done = Assert.Single(results);
+        Assert.Equal("blocked", done.Status);
+        Assert.Equal("message_limit", (string?)JsonNode.Parse(done.Result)!["reason"]);
+        Assert.Equal("Your code is 135790. It expires in 10 minutes.", Assert.Single(runtime.Loopback!.SentMessages).Message.Body);
+    }
+
+    [Fact]
     public async Task Run_after_call_with_no_after_call_action_asks_no_model()
     {
         var runtime = TestRuntime.Create(TestRuntime.Options(TestRuntime.Otp()));
