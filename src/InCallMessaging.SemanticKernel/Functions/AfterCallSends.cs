@@ -128,9 +128,17 @@ internal sealed class AfterCallSends(
         var sent = 0;
         foreach (var message in pending)
         {
-            if (await SendAsync(message, cancellationToken).ConfigureAwait(false))
+            try
             {
-                sent++;
+                if (await SendAsync(message, cancellationToken).ConfigureAwait(false))
+                {
+                    sent++;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One text's trouble (a store that failed mid-way) does not hold up the others; one not taken yet is tried again later.
+                logger.LogError(ex, "The after-call text {Id} of call {CallId} could not be sent: {Problem}", message.Id, message.CallId, ex.Message);
             }
         }
 
