@@ -1,13 +1,18 @@
-using InCallMessaging.SemanticKernel;
-using Microsoft.Extensions.Options;
 using VoiceBotHost;
 using VoiceBotHost.Demo;
-using VoiceBotHost.Llm;
+using VoiceBotHost.Logging;
+using VoiceBotHost.Smoke;
 
 // dotnet run -- demo: one scripted call end to end in the console, then exit (0 when it worked).
 if (args.Length > 0 && args[0] == "demo")
 {
     return await ConsoleDemo.RunAsync(Console.Out);
+}
+
+// dotnet run -- smoke [https://your-public-url]: check a running host's webhooks from the outside (0 when they answer right).
+if (args.Length > 0 && args[0] == "smoke")
+{
+    return await WebhookSmokeTest.RunAsync(args[1..], Console.Out);
 }
 
 WebApplication app;
@@ -16,30 +21,19 @@ try
     app = VoiceBotApp.Build(args);
     await app.StartAsync();
 }
-catch (Exception ex) when (ex is InvalidOperationException or OptionsValidationException or InCallMessagingConfigurationException)
+catch (Exception ex) when (StartupFailure.TryDescribe(ex, out var lines))
 {
-    // Configuration problems: say what to fix, without a stack trace.
-    Console.Error.WriteLine($"VoiceBotHost cannot start: {ex.Message}");
+    // Configuration problems, all of them, and a port in use: what to fix, without a stack trace.
+    foreach (var line in lines)
+    {
+        Console.Error.WriteLine(line);
+    }
+
     return 1;
 }
 
-var settings = app.Services.GetRequiredService<VoiceBotSettings>();
-Console.WriteLine();
-Console.WriteLine($"  LLM: {app.Services.GetRequiredService<LlmSettings>().Describe()}");
-if (settings.Offline)
-{
-    Console.WriteLine("  Messaging: offline (loopback provider, development-only Twilio token)");
-    Console.WriteLine($"  Call simulator: {VoiceBotApp.SimulatorUrl(app)}");
-}
-else
-{
-    var publicBase = settings.PublicBaseUrl?.ToString().TrimEnd('/') ?? "https://<your public URL>";
-    Console.WriteLine($"  Voice webhook:     {publicBase}/voice/incoming");
-    Console.WriteLine($"  Messaging webhook: {publicBase}/twilio/messages");
-}
-
-Console.WriteLine("  Press Ctrl+C to stop.");
-Console.WriteLine();
+// The last lines of the start-up output: the model, the mode, and the simulator's URL (or the webhook URLs).
+StartupBanner.Print(app);
 await app.WaitForShutdownAsync();
 await app.DisposeAsync();
 return 0;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using VoiceBotHost.Agent;
 using VoiceBotHost.ConversationRelay;
 using VoiceBotHost.Llm;
+using VoiceBotHost.Logging;
 using VoiceBotHost.Simulator;
 
 namespace VoiceBotHost;
@@ -29,14 +30,7 @@ public static class VoiceBotApp
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        // Trace and span ids would crowd the console; the call id scope is what ties a call's lines together.
-        builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.None);
-        builder.Logging.AddSimpleConsole(options =>
-        {
-            options.IncludeScopes = true;
-            options.SingleLine = true;
-            options.TimestampFormat = "HH:mm:ss ";
-        });
+        builder.AddShortConsole();
 
         var configuration = builder.Configuration;
         var settings = configuration.GetSection(VoiceBotSettings.SectionName).Get<VoiceBotSettings>() ?? new VoiceBotSettings();
@@ -74,6 +68,10 @@ public static class VoiceBotApp
         services.AddSingleton(llm);
         services.AddSingleton<SelfAddress>();
         services.AddSingleton<SystemPrompt>();
+        services.AddSingleton<AgentTrace>();
+        services.AddSingleton<OneTimeCodes>();
+        services.AddSingleton<VerificationPlugin>();
+        services.AddSingleton<AgentToolFilter>();
         services.AddSingleton<AgentKernel>();
         services.AddSingleton<ReplyAttachments>();
         services.AddSingleton<VoiceAgent>();
@@ -106,7 +104,7 @@ public static class VoiceBotApp
             app.MapGet("/", () => Results.Text("VoiceBotHost is running with Twilio. Point your number's voice webhook at /voice/incoming and its messaging webhook at /twilio/messages."));
         }
 
-        LogMode(app, settings, llm);
+        LogMode(app, settings);
         return app;
     }
 
@@ -151,27 +149,20 @@ public static class VoiceBotApp
         return url;
     }
 
-    private static void LogMode(WebApplication app, VoiceBotSettings settings, LlmSettings llm)
+    private static void LogMode(WebApplication app, VoiceBotSettings settings)
     {
+        if (settings.Offline)
+        {
+            return;
+        }
+
+        // The start-up banner names the model and the mode; this is the one thing worth a warning.
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("VoiceBotHost");
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            if (llm.UseDemoModel)
-            {
-                logger.LogWarning("LLM: offline demo model (no API key configured). It is a few keyword rules, not an LLM; set Llm:ApiKey or OPENAI_API_KEY for a real model.");
-            }
-            else
-            {
-                logger.LogInformation("LLM: {Model}.", llm.Describe());
-            }
-
             var messaging = app.Services.GetRequiredService<InCallMessagingRuntime>().Options;
             var loopbackSenders = messaging.Senders.Where(s => s.Value.Provider.Equals("Loopback", StringComparison.OrdinalIgnoreCase)).Select(s => s.Key).ToList();
-            if (settings.Offline)
-            {
-                logger.LogInformation("Messaging: offline. Texts go to the loopback provider and show up in the call simulator; webhooks are signed with the development-only token.");
-            }
-            else if (loopbackSenders.Count > 0)
+            if (loopbackSenders.Count > 0)
             {
                 logger.LogWarning("Twilio is configured, but sender(s) {Senders} still use the Loopback provider: their texts go nowhere. Set InCallMessaging:Senders:<name>:Provider to Twilio.", string.Join(", ", loopbackSenders));
             }

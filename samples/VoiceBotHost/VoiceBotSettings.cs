@@ -20,6 +20,13 @@ public sealed class VoiceBotSettings
     /// </summary>
     public bool NudgeOnIdleReply { get; set; } = true;
 
+    /// <summary>
+    /// The in-call messaging action that texts a one-time code. The server makes a fresh code before each send (the
+    /// SMS template reads it from the <c>otp_code</c> call variable) and checks the caller's answer itself; the model
+    /// never sees the code.
+    /// </summary>
+    public string OneTimeCodeAction { get; set; } = "send_otp";
+
     /// <summary>The public base URL Twilio reaches this host at; null when Twilio calls the host directly (or never).</summary>
     public Uri? PublicBaseUrl { get; set; }
 

@@ -7,19 +7,21 @@ namespace VoiceBotHost.Agent;
 
 /// <summary>
 /// The kernel every call starts from: SK's OpenAI connector (pointed at the configured endpoint, or at the offline
-/// demo model this host serves) plus the in-call messaging plugin. Each call gets its own clone bound to its session.
+/// demo model this host serves), the in-call messaging plugin and the code-checking plugin, and the tool filter. Each call gets its own clone bound to its session.
 /// </summary>
 public sealed class AgentKernel
 {
     private readonly Lazy<Kernel> _kernel;
 
-    public AgentKernel(LlmSettings llm, InCallMessagingRuntime messaging, SelfAddress self, ILoggerFactory loggers)
+    public AgentKernel(LlmSettings llm, InCallMessagingRuntime messaging, SelfAddress self, ILoggerFactory loggers,
+        AgentToolFilter toolFilter, VerificationPlugin verification)
     {
         // Lazy: the demo model's URL is this host's own address, known only once the server listens.
         _kernel = new Lazy<Kernel>(() =>
         {
             var builder = Kernel.CreateBuilder();
             builder.Services.AddSingleton(loggers);
+            builder.Services.AddSingleton(llm.CreateHttpClient());   // the connector's client: Llm:Timeout per request
             if (llm.UseDemoModel)
             {
                 builder.AddOpenAIChatCompletion(llm.Model, self.Combine(DemoModelEndpoint.BasePath), apiKey: "demo");
@@ -34,6 +36,9 @@ public sealed class AgentKernel
             }
 
             builder.Plugins.Add(messaging.Plugin);
+            builder.Plugins.AddFromObject(verification, VerificationPlugin.PluginName);
+            // Traces each tool call and result, makes and checks one-time codes, ends a turn at a "waiting" result.
+            builder.Services.AddSingleton<IAutoFunctionInvocationFilter>(toolFilter);
             return builder.Build();
         });
     }

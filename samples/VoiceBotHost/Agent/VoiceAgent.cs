@@ -19,7 +19,7 @@ public interface ITokenSink
 /// Runs one agent turn: queued text replies and the caller's words go into the history, then SK's chat completion
 /// streams the answer with automatic function calling (the plugin's actions), token by token, to the caller.
 /// </summary>
-public sealed class VoiceAgent(ILogger<VoiceAgent> logger, ReplyAttachments? attachments = null)
+public sealed class VoiceAgent(ILogger<VoiceAgent> logger, ReplyAttachments? attachments = null, AgentTrace? trace = null)
 {
     public const string Apology = "Sorry, I'm having trouble right now. Could you say that again?";
 
@@ -35,6 +35,12 @@ public sealed class VoiceAgent(ILogger<VoiceAgent> logger, ReplyAttachments? att
         // Replies texted since the last turn came before what the caller says now. Applying them here, at a turn
         // boundary, is what keeps them from landing between a tool call and its result.
         var applied = call.ApplyPendingReplies(history);
+        foreach (var line in history.Skip(history.Count - applied))
+        {
+            // The moment a text (or a delivery status) becomes part of what the model reads.
+            trace?.Publish(call.CallId, TraceKind.HistoryLine, line.Content ?? "");
+        }
+
         if (applied > 0 && attachments is not null)
         {
             // A photo texted back: fetched with the provider's credentials, and shown to a real model.
@@ -65,6 +71,12 @@ public sealed class VoiceAgent(ILogger<VoiceAgent> logger, ReplyAttachments? att
                     answer.Clear();
                 }
 
+                // A tool that ends the turn (a "waiting" result) comes back as the last chunk: it is for the model, not the caller.
+                if (chunk.Role == AuthorRole.Tool)
+                {
+                    continue;
+                }
+
                 if (!string.IsNullOrEmpty(chunk.Content))
                 {
                     answer.Append(chunk.Content);
@@ -78,7 +90,12 @@ public sealed class VoiceAgent(ILogger<VoiceAgent> logger, ReplyAttachments? att
                 await speech.SendTokenAsync("", last: true, cancellationToken);
             }
 
-            history.AddAssistantMessage(answer.ToString());
+            if (answer.Length > 0)
+            {
+                // Empty when a tool ended the turn (an action that goes on waiting while the caller's words get a turn).
+                history.AddAssistantMessage(answer.ToString());
+            }
+
             return new TurnResult(answer.ToString());
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -89,7 +106,7 @@ public sealed class VoiceAgent(ILogger<VoiceAgent> logger, ReplyAttachments? att
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             // The model endpoint failed or timed out: say so and keep the call going.
-            logger.LogError(ex, "The agent turn failed.");
+            Llm.ModelFailureLog.Write(logger, ex);
             CloseOpenToolCalls(history, "The action failed.");
             history.AddAssistantMessage(Apology);
             await speech.SendTokenAsync(Apology, last: true, CancellationToken.None);

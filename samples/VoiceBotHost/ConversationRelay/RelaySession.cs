@@ -13,8 +13,12 @@ namespace VoiceBotHost.ConversationRelay;
 /// being spoken; closing the socket ends the call session.
 /// </summary>
 /// <remarks>
-/// Speech or text, whichever comes first: while an action waits for the caller's text, a spoken prompt answers that
-/// wait (<see cref="CallSession.TryAnswerByVoice"/>) and the running turn carries on with it; no new turn starts.
+/// Speech or text, whichever comes first: while an action waits for the caller's text, a spoken prompt that answers
+/// the wait (its action's <c>ReplyPattern</c>, e.g. six digits) ends it (<see cref="CallSession.TryAnswerByVoice"/>)
+/// and the running turn carries on with it; no new turn starts. Keypad digits pressed during a wait are collected
+/// into one answer the same way. Anything else the caller says ("hold on", another request) does not end the wait: the
+/// waiting action returns <c>waiting</c> (<see cref="CallSession.ContinueWaitInBackground"/>), the words get their own
+/// turn, and the text, when it comes, reaches the model as an <c>[SMS Reply]:</c> line.
 /// </remarks>
 public sealed class RelaySession
 {
@@ -25,6 +29,11 @@ public sealed class RelaySession
     private readonly SystemPrompt _systemPrompt;
     private readonly bool _nudgeOnIdleReply;
     private readonly ILogger _logger;
+    private readonly AgentTrace? _trace;
+
+    /// <summary>Keypad digits pressed while an action waits: collected into one answer (a code keyed in), not one turn each.</summary>
+    private readonly System.Text.StringBuilder _keys = new();
+    private const int MaxKeys = 16;
 
     private readonly Lock _gate = new();
     private readonly Queue<string> _callerLines = new();
@@ -33,14 +42,18 @@ public sealed class RelaySession
     private ChatHistory _history = [];
     private bool _turnRunning;
     private bool _replyNudge;
+
+    /// <summary>Whether the running turn is inside an action that waits for a text (not one that waits in the background).</summary>
+    private bool _turnInWait;
     private bool _ended;
     private Task _turns = Task.CompletedTask;
     private CancellationTokenSource? _turnCancellation;
     private string? _heardBeforeInterrupt;
 
     public RelaySession(RelaySocket socket, ICallSessionRegistry calls, AgentKernel agentKernel, VoiceAgent agent,
-        SystemPrompt systemPrompt, bool nudgeOnIdleReply, ILogger<RelaySession> logger)
+        SystemPrompt systemPrompt, bool nudgeOnIdleReply, ILogger<RelaySession> logger, AgentTrace? trace = null)
     {
+        _trace = trace;
         _socket = socket;
         _calls = calls;
         _agentKernel = agentKernel;
@@ -69,7 +82,7 @@ public sealed class RelaySession
                         OnPrompt(message);
                         break;
                     case "dtmf" when _call is not null:
-                        Enqueue($"[DTMF]: {(string?)message["digit"]}");
+                        OnDigit((string?)message["digit"] ?? "");
                         break;
                     case "interrupt" when _call is not null:
                         OnInterrupt((string?)message["utteranceUntilInterrupt"]);
@@ -109,14 +122,18 @@ public sealed class RelaySession
 
         lock (_gate)
         {
-            if (_call is null || _ended || !_call.HasPendingReplies || _turnRunning)
+            if (_call is null || _ended || !_call.HasPendingReplies)
             {
-                // A turn in progress picks the reply up itself (a waiting action, or the next turn's start).
                 return;
             }
 
+            // A turn in progress may already have read the history: one more turn follows it for this reply (it does
+            // nothing if that turn took the line after all).
             _replyNudge = true;
-            StartTurnsLocked();
+            if (!_turnRunning)
+            {
+                StartTurnsLocked();
+            }
         }
     }
 
@@ -146,6 +163,7 @@ public sealed class RelaySession
         var call = _calls.StartCall(callSid, from, (string?)setup["to"], metadata);
         call.Speech = _socket;
         _kernel = _agentKernel.ForCall(call);
+        _kernel.FunctionInvocationFilters.Add(new HangUpFilter(() => Volatile.Read(ref _ended)));
         _history = _systemPrompt.NewHistory(call);
         lock (_gate)
         {
@@ -156,6 +174,8 @@ public sealed class RelaySession
         {
             call.MessageArrived += OnMessageArrived;
         }
+
+        call.WaitingForReplyChanged += OnWaitingChanged;
 
         _logger.LogInformation("Call started from {Caller} to {Agent} with {Count} custom parameter(s).",
             LogMask.Phone(from), LogMask.Phone((string?)setup["to"]), metadata.Count);
@@ -176,22 +196,101 @@ public sealed class RelaySession
             return;
         }
 
-        if (_call!.IsWaitingForReply && _call.TryAnswerByVoice(words))
+        if (_call!.IsWaitingForReply)
         {
-            _logger.LogInformation("The caller answered by voice ({Text}) while an action waited for a text.", LogMask.Text(words));
-            return;
+            if (_call.TryAnswerByVoice(words))
+            {
+                _logger.LogInformation("The caller answered by voice ({Text}) while an action waited for a text.", LogMask.Text(words));
+                return;
+            }
+
+            // Not the answer: the waiting action steps aside (its wait goes on) and these words get a turn of their own.
+            if (_call.ContinueWaitInBackground())
+            {
+                _logger.LogInformation("The caller said something else while an action waited for a text; the wait goes on.");
+            }
         }
 
         Enqueue(words);
+    }
+
+    /// <summary>
+    /// One keypad digit. While an action waits for a text, digits are collected until they answer it (a code keyed in:
+    /// one answer, not six turns); <c>#</c> or too many digits hand what was keyed to the model as one line.
+    /// </summary>
+    private void OnDigit(string digit)
+    {
+        string keys;
+        lock (_keys)
+        {
+            if (!_call!.IsWaitingForReply && _keys.Length == 0)
+            {
+                keys = "";
+            }
+            else
+            {
+                _keys.Append(digit);
+                keys = _keys.ToString();
+            }
+        }
+
+        if (keys.Length == 0)
+        {
+            Enqueue($"[DTMF]: {digit}");
+            return;
+        }
+
+        if (_call!.TryAnswerByVoice(keys))
+        {
+            ClearKeys();
+            _logger.LogInformation("The caller keyed in {Count} digit(s) that answered the waiting action.", keys.Length);
+            return;
+        }
+
+        if (_call.IsWaitingForReply && digit != "#" && keys.Length < MaxKeys)
+        {
+            return;
+        }
+
+        // The keys ended a wait whose action already returned, or the caller finished keying something else.
+        ClearKeys();
+        _call.ContinueWaitInBackground();
+        Enqueue($"[DTMF]: {keys}");
+    }
+
+    private void ClearKeys()
+    {
+        lock (_keys)
+        {
+            _keys.Clear();
+        }
+    }
+
+    /// <summary>Puts the start and end of each wait for a text into the trace (the simulator shows "waiting for a text").</summary>
+    private void OnWaitingChanged(object? sender, EventArgs e)
+    {
+        var call = (CallSession)sender!;
+        if (call.IsWaitingForReply)
+        {
+            // A wait begins inside the running turn's action (a background wait only ever ends).
+            lock (_gate)
+            {
+                _turnInWait = _turnRunning;
+            }
+        }
+
+        _trace?.Publish(call.CallId, call.IsWaitingForReply ? TraceKind.WaitStarted : TraceKind.WaitEnded,
+            call.IsWaitingForReply ? "waiting for a text" : "no longer waiting for a text");
     }
 
     private void OnInterrupt(string? heard)
     {
         lock (_gate)
         {
-            // While an action waits for a text, the caller is usually talking over "I'm texting you a code": keep the
-            // action waiting, since their next prompt may well be the answer.
-            if (!_turnRunning || _call!.IsWaitingForReply)
+            // While the turn's action waits for a text, the caller is usually talking over "I'm texting you a code": keep
+            // the action waiting, since their next prompt may well be the answer. An answer given while a wait goes on
+            // in the background can be interrupted like any other.
+            if (!_turnRunning || _turnInWait)
             {
                 return;
             }
@@ -249,6 +348,7 @@ public sealed class RelaySession
                 }
 
                 _replyNudge = false;
+                _turnInWait = false;
                 _heardBeforeInterrupt = null;
                 cancellation = _turnCancellation = CancellationTokenSource.CreateLinkedTokenSource(_call!.CallEnded);
             }
@@ -287,6 +387,7 @@ public sealed class RelaySession
         if (call is not null)
         {
             call.MessageArrived -= OnMessageArrived;
+            call.WaitingForReplyChanged -= OnWaitingChanged;
             _calls.EndCall(call.CallId);
         }
 

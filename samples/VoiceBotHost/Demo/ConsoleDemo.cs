@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using InCallMessaging.SemanticKernel;
+using VoiceBotHost.Agent;
 using VoiceBotHost.ConversationRelay;
 using VoiceBotHost.Simulator;
 
@@ -20,6 +21,7 @@ public static partial class ConsoleDemo
     {
         output.WriteLine("VoiceBotHost demo: one phone call, end to end, offline.");
         output.WriteLine("  LLM: offline demo model (rule-based stand-in, no API key needed) | texts: loopback provider");
+        output.WriteLine("  'model |' lines show what the model sees: each tool call, its JSON result, each line entering the chat history");
         output.WriteLine();
 
         await using var app = VoiceBotApp.Build(["--environment=Development"], builder =>
@@ -34,7 +36,7 @@ public static partial class ConsoleDemo
             await app.StartAsync();
             await RunCallAsync(app, output);
             output.WriteLine();
-            output.WriteLine("Demo passed: the SMS went out, the reply came back through the signed webhook, and the agent used it.");
+            output.WriteLine("Demo passed: the server made the code, the SMS went out, the agent answered the caller while it waited, and the texted code came back through the signed webhook and was checked by the server.");
             return 0;
         }
         catch (Exception ex)
@@ -56,9 +58,33 @@ public static partial class ConsoleDemo
         var calls = app.Services.GetRequiredService<ICallSessionRegistry>();
         var self = app.Services.GetRequiredService<SelfAddress>();
         var agentNumber = app.Services.GetRequiredService<InCallMessagingRuntime>().Options.Senders["sms"].From!;
-
-        // 1. Twilio rings the host: the signed voice webhook answers with <Connect><ConversationRelay>.
         var callSid = SignedWebhookClient.NewSid("CA");
+
+        // What the model sees, as it happens: tool calls, their JSON results, and reply lines entering the history.
+        var trace = app.Services.GetRequiredService<AgentTrace>();
+        void OnTraced(object? sender, TraceEntry entry)
+        {
+            if (entry.CallId == callSid)
+            {
+                Write(output, ModelLine(entry));
+            }
+        }
+
+        trace.Traced += OnTraced;
+        try
+        {
+            await RunScriptAsync(output, twilio, loopback, calls, self, agentNumber, callSid);
+        }
+        finally
+        {
+            trace.Traced -= OnTraced;
+        }
+    }
+
+    private static async Task RunScriptAsync(TextWriter output, SignedWebhookClient twilio, LoopbackMessageProvider loopback,
+        ICallSessionRegistry calls, SelfAddress self, string agentNumber, string callSid)
+    {
+        // 1. Twilio rings the host: the signed voice webhook answers with <Connect><ConversationRelay>.
         using var incoming = await twilio.PostAsync(VoiceEndpoints.IncomingPath,
         [
             new("AccountSid", twilio.AccountSid), new("CallSid", callSid), new("CallStatus", "ringing"),
@@ -74,7 +100,7 @@ public static partial class ConsoleDemo
         await client.SendSetupAsync(callSid, Caller, agentNumber, parameters);
         Say(output, "Agent", relay.Attribute("welcomeGreeting")?.Value ?? "");
 
-        // 3. The caller asks for a code; the agent texts one and waits for it to come back.
+        // 3. The caller asks for a code; the server makes one, the agent texts it and waits for it to come back.
         await CallerSaysAsync(client, output, "Hi, I need to verify my account. Can you text me a code?");
         Say(output, "Agent", await client.ReceiveUtteranceAsync(Patience));
         var sms = await loopback.WaitForMessageAsync(m => m.Message.CallId == callSid).WaitAsync(Patience);
@@ -85,30 +111,40 @@ public static partial class ConsoleDemo
             throw new InvalidOperationException("The SMS carried no six-digit code.");
         }
 
-        // 4. The caller texts the code back: Twilio's inbound-message webhook, signed, over HTTP.
+        // 4. The caller says something that is not the code: the agent answers, and the wait goes on.
+        if (!await WaitUntilAsync(() => calls.Find(callSid)?.IsWaitingForReply == true, Patience))
+        {
+            throw new InvalidOperationException("send_otp did not start waiting for the code.");
+        }
+
+        await CallerSaysAsync(client, output, "Hold on, let me find my phone.");
+        Say(output, "Agent", await client.ReceiveUtteranceAsync(Patience));
+
+        // 5. The caller texts the code back: Twilio's inbound-message webhook, signed, over HTTP. The server checks it.
+        Step(output, $"Caller texts back \"{code}\": POST /twilio/messages with X-Twilio-Signature");
         using var reply = await twilio.PostAsync("/twilio/messages",
         [
             new("AccountSid", twilio.AccountSid), new("Body", code), new("From", Caller), new("MessageSid", SignedWebhookClient.NewSid("SM")),
             new("NumMedia", "0"), new("SmsStatus", "received"), new("To", sms.Message.Sender.From!),
         ], CancellationToken.None);
-        Step(output, $"Caller texts back \"{code}\": POST /twilio/messages with X-Twilio-Signature -> {(int)reply.StatusCode}");
+        Step(output, $"POST /twilio/messages -> {(int)reply.StatusCode}");
         reply.EnsureSuccessStatusCode();
 
         var confirmation = await client.ReceiveUtteranceAsync(Patience);
         Say(output, "Agent", confirmation);
-        if (!confirmation.Contains(code, StringComparison.Ordinal) || !confirmation.Contains("verified", StringComparison.OrdinalIgnoreCase))
+        if (!confirmation.Contains("verified", StringComparison.OrdinalIgnoreCase) || confirmation.Contains(code, StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"The agent did not confirm code {code}: \"{confirmation}\".");
+            throw new InvalidOperationException($"The agent did not confirm the code (without reading it out): \"{confirmation}\".");
         }
 
-        // 5. A summary by text: an agent-composed SMS (the action has no body template).
+        // 6. A summary by text: an agent-composed SMS (the action has no body template).
         await CallerSaysAsync(client, output, "Great, thanks. Can you text me a summary of this call?");
         Say(output, "Agent", await client.ReceiveUtteranceAsync(Patience));
         var summary = await loopback.WaitForMessageAsync(m => m.Message.CallId == callSid && m.Message.ActionName == "send_summary").WaitAsync(Patience);
         Step(output, $"SMS to {summary.Message.To}: \"{summary.Message.Body}\"");
         Say(output, "Agent", await client.ReceiveUtteranceAsync(Patience));
 
-        // 6. The caller hangs up: Twilio closes the socket and the host ends the call session.
+        // 7. The caller hangs up: Twilio closes the socket and the host ends the call session.
         await client.CloseAsync();
         var ended = await WaitUntilAsync(() => calls.Find(callSid) is { IsActive: false }, Patience);
         Step(output, ended ? "Caller hung up; the call session ended." : "Caller hung up, but the call session is still live.");
@@ -124,9 +160,27 @@ public static partial class ConsoleDemo
         await client.SendPromptAsync(words);
     }
 
-    private static void Say(TextWriter output, string who, string words) => output.WriteLine($"{who,-7}: {words}");
+    private static void Say(TextWriter output, string who, string words) => Write(output, $"{who,-7}: {words}");
 
-    private static void Step(TextWriter output, string what) => output.WriteLine($"         [{what}]");
+    private static void Step(TextWriter output, string what) => Write(output, $"         [{what}]");
+
+    /// <summary>One line of what the model sees, set apart from the conversation.</summary>
+    private static string ModelLine(TraceEntry entry) => entry.Kind switch
+    {
+        TraceKind.ToolCall => $"         model | tool call    {entry.Text}",
+        TraceKind.ToolResult => $"         model | tool result  {entry.Text}",
+        TraceKind.HistoryLine => $"         model | history +    {entry.Text}",
+        _ => $"         wait  | {entry.Text}",
+    };
+
+    /// <summary>Lines come from the script and from the host's trace at once: one at a time.</summary>
+    private static void Write(TextWriter output, string line)
+    {
+        lock (output)
+        {
+            output.WriteLine(line);
+        }
+    }
 
     private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {

@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using VoiceBotHost.Agent;
 
 namespace VoiceBotHost.Simulator;
 
@@ -14,11 +14,13 @@ public sealed record DemoAnswer(string? Text, string? ToolName = null, JsonObjec
 /// <summary>
 /// The offline demo model: a few honest keyword rules, NOT a language model. It exists so the sample runs with no API
 /// key while still exercising the real path (SK's OpenAI connector, tool calls, the plugin's functions, their results).
-/// It reads the same OpenAI chat request a real model gets and answers with text or a tool call.
+/// It reads the same OpenAI chat request a real model gets and answers with text or a tool call. Like a real model on
+/// this sample, it never makes or judges a one-time code: <c>send_otp</c> goes out with no code (the server makes one),
+/// and a code the caller gives back later goes to <c>verification-check_code</c>, which the server answers.
 /// </summary>
 public static partial class DemoModel
 {
-    private static readonly string[] KnownActions = ["send_otp", "collect_email", "send_payment_link", "send_summary"];
+    private static readonly string[] KnownActions = ["send_otp", "collect_email", "send_payment_link", "send_summary", "check_code"];
 
     private const string Menu =
         "I can text you a verification code, collect your email address by text, send a payment link to your WhatsApp, or text you a summary of this call. What would you like?";
@@ -39,7 +41,14 @@ public static partial class DemoModel
         var reply = ReplyLine().Match(said);
         if (reply.Success)
         {
-            return ForTextedReply(reply.Groups["text"].Value.Trim(), messages);
+            return ForTextedReply(reply.Groups["text"].Value.Trim(), messages, tools);
+        }
+
+        // A code given back by voice or keypad after the wait stepped aside: the server checks it, never this model.
+        var codeOutstanding = CodeOutstanding(messages);
+        if (codeOutstanding && Digits(said).Length == 6 && Find(tools, "check_code") is { } check)
+        {
+            return new DemoAnswer(null, check, new JsonObject { ["code"] = said.StartsWith("[DTMF]:", StringComparison.Ordinal) ? said["[DTMF]:".Length..].Trim() : said });
         }
 
         if (said.StartsWith("[DTMF]:", StringComparison.Ordinal))
@@ -48,6 +57,13 @@ public static partial class DemoModel
         }
 
         var lower = said.ToLowerInvariant();
+        if (HoldOn().IsMatch(lower))
+        {
+            return DemoAnswer.Say(codeOutstanding
+                ? "Sure, take your time. I'm still waiting for the code; text it back or type it on your keypad when it arrives."
+                : "Sure, take your time.");
+        }
+
         if ((lower.Contains("summary") || lower.Contains("text me that") || lower.Contains("send me that")) && Find(tools, "send_summary") is { } summary)
         {
             return new DemoAnswer(null, summary, new JsonObject { ["message"] = ComposeSummary(messages) });
@@ -55,8 +71,8 @@ public static partial class DemoModel
 
         if ((lower.Contains("code") || lower.Contains("verif")) && Find(tools, "send_otp") is { } otp)
         {
-            var code = RandomNumberGenerator.GetInt32(100_000, 1_000_000).ToString(CultureInfo.InvariantCulture);
-            return new DemoAnswer(null, otp, new JsonObject { ["otp_code"] = code });
+            // No code in the arguments: the server makes it and checks the answer.
+            return new DemoAnswer(null, otp, []);
         }
 
         if (lower.Contains("email") && Find(tools, "collect_email") is { } email)
@@ -85,17 +101,78 @@ public static partial class DemoModel
     }
 
     /// <summary>A text that arrived while no action was waiting for it (a late reply, or one nobody asked for).</summary>
-    private static DemoAnswer ForTextedReply(string text, JsonArray messages)
+    private static DemoAnswer ForTextedReply(string text, JsonArray messages, IReadOnlyCollection<string> tools)
     {
-        var sentCode = LastArgument(messages, "send_otp", "otp_code");
-        if (sentCode is not null && Digits(text) == sentCode)
+        if (CodeOutstanding(messages) && Digits(text).Length == 6 && Find(tools, "check_code") is { } check)
         {
-            return DemoAnswer.Say($"Your text just came in. Thanks, your code {sentCode} is verified.");
+            return new DemoAnswer(null, check, new JsonObject { ["code"] = text });
+        }
+
+        switch (text.ToUpperInvariant())
+        {
+            case "STOP" or "UNSUBSCRIBE" or "CANCEL" or "END" or "QUIT" or "STOPALL":
+                return DemoAnswer.Say("Understood, I won't text you any more. If you change your mind, text START to this number.");
+            case "START" or "UNSTOP" or "YES":
+                return DemoAnswer.Say("Thanks, texts are back on. What would you like me to send you?");
         }
 
         return text.Contains('@', StringComparison.Ordinal)
             ? DemoAnswer.Say($"Your text just came in. Thanks, I've noted your email address, {text}.")
             : DemoAnswer.Say($"I just got your text: \"{text}\". Thanks! What else can I do for you?");
+    }
+
+    /// <summary>Whether a code was texted on this call and the server has not yet verified it (or voided it).</summary>
+    private static bool CodeOutstanding(JsonArray messages)
+    {
+        var outstanding = false;
+        foreach (var message in messages)
+        {
+            if (message?["tool_calls"] is JsonArray calls && calls.Any(c => ShortName((string?)c?["function"]?["name"]) == "send_otp"))
+            {
+                outstanding = true;
+            }
+            else if ((string?)message?["role"] == "tool" && CodeVerdict(ParseObject(TextOf(message!))) is "verified" or "too_many_attempts" or "no_code")
+            {
+                outstanding = false;
+            }
+        }
+
+        return outstanding;
+    }
+
+    /// <summary>The server's verdict on a code, from a check_code result or a send_otp result's code_check.</summary>
+    private static string? CodeVerdict(JsonObject? result) =>
+        (string?)result?["code_check"]?["status"] ?? ((string?)result?["status"] is "verified" or "no_match" or "too_many_attempts" or "no_code" ? (string?)result?["status"] : null);
+
+    private static DemoAnswer ForVerdict(string? verdict, bool justTexted) => verdict switch
+    {
+        "verified" => DemoAnswer.Say(justTexted ? "Your text just came in. Thanks, you're verified." : "Thanks, you're verified."),
+        "no_match" => DemoAnswer.Say("That code doesn't match the one I texted you. Please check the text and give it to me again."),
+        "too_many_attempts" => DemoAnswer.Say("That didn't match again, so that code no longer works. Would you like me to text you a new one?"),
+        _ => DemoAnswer.Say("I don't have a code waiting for you right now. Would you like me to text you one?"),
+    };
+
+    /// <summary>
+    /// What the caller hears when a text could not go out: the reason in plain words, and what they can do about it.
+    /// Never a reason code, and never an offer to read a one-time code aloud.
+    /// </summary>
+    private static string Failure(string? reason, string? action)
+    {
+        var otp = action == "send_otp";
+        var instead = otp ? "We can verify you another time." : "I can go over the details with you now instead.";
+        return reason switch
+        {
+            "opted_out" => "You've opted out of texts from us, so I can't text you. If you'd like them again, text START to the number you're calling, then ask me again.",
+            "duplicate" => "I've already sent you that text a moment ago, so I won't send it twice. Please check your messages.",
+            "may_have_been_sent" => "That text may already be on its way to you. Could you check whether it arrived?",
+            "message_limit" => $"I've sent as many texts as I can on one call. {instead}",
+            "invalid_recipient" or "not_mobile" => $"The number you're calling from can't receive texts; it may be a landline. If you call back from a mobile, I can text you. {instead}",
+            "region_not_supported" => $"I'm not able to text numbers in your country. {instead}",
+            "not_on_whatsapp" => $"Your number doesn't seem to be on WhatsApp, so I couldn't send it there. {instead}",
+            "undelivered" => "The text didn't reach your phone. Please check that it's switched on and can receive texts, and I can try again.",
+            "missing_values" or "invalid_arguments" => "I need a little more information before I can send that. What would you like it to say?",
+            _ => $"Our texting service isn't working right this moment. Let's try again in a minute, or {(otp ? "we can verify you another time." : "I can go over the details with you now.")}",
+        };
     }
 
     private static DemoAnswer AfterTool(JsonArray messages, JsonNode toolMessage)
@@ -105,28 +182,29 @@ public static partial class DemoModel
         var status = (string?)result?["status"];
         var reply = (string?)result?["reply"] ?? "";
         var reason = (string?)result?["reason"];
-        if (status is "failed" or "blocked" or "missing_values")
+        if (reason == "call_ended" || status == "waiting")
         {
-            return DemoAnswer.Say($"Sorry, I couldn't send that text ({(reason ?? status).Replace('_', ' ')}). I can read the details to you instead.");
+            // Nobody to talk to, or the caller's other words come next and get their own answer.
+            return DemoAnswer.Say("");
         }
 
-        if (reason == "call_ended")
+        if (status is "failed" or "blocked" or "missing_values" or "invalid_arguments")
         {
-            return DemoAnswer.Say("");
+            return DemoAnswer.Say(Failure(reason ?? status, ShortName(name)));
         }
 
         switch (ShortName(name))
         {
+            case "check_code":
+                return ForVerdict(CodeVerdict(result), justTexted: PreviousUserLine(messages, toolMessage)?.StartsWith("[SMS Reply]:", StringComparison.Ordinal) == true);
+
             case "send_otp":
-                var sent = (string?)arguments?["otp_code"] ?? "";
                 if (status is "replied" or "answered_by_voice")
                 {
-                    return Digits(reply) == sent
-                        ? DemoAnswer.Say($"Thanks, your code {sent} is verified.")
-                        : DemoAnswer.Say("Hmm, that doesn't match the code I sent. Would you like me to send a new one?");
+                    return ForVerdict(CodeVerdict(result), justTexted: false);
                 }
 
-                return DemoAnswer.Say("I didn't get the code back, so your number isn't verified yet. If the text turns up, just reply to it. Anything else I can help with?");
+                return DemoAnswer.Say("I didn't get the code back, so you're not verified yet. If the text turns up, just reply to it. Anything else I can help with?");
 
             case "collect_email":
                 return status is "replied" or "answered_by_voice"
@@ -144,6 +222,26 @@ public static partial class DemoModel
         }
     }
 
+    /// <summary>The last user line before <paramref name="toolMessage"/>.</summary>
+    private static string? PreviousUserLine(JsonArray messages, JsonNode toolMessage)
+    {
+        string? line = null;
+        foreach (var message in messages)
+        {
+            if (ReferenceEquals(message, toolMessage))
+            {
+                break;
+            }
+
+            if ((string?)message?["role"] == "user")
+            {
+                line = TextOf(message!);
+            }
+        }
+
+        return line;
+    }
+
     /// <summary>Writes the summary from what the tool results in the conversation say happened.</summary>
     private static string ComposeSummary(JsonArray messages)
     {
@@ -154,10 +252,9 @@ public static partial class DemoModel
             var result = ParseObject(TextOf(message));
             var status = (string?)result?["status"];
             var reply = (string?)result?["reply"] ?? "";
-            var sentCode = (string?)arguments?["otp_code"];
             switch (ShortName(name))
             {
-                case "send_otp" when status is "replied" or "answered_by_voice" && Digits(reply) == sentCode:
+                case "send_otp" or "check_code" when CodeVerdict(result) == "verified":
                     facts.Add("your phone number was verified");
                     break;
                 case "collect_email" when status is "replied" or "answered_by_voice":
@@ -195,20 +292,6 @@ public static partial class DemoModel
         return (null, null);
     }
 
-    private static string? LastArgument(JsonArray messages, string function, string argument)
-    {
-        string? value = null;
-        foreach (var call in messages.Select(m => m?["tool_calls"]).OfType<JsonArray>().SelectMany(c => c))
-        {
-            if (ShortName((string?)call?["function"]?["name"]) == function)
-            {
-                value = (string?)ParseObject((string?)call?["function"]?["arguments"])?[argument] ?? value;
-            }
-        }
-
-        return value;
-    }
-
     /// <summary>The offered tool for an action, whatever the plugin prefix (<c>messaging-send_otp</c>).</summary>
     private static string? Find(IReadOnlyCollection<string> tools, string action) =>
         tools.FirstOrDefault(t => ShortName(t) == action);
@@ -237,32 +320,13 @@ public static partial class DemoModel
     }
 
     /// <summary>The digits in a text or in spoken words ("four eight two" counts as 482).</summary>
-    private static string Digits(string text)
-    {
-        var digits = new System.Text.StringBuilder();
-        foreach (var word in SpokenWord().Matches(text.ToLowerInvariant()).Select(m => m.Value))
-        {
-            var index = Array.IndexOf(DigitWords, word);
-            if (index >= 0)
-            {
-                digits.Append((char)('0' + (index % 10)));
-            }
-            else
-            {
-                digits.Append(word.Where(char.IsAsciiDigit).ToArray());
-            }
-        }
-
-        return digits.ToString();
-    }
-
-    private static readonly string[] DigitWords = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "oh"];
+    private static string Digits(string text) => SpokenDigits.Of(text);
 
     [GeneratedRegex(@"^\[(SMS|WhatsApp) Reply\]:(?<text>.*)$", RegexOptions.Singleline)]
     private static partial Regex ReplyLine();
 
-    [GeneratedRegex(@"[a-z]+|[0-9]+")]
-    private static partial Regex SpokenWord();
+    [GeneratedRegex(@"\b(hold on|one (moment|sec|second|minute)|just a (moment|sec|second|minute)|give me a (moment|sec|second|minute)|wait a)")]
+    private static partial Regex HoldOn();
 
     [GeneratedRegex(@"\bpay")]
     private static partial Regex PayWord();

@@ -15,6 +15,7 @@ public static class OfflineSimulatorExtensions
         services.AddSingleton<SignedWebhookClient>();
         services.AddSingleton<SimulatorEventStream>();
         services.AddHostedService<SimulatedCarrier>();
+        services.AddHostedService<ModelViewPublisher>();
         return services;
     }
 

@@ -246,6 +246,8 @@ async function reply(text) {
   if (!text) return;
   const channel = state.channel;
   const status = addMessage(channel, "out", text, "Sending…");
+  // Noted before the webhook is posted: the agent may answer the text before the POST returns.
+  if (state.socket) addNote(`Caller texted “${text}” → POST /twilio/messages (signed)`, channel);
   try {
     const response = await fetch("/simulator/reply", {
       method: "POST",
@@ -258,7 +260,6 @@ async function reply(text) {
       ? `${clock()} · Webhook 200 (signed)`
       : `Webhook answered ${result.webhookStatus}`;
     if (result.webhookStatus === 200) status.classList.add("delivered");
-    if (state.socket) addNote(`Caller texted “${text}” → POST /twilio/messages (signed)`, channel);
   } catch (error) {
     status.textContent = `Not sent: ${error.message}`;
   }

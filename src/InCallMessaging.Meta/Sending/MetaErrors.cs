@@ -10,6 +10,9 @@ namespace InCallMessaging.Meta;
 /// </summary>
 internal static class MetaErrors
 {
+    /// <summary>The service as the model is told of it.</summary>
+    private const string Service = "WhatsApp (Meta)";
+
     internal const int InvalidParameter = 100;
     internal const int AccessTokenExpired = 190;
     internal const int Throughput = 130429;
@@ -42,7 +45,7 @@ internal static class MetaErrors
         if (http >= 500)
         {
             // Meta documents no 5xx as "nothing was taken" (unlike its rate-limit codes), so none is ever retried.
-            return SendResult.OutcomeUnknown(SendFailureReason.ProviderUnavailable, MaybeSent("WhatsApp (Meta) failed while handling the message"), errorCode);
+            return TransportResults.ServerFailed(Service, errorCode);
         }
 
         if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
@@ -108,21 +111,14 @@ internal static class MetaErrors
         _ => (null, null),
     };
 
-    /// <summary>The request could not be delivered to Meta at all (no connection): nothing was sent.</summary>
-    internal static SendResult Unreachable() =>
-        SendResult.Failed(
-            SendFailureReason.ProviderUnavailable,
-            "WhatsApp (Meta) could not be reached and the message was not sent; offer to text it later or read the content aloud.");
+    /// <summary>The request could not be delivered to WhatsApp (Meta) at all (no connection): nothing was sent.</summary>
+    internal static SendResult Unreachable() => TransportResults.Unreachable(Service);
 
     /// <summary>The connection failed after the request went out: the message may or may not have been sent.</summary>
-    internal static SendResult ConnectionLost() =>
-        SendResult.OutcomeUnknown(SendFailureReason.ProviderUnavailable, MaybeSent("The connection to WhatsApp (Meta) broke before it answered"));
+    internal static SendResult ConnectionLost() => TransportResults.ConnectionLost(Service);
 
-    /// <summary>Meta did not answer within the timeout while the request was out: the message may or may not have been sent.</summary>
-    internal static SendResult TimedOut(TimeSpan timeout) =>
-        SendResult.OutcomeUnknown(
-            SendFailureReason.Timeout,
-            MaybeSent($"WhatsApp (Meta) did not answer within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} seconds"));
+    /// <summary>WhatsApp (Meta) did not answer within the timeout while the request was out: the message may or may not have been sent.</summary>
+    internal static SendResult TimedOut(TimeSpan timeout) => TransportResults.TimedOut(Service, timeout);
 
     /// <summary>A message this library would not send (empty, too long, half filled): nothing went out.</summary>
     internal static SendResult NotSendable(string problem) => SendResult.Failed(SendFailureReason.Rejected, problem);
@@ -138,7 +134,4 @@ internal static class MetaErrors
             SendFailureReason.Rejected,
             "WhatsApp (Meta) refused this service's access token (expired or revoked: a configuration problem), so the message was not sent; tell the caller texting is unavailable and read the content aloud.",
             errorCode);
-
-    private static string MaybeSent(string what) =>
-        what + ", so the message may or may not have been sent; do not send it again now: ask the caller whether it arrived, or read the content aloud.";
 }

@@ -77,6 +77,18 @@ internal static partial class ActionCompiler
             errors.Add($"{label}: WaitForReply cannot be true when When is AfterCall (the text goes out after the call, when nobody waits for a reply): set WaitForReply to false or When to DuringCall.");
         }
 
+        var replyPattern = CompileReplyPattern(action, label, errors);
+        var reminderInterval = action.ReminderInterval ?? action.ReplyTimeout / 2;
+        if (action.ReminderInterval is { } interval && (interval < InCallMessageAction.MinReplyTimeout || interval >= action.ReplyTimeout))
+        {
+            errors.Add($"{label}: ReminderInterval {interval} is out of range: use 00:00:01 up to less than ReplyTimeout ({action.ReplyTimeout}), or leave it empty for half of it.");
+        }
+
+        if (!action.WaitForReply && (!string.IsNullOrWhiteSpace(action.ReplyPattern) || !string.IsNullOrWhiteSpace(action.ReminderMessage) || action.ReminderInterval is not null))
+        {
+            errors.Add($"{label}: ReplyPattern, ReminderMessage and ReminderInterval apply to a wait: set WaitForReply to true, or remove them.");
+        }
+
         if (!string.IsNullOrWhiteSpace(action.ReplyVariable) && !IdentifierPattern().IsMatch(action.ReplyVariable))
         {
             errors.Add($"{label}: ReplyVariable '{action.ReplyVariable}' must be an identifier (letters, digits and '_', not starting with a digit).");
@@ -247,7 +259,28 @@ internal static partial class ActionCompiler
             ReplyVariable = action.EffectiveReplyVariable,
             StatusLines = action.StatusLines is null ? CompiledAction.DefaultStatusLines : new HashSet<DeliveryState>(action.StatusLines.Select(DeliveryStatus.FromWord)),
             FallbackMessage = string.IsNullOrWhiteSpace(action.FallbackMessage) ? InCallMessageAction.DefaultFallbackMessage : action.FallbackMessage,
+            ReplyPattern = replyPattern,
+            Reminder = string.IsNullOrWhiteSpace(action.ReminderMessage) ? null : action.ReminderMessage.Trim(),
+            ReminderInterval = reminderInterval,
         };
+    }
+
+    private static Regex? CompileReplyPattern(InCallMessageAction action, string label, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(action.ReplyPattern))
+        {
+            return null;
+        }
+
+        try
+        {
+            return new Regex(action.ReplyPattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromMilliseconds(100));
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add($"{label}: ReplyPattern '{action.ReplyPattern}' is not a valid regular expression ({ex.Message}); write one such as [0-9]{{6}}.");
+            return null;
+        }
     }
 
     private static List<KeyValuePair<string, ParameterSchema>> CompileParameters(InCallMessageAction action, string label, List<string> errors)

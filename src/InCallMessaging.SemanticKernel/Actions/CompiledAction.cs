@@ -75,6 +75,14 @@ internal sealed class CompiledAction
 
     public required string FallbackMessage { get; init; }
 
+    /// <summary>What a spoken or keyed answer must contain to answer the wait; null: any words do.</summary>
+    public System.Text.RegularExpressions.Regex? ReplyPattern { get; init; }
+
+    /// <summary>Spoken every <see cref="ReminderInterval"/> while the action waits; null: nothing.</summary>
+    public string? Reminder { get; init; }
+
+    public TimeSpan ReminderInterval { get; init; }
+
     /// <summary>The function's parameters as the model sees them: names, descriptions, required flags and typed JSON Schemas.</summary>
     public List<Microsoft.SemanticKernel.KernelParameterMetadata> KernelParameters() =>
         [.. Parameters.Select(pair => new Microsoft.SemanticKernel.KernelParameterMetadata(pair.Key)

@@ -102,6 +102,27 @@ public sealed class InCallMessageAction
     /// <value>The default value is <see cref="DefaultFallbackMessage"/>.</value>
     public string? FallbackMessage { get; set; }
 
+    /// <summary>
+    /// A regular expression a spoken or keyed answer must contain to answer the wait, such as <c>[0-9]{6}</c> for a
+    /// six-digit code. It is searched in the caller's words, and in their letters and digits run together, so
+    /// "It's 4 8 2, 9 1 3." matches. Words that do not match ("hold on", another request) leave the wait running: see
+    /// <see cref="CallSession.TryAnswerByVoice"/> and <see cref="CallSession.ContinueWaitInBackground"/>. A texted
+    /// reply always answers. Only with <see cref="WaitForReply"/>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: any words answer the wait.</value>
+    public string? ReplyPattern { get; set; }
+
+    /// <summary>
+    /// A sentence spoken every <see cref="ReminderInterval"/> while the action waits for the caller's text, e.g. "Take
+    /// your time, I'm still here; text me the code when it arrives." Spoken as written. Only with <see cref="WaitForReply"/>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the line stays quiet until the reply or the fallback.</value>
+    public string? ReminderMessage { get; set; }
+
+    /// <summary>How long the wait goes before each <see cref="ReminderMessage"/> (1 second up to, not including, <see cref="ReplyTimeout"/>).</summary>
+    /// <value>The default value is <see langword="null"/>: half of <see cref="ReplyTimeout"/>.</value>
+    public TimeSpan? ReminderInterval { get; set; }
+
     /// <summary>The call variable the reply is stored in.</summary>
     /// <value>The default value is <c>sms_reply</c> for SMS and <c>whatsapp_reply</c> for WhatsApp.</value>
     public string? ReplyVariable { get; set; }

@@ -58,7 +58,9 @@ internal sealed class SenderDirectory
                 }
                 else
                 {
-                    errors.Add($"{label}: From '{sender.From}' must be a phone number in E.164 form such as +14155550100.");
+                    errors.Add(PhoneNumbers.HasE164Form(sender.From)
+                        ? $"{label}: From '{sender.From}' is not a valid number: it has the E.164 form, but no such number exists in its country's numbering plan. Use the number your provider gave you, such as +14155550100."
+                        : $"{label}: From '{sender.From}' must be a phone number in E.164 form such as +14155550100.");
                 }
             }
 

@@ -211,21 +211,59 @@ public sealed class CallSession
     }
 
     /// <summary>
-    /// Ends the oldest pending wait with words the caller spoke instead of texting (speech or text, whichever comes
-    /// first, moves the conversation on). The action's result then says the caller answered by voice.
+    /// Ends a wait with words the caller spoke (or keyed) instead of texting: speech or text, whichever comes first,
+    /// moves the conversation on. The action's result then says the caller answered by voice. When the action has a
+    /// <see cref="InCallMessageAction.ReplyPattern"/>, only words that match it answer; others ("hold on", another
+    /// request) leave the wait running: the host can then let the model answer them with
+    /// <see cref="ContinueWaitInBackground"/>. Words that answer a wait whose action already returned (it waits in the
+    /// background) end that wait too, but nothing carries them to the model: the method returns
+    /// <see langword="false"/> and the host gives them to the model as the caller's turn.
     /// </summary>
-    /// <returns><see langword="true"/> when a wait was ended.</returns>
+    /// <returns><see langword="true"/> when a waiting action took the words as its result (start no turn with them).</returns>
     public bool TryAnswerByVoice(string words)
     {
         ArgumentNullException.ThrowIfNull(words);
         ReplyWait? wait;
         lock (_gate)
         {
-            wait = _waits.Oldest;
+            wait = _waits.AnsweredBy(words);
         }
 
-        return wait is not null && wait.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.AnsweredByVoice, words));
+        return wait is not null && wait.TryComplete(new ReplyWaitOutcome(ReplyWaitKind.AnsweredByVoice, words)) && !wait.Detached;
     }
+
+    /// <summary>
+    /// Lets the model talk while the oldest waiting action goes on waiting: the action returns now with status
+    /// <c>waiting</c> (so the agent's turn ends and the caller's other words can have their own), and its wait continues
+    /// in the background with its reminders, timeout and fallback line. A reply that comes later reaches the chat
+    /// history as an <c>[SMS Reply]:</c> line, as any reply does, and raises <see cref="MessageArrived"/> so the host can
+    /// start a turn for it. Use it when the caller says something that does not answer the wait (see
+    /// <see cref="TryAnswerByVoice"/>).
+    /// </summary>
+    /// <returns><see langword="true"/> when an action was waiting and now returns.</returns>
+    public bool ContinueWaitInBackground()
+    {
+        ReplyWait? wait;
+        lock (_gate)
+        {
+            wait = _waits.OldestAttached;
+        }
+
+        if (wait is null || wait.Task.IsCompleted)
+        {
+            return false;
+        }
+
+        wait.RequestStepAside();
+        return true;
+    }
+
+    /// <summary>
+    /// Raised when <see cref="IsWaitingForReply"/> may have changed: an action's message went out and its wait began, or
+    /// a wait ended (a reply, the timeout, the call ending). Handlers read <see cref="IsWaitingForReply"/>; a host uses it
+    /// to show "waiting for a text". Raised on the thread that changed it; keep handlers short.
+    /// </summary>
+    public event EventHandler? WaitingForReplyChanged;
 
     /// <summary>
     /// Raised when a reply or a delivery status reaches this call while it is live, after it took effect: the reply
@@ -283,9 +321,9 @@ public sealed class CallSession
 
     // Reply waits.
 
-    internal ReplyWait BeginWait(MessageChannel channel, string senderName, DateTimeOffset now)
+    internal ReplyWait BeginWait(MessageChannel channel, string senderName, DateTimeOffset now, System.Text.RegularExpressions.Regex? replyPattern = null)
     {
-        var wait = new ReplyWait(channel, senderName, now);
+        var wait = new ReplyWait(channel, senderName, now, replyPattern);
         lock (_gate)
         {
             _waits.Add(wait);
@@ -294,11 +332,56 @@ public sealed class CallSession
         return wait;
     }
 
-    internal void EndWait(ReplyWait wait)
+    /// <summary>The action's message is out: from now on the caller is being waited for.</summary>
+    internal void ArmWait(ReplyWait wait, Microsoft.Extensions.Logging.ILogger logger)
     {
         lock (_gate)
         {
-            _waits.Remove(wait);
+            wait.IsArmed = true;
+        }
+
+        RaiseWaitingChanged(logger);
+    }
+
+    /// <summary>The action returns while its wait goes on; false when the wait has already ended (its outcome is the result).</summary>
+    internal bool TryDetachWait(ReplyWait wait)
+    {
+        lock (_gate)
+        {
+            if (wait.Task.IsCompleted)
+            {
+                return false;
+            }
+
+            wait.Detached = true;
+            return true;
+        }
+    }
+
+    internal void EndWait(ReplyWait wait, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        bool armed;
+        lock (_gate)
+        {
+            armed = _waits.Remove(wait) && wait.IsArmed;
+        }
+
+        if (armed)
+        {
+            RaiseWaitingChanged(logger);
+        }
+    }
+
+    /// <summary>Raises <see cref="WaitingForReplyChanged"/>; a handler that throws is logged and does not break the wait.</summary>
+    private void RaiseWaitingChanged(Microsoft.Extensions.Logging.ILogger logger)
+    {
+        try
+        {
+            WaitingForReplyChanged?.Invoke(this, EventArgs.Empty);
+        }
+        catch (Exception ex)
+        {
+            Microsoft.Extensions.Logging.LoggerExtensions.LogError(logger, ex, "A WaitingForReplyChanged handler of call {CallId} failed.", CallId);
         }
     }
 
@@ -433,7 +516,8 @@ public sealed class CallSession
             }
         }
 
-        var resumed = wait?.TryComplete(new ReplyWaitOutcome(optedOut ? ReplyWaitKind.OptedOut : ReplyWaitKind.Replied, text, reply)) == true;
+        // A wait whose action already returned ends too, but resumes nobody: the transcript line carries the reply.
+        var resumed = wait?.TryComplete(new ReplyWaitOutcome(optedOut ? ReplyWaitKind.OptedOut : ReplyWaitKind.Replied, text, reply)) == true && !wait.Detached;
         return (dropped, resumed);
     }
 

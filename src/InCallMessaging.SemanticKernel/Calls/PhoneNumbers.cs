@@ -51,6 +51,16 @@ internal static class PhoneNumbers
         return valid;
     }
 
+    /// <summary>
+    /// Whether <paramref name="candidate"/> is written as E.164 (a <c>+</c>, then up to 15 digits, the first not 0),
+    /// valid or not: tells "not a valid number" apart from "not written as E.164".
+    /// </summary>
+    public static bool HasE164Form(string candidate)
+    {
+        var text = ChannelAddress.Strip(candidate);
+        return text.Length is >= 3 and <= 16 && text[0] == '+' && text[1] != '0' && text.AsSpan(1).IndexOfAnyExceptInRange('0', '9') < 0;
+    }
+
     private static bool TryNormalizeUncached(string candidate, out string e164)
     {
         e164 = "";

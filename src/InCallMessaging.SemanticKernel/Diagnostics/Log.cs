@@ -61,6 +61,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Action {Action} on call {CallId}: wait ended ({Outcome}).")]
     public static partial void WaitEnded(ILogger logger, string action, string callId, string outcome);
 
+    [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Action {Action} on call {CallId}: the caller spoke of something else; the action returned and its wait goes on in the background.")]
+    public static partial void WaitContinuesInBackground(ILogger logger, string action, string callId);
+
     [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "Action {Action} was invoked on a kernel with no call session; bind one with kernel.WithCallSession(session).")]
     public static partial void NoCallSession(ILogger logger, string action);
 

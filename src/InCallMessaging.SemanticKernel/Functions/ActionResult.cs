@@ -23,6 +23,7 @@ internal readonly record struct ActionResult(
     public const string Scheduled = "scheduled";
     public const string Replied = "replied";
     public const string AnsweredByVoice = "answered_by_voice";
+    public const string Waiting = "waiting";
     public const string NoReply = "no_reply";
     public const string Failed = "failed";
     public const string Blocked = "blocked";

@@ -168,7 +168,7 @@ internal sealed class InCallMessageFunction
 
         if (consent.OptedOut)
         {
-            return Block("opted_out", "The caller has opted out of texts from this number (they replied STOP). Do not retry; read the information aloud instead.");
+            return Block("opted_out", "The caller has opted out of texts from this number (they replied STOP). Do not retry. Tell them in plain words that texting START to this number turns texts back on, and offer to give non-secret information by voice instead.");
         }
 
         var message = _messages.Build(session, to, useTemplate.Value ? null : text, useTemplate.Value, values, media);
@@ -204,7 +204,7 @@ internal sealed class InCallMessageFunction
                 Detail: "The text is scheduled: it is sent when the call ends. You may tell the caller they will get it after the call.");
         }
 
-        var wait = _action.Definition.WaitForReply ? session.BeginWait(Channel, _action.SenderName, _time.GetUtcNow()) : null;
+        var wait = _action.Definition.WaitForReply ? session.BeginWait(Channel, _action.SenderName, _time.GetUtcNow(), _action.ReplyPattern) : null;
         try
         {
             var sent = await SendAsync(session, message, session.IsActive ? spoken : null, cancellationToken).ConfigureAwait(false);
@@ -262,9 +262,10 @@ internal sealed class InCallMessageFunction
         }
         finally
         {
-            if (wait is not null)
+            if (wait is { Detached: false })
             {
-                session.EndWait(wait);
+                // A wait that goes on in the background is ended by its own finish (ReplyWaiter).
+                session.EndWait(wait, _logger);
             }
         }
     }

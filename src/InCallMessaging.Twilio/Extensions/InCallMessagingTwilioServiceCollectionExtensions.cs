@@ -153,9 +153,13 @@ public static class InCallMessagingTwilioServiceCollectionExtensions
 
         services.TryAddSingleton<IReplyMediaFetcher>(static sp =>
         {
+            // The running configuration's limits (a reload takes effect once validated, an invalid one never does); without
+            // the plugin registered, the configured ones.
             var plugin = sp.GetRequiredService<IOptionsMonitor<InCallMessagingOptions>>();
+            var running = sp.GetService<InCallMessaging.SemanticKernel.Actions.RunningActions>();
             var twilio = sp.GetRequiredService<IOptionsMonitor<TwilioOptions>>();
-            return new HttpReplyMediaFetcher(sp.GetRequiredService<IHttpClientFactory>(), () => plugin.CurrentValue.Media ?? new(),
+            return new HttpReplyMediaFetcher(sp.GetRequiredService<IHttpClientFactory>(),
+                () => (running is null ? plugin.CurrentValue.Media : running.Current.Options.Media) ?? new(),
                 url => TwilioMediaCredentials.For(url, twilio.CurrentValue), sp.GetService<TimeProvider>() ?? TimeProvider.System,
                 sp.GetService<ILoggerFactory>()?.CreateLogger<IReplyMediaFetcher>() ?? NullLogger<IReplyMediaFetcher>.Instance);
         });

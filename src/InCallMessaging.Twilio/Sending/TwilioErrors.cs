@@ -10,6 +10,9 @@ namespace InCallMessaging.Twilio;
 /// </summary>
 internal static class TwilioErrors
 {
+    /// <summary>The service as the model is told of it.</summary>
+    private const string Service = "Twilio";
+
     internal const int InvalidToNumber = 21211;
     internal const int RegionNotEnabled = 21408;
     internal const int UnsubscribedRecipient = 21610;
@@ -74,7 +77,7 @@ internal static class TwilioErrors
 
         if (http >= 500)
         {
-            return SendResult.OutcomeUnknown(SendFailureReason.ProviderUnavailable, MaybeSent("Twilio failed while handling the message"), errorCode);
+            return TransportResults.ServerFailed(Service, errorCode);
         }
 
         if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
@@ -113,27 +116,17 @@ internal static class TwilioErrors
     };
 
     /// <summary>The request could not be delivered to Twilio at all (no connection): nothing was sent.</summary>
-    internal static SendResult Unreachable() =>
-        SendResult.Failed(
-            SendFailureReason.ProviderUnavailable,
-            "Twilio could not be reached and the message was not sent; offer to text it later or read the content aloud.");
+    internal static SendResult Unreachable() => TransportResults.Unreachable(Service);
 
     /// <summary>The connection failed after the request went out: the message may or may not have been sent.</summary>
-    internal static SendResult ConnectionLost() =>
-        SendResult.OutcomeUnknown(SendFailureReason.ProviderUnavailable, MaybeSent("The connection to Twilio broke before it answered"));
+    internal static SendResult ConnectionLost() => TransportResults.ConnectionLost(Service);
 
     /// <summary>Twilio did not answer within the timeout while the request was out: the message may or may not have been sent.</summary>
-    internal static SendResult TimedOut(TimeSpan timeout) =>
-        SendResult.OutcomeUnknown(
-            SendFailureReason.Timeout,
-            MaybeSent($"Twilio did not answer within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} seconds"));
+    internal static SendResult TimedOut(TimeSpan timeout) => TransportResults.TimedOut(Service, timeout);
 
     private static SendResult RateLimited(string? errorCode) =>
         SendResult.Failed(
             SendFailureReason.RateLimited,
             "Twilio is limiting how fast messages go out and this one was not sent; try once more in a moment or read the content aloud.",
             errorCode);
-
-    private static string MaybeSent(string what) =>
-        what + ", so the message may or may not have been sent; do not send it again now: ask the caller whether it arrived, or read the content aloud.";
 }

@@ -247,6 +247,30 @@ public sealed class ActionCatalogValidationTests
         SingleError(options, "Sender 'default'", $"From '{from}'", "E.164");
     }
 
+    [Theory]
+    [InlineData("+15551234567")]   // the classic US "555" placeholder: area code 555 does not exist
+    [InlineData("+1415")]
+    [InlineData("+999123456789")]  // no such country code
+    public void Sender_From_in_E164_form_that_is_no_valid_number_is_called_not_a_valid_number(string from)
+    {
+        var options = TestRuntime.Options(Action());
+        options.Senders["default"].From = from;
+
+        var error = SingleError(options, "Sender 'default'", $"From '{from}' is not a valid number", "such as +14155550100");
+        Assert.DoesNotContain("must be a phone number in E.164 form", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("+14155550199")]   // the placeholders the sample and its README use (555-01xx: reserved for fiction)
+    [InlineData("+14155550100")]
+    public void Sender_From_placeholders_used_in_the_docs_pass_validation(string from)
+    {
+        var options = TestRuntime.Options(Action());
+        options.Senders["default"].From = from;
+
+        Assert.Single(InCallMessagingRuntime.Create(options).Plugin);
+    }
+
     [Fact]
     public void Http_sender_without_Url_is_rejected()
     {

@@ -41,6 +41,7 @@ public sealed class OptOutReplyTests
         Assert.Equal(sent.MessageId, result.Str("message_id"));
         Assert.False(result.TryGetProperty("reply", out _));
         Assert.Contains("continue by voice", result.Str("detail"), StringComparison.Ordinal);
+        Assert.Contains("texting START to this number turns texts back on", result.Str("detail"), StringComparison.Ordinal);
         Assert.False(h.Session.IsWaitingForReply);
 
         // Not an answer: no variable. Still a text the caller sent: recorded, and one line for the model.

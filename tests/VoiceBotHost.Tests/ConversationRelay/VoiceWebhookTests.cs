@@ -41,6 +41,26 @@ public sealed class VoiceWebhookTests
     }
 
     [Fact]
+    public void The_twiml_is_twilios_documented_shape_with_every_value_escaped()
+    {
+        var twiml = VoiceBotHost.ConversationRelay.ConversationRelayTwiml.Connect(
+            new Uri("wss://voice.example.test/voice/relay"),
+            "Hi, this is Ava & co. \"Welcome\" <friend>",
+            new Dictionary<string, string> { ["language"] = "en-US", ["dtmfDetection"] = "true", ["url"] = "wss://ignored.example.test" },
+            [new("From", "+14155550123"), new("Note", "a<b & \"c\"")]);
+
+        // Twilio's documented form: <Response><Connect><ConversationRelay url=... welcomeGreeting=...><Parameter name value/>.
+        Assert.Equal(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+            + "<Response><Connect><ConversationRelay url=\"wss://voice.example.test/voice/relay\" welcomeGreeting=\"Hi, this is Ava &amp; co. &quot;Welcome&quot; &lt;friend&gt;\" language=\"en-US\" dtmfDetection=\"true\">"
+            + "<Parameter name=\"From\" value=\"+14155550123\"></Parameter><Parameter name=\"Note\" value=\"a&lt;b &amp; &quot;c&quot;\"></Parameter>"
+            + "</ConversationRelay></Connect></Response>",
+            twiml);
+        var relay = XDocument.Parse(twiml).Descendants("ConversationRelay").Single();
+        Assert.Equal("Hi, this is Ava & co. \"Welcome\" <friend>", (string?)relay.Attribute("welcomeGreeting"));
+    }
+
+    [Fact]
     public async Task Incoming_call_behind_a_public_url_points_twilio_at_wss_on_that_url()
     {
         await using var host = await StartAsync(settings: new Dictionary<string, string?> { ["PublicBaseUrl"] = "https://voice.example.test" });

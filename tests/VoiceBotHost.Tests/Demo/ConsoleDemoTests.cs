@@ -13,8 +13,20 @@ public sealed class ConsoleDemoTests
 
         var text = transcript.ToString();
         Assert.True(exitCode == 0, text);
-        Assert.Matches(@"Agent  : Thanks, your code \d{6} is verified\.", text);
-        Assert.Contains("POST /twilio/messages with X-Twilio-Signature -> 200", text, StringComparison.Ordinal);
+        Assert.Contains("Agent  : Sure, take your time.", text, StringComparison.Ordinal);
+        Assert.Contains("Agent  : Your text just came in. Thanks, you're verified.", text, StringComparison.Ordinal);
+        Assert.Contains("POST /twilio/messages -> 200", text, StringComparison.Ordinal);
+        // What the model sees, in order: the call with no code, the wait stepping aside, the texted line, the server's verdict.
+        var lines = text.Split('\n').Select(l => l.Trim()).ToList();
+        int IndexOf(string start) => lines.FindIndex(l => l.StartsWith(start, StringComparison.Ordinal));
+        var sendCall = IndexOf("model | tool call    messaging-send_otp {}");
+        var waiting = IndexOf("model | tool result  {\"status\":\"waiting\"");
+        var texted = IndexOf("[Caller texts back");
+        var replyLine = IndexOf("model | history +    [SMS Reply]: ");
+        var check = IndexOf("model | tool call    verification-check_code");
+        var verdict = IndexOf("model | tool result  {\"status\":\"verified\"");
+        var answer = IndexOf("Agent  : Your text just came in.");
+        Assert.True(sendCall >= 0 && sendCall < waiting && waiting < texted && texted < replyLine && replyLine < check && check < verdict && verdict < answer, text);
         Assert.Contains("Caller hung up; the call session ended.", text, StringComparison.Ordinal);
     }
 }

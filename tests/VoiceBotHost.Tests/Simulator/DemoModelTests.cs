@@ -6,9 +6,11 @@ namespace VoiceBotHost.Tests.Llm;
 /// <summary>The offline demo model's rules, on the same OpenAI-shaped messages a real model gets.</summary>
 public sealed class DemoModelTests
 {
-    private static readonly string[] Tools = ["messaging-send_otp", "messaging-collect_email", "messaging-send_payment_link", "messaging-send_summary"];
+    private static readonly string[] Tools = ["messaging-send_otp", "messaging-collect_email", "messaging-send_payment_link", "messaging-send_summary", "verification-check_code"];
 
     private static JsonObject User(string text) => new() { ["role"] = "user", ["content"] = text };
+
+    private static JsonObject Assistant(string text) => new() { ["role"] = "assistant", ["content"] = text };
 
     private static JsonObject Call(string id, string name, object arguments) => new()
     {
@@ -42,31 +44,96 @@ public sealed class DemoModelTests
     }
 
     [Fact]
-    public void A_code_request_sends_a_random_six_digit_code()
+    public void A_code_request_passes_no_code_the_server_makes_it()
     {
         var answer = DemoModel.Answer([User("verify me please")], Tools);
 
-        Assert.Matches("^[0-9]{6}$", (string?)answer.Arguments!["otp_code"]);
+        Assert.Equal("messaging-send_otp", answer.ToolName);
+        Assert.Empty(answer.Arguments!);
+    }
+
+    [Theory]
+    [InlineData("verified", "Thanks, you're verified.")]
+    [InlineData("no_match", "That code doesn't match the one I texted you.")]
+    [InlineData("too_many_attempts", "that code no longer works")]
+    public void The_answer_follows_the_servers_verdict_and_never_reads_the_code(string verdict, string expected)
+    {
+        JsonArray messages =
+        [
+            User("code please"), Call("c1", "messaging-send_otp", new { }),
+            Result("c1", new { status = "replied", reply = "123456", code_check = new { status = verdict } }),
+        ];
+
+        var answer = DemoModel.Answer(messages, Tools);
+
+        Assert.Contains(expected, answer.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("123456", answer.Text, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_returned_code_is_compared_with_the_one_sent()
+    public void No_reply_says_the_caller_is_not_verified_yet()
     {
-        JsonArray matching = [User("code please"), Call("c1", "messaging-send_otp", new { otp_code = "123456" }), Result("c1", new { status = "replied", reply = "123456" })];
-        JsonArray wrong = [User("code please"), Call("c1", "messaging-send_otp", new { otp_code = "123456" }), Result("c1", new { status = "answered_by_voice", reply = "one two three" })];
-        JsonArray none = [User("code please"), Call("c1", "messaging-send_otp", new { otp_code = "123456" }), Result("c1", new { status = "no_reply", reason = "timeout" })];
+        JsonArray none = [User("code please"), Call("c1", "messaging-send_otp", new { }), Result("c1", new { status = "no_reply", reason = "timeout" })];
 
-        Assert.Equal("Thanks, your code 123456 is verified.", DemoModel.Answer(matching, Tools).Text);
-        Assert.Contains("doesn't match", DemoModel.Answer(wrong, Tools).Text, StringComparison.Ordinal);
         Assert.Contains("didn't get the code back", DemoModel.Answer(none, Tools).Text, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_code_read_out_in_words_counts()
+    [Theory]
+    [InlineData("[SMS Reply]: 482913", "482913")]
+    [InlineData("[DTMF]: 482913", "482913")]
+    [InlineData("It's four eight two nine one three.", "It's four eight two nine one three.")]
+    public void A_code_given_after_the_wait_stepped_aside_goes_to_the_servers_check(string line, string passed)
     {
-        JsonArray spoken = [User("code please"), Call("c1", "messaging-send_otp", new { otp_code = "482913" }), Result("c1", new { status = "answered_by_voice", reply = "It's four eight two nine one three." })];
+        JsonArray messages =
+        [
+            User("code please"), Call("c1", "messaging-send_otp", new { }),
+            Result("c1", new { status = "waiting", reason = "caller_spoke" }), User("hold on"), Assistant("Sure, take your time."),
+            User(line),
+        ];
 
-        Assert.Equal("Thanks, your code 482913 is verified.", DemoModel.Answer(spoken, Tools).Text);
+        var answer = DemoModel.Answer(messages, Tools);
+
+        Assert.Equal("verification-check_code", answer.ToolName);
+        Assert.Equal(passed, (string?)answer.Arguments!["code"]);
+    }
+
+    [Fact]
+    public void Hold_on_during_a_code_wait_gets_a_short_answer()
+    {
+        JsonArray messages = [User("code please"), Call("c1", "messaging-send_otp", new { }), Result("c1", new { status = "waiting" }), User("Hold on, let me find my phone.")];
+
+        var answer = DemoModel.Answer(messages, Tools);
+
+        Assert.Null(answer.ToolName);
+        Assert.StartsWith("Sure, take your time.", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("opted_out", "text START")]
+    [InlineData("duplicate", "already sent you that text")]
+    [InlineData("not_mobile", "can't receive texts")]
+    [InlineData("undelivered", "didn't reach your phone")]
+    [InlineData("provider_unavailable", "try again in a minute")]
+    public void Failures_are_said_in_words_without_reason_codes(string reason, string expected)
+    {
+        JsonArray messages = [User("summary please"), Call("c1", "messaging-send_summary", new { message = "hi" }), Result("c1", new { status = "blocked", reason })];
+
+        var text = DemoModel.Answer(messages, Tools).Text!;
+
+        Assert.Contains(expected, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(reason, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("(", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_failed_code_send_never_offers_to_read_the_code()
+    {
+        JsonArray messages = [User("code please"), Call("c1", "messaging-send_otp", new { }), Result("c1", new { status = "failed", reason = "rate_limited" })];
+
+        var text = DemoModel.Answer(messages, Tools).Text!;
+
+        Assert.DoesNotContain("read", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("details", text, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -83,7 +150,7 @@ public sealed class DemoModelTests
     {
         JsonArray messages =
         [
-            User("code"), Call("c1", "messaging-send_otp", new { otp_code = "654321" }), Result("c1", new { status = "replied", reply = "654321" }),
+            User("code"), Call("c1", "messaging-send_otp", new { }), Result("c1", new { status = "replied", reply = "654321", code_check = new { status = "verified" } }),
             User("pay"), Call("c2", "messaging-send_payment_link", new { amount = "$49.00" }), Result("c2", new { status = "sent" }),
             User("text me a summary"),
         ];

@@ -1,0 +1,83 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using VoiceBotHost.Tests.TestSupport;
+using static Microsoft.Playwright.Assertions;
+
+namespace VoiceBotHost.Tests.Simulator;
+
+/// <summary>
+/// The simulator's "Show what the model sees" view and its "waiting for a text" timer, in headless Debian Chromium
+/// (/usr/bin/chromium), with the offline demo model: a code wait with "hold on" in the middle and the code texted back.
+/// </summary>
+public sealed partial class ModelViewBrowserTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task The_model_view_shows_tool_calls_results_and_reply_lines_in_order_and_the_wait_is_timed()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's Chromium (apt-get install -y chromium) to run the browser test.");
+        await using var host = await VoiceBotTestHost.StartAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1320, Height = 900 } });
+        var pageErrors = new List<string>();
+        page.PageError += (_, error) => pageErrors.Add(error);
+
+        await page.GotoAsync(host.BaseUri.AbsoluteUri);
+        await Expect(page.Locator("#model-toggle")).ToBeCheckedAsync();
+        await Expect(page.Locator("#call-button")).ToBeEnabledAsync();
+        await page.ClickAsync("#call-button");
+        await Expect(page.Locator("#call-status")).ToHaveTextAsync("Connected");
+
+        await page.FillAsync("#say-input", "Can you text me a verification code?");
+        await page.PressAsync("#say-input", "Enter");
+        await Expect(page.Locator(".model-line.tool-call").First).ToContainTextAsync("messaging-send_otp {}");
+        await Expect(page.Locator("#wait-timer")).ToBeVisibleAsync();
+        await Expect(page.Locator("#wait-timer")).ToHaveTextAsync(WaitingTimer());
+        var code = SixDigits().Match(await page.Locator("#thread-sms .msg.in").InnerTextAsync()).Value;
+        Assert.Matches("^[0-9]{6}$", code);
+
+        await page.FillAsync("#say-input", "Hold on, let me find my phone.");
+        await page.PressAsync("#say-input", "Enter");
+        await Expect(page.Locator(".turn.agent").Last).ToContainTextAsync("Sure, take your time.");
+        await Expect(page.Locator(".model-line.tool-result").First).ToContainTextAsync("\"status\":\"waiting\"");
+        await Expect(page.Locator("#wait-timer")).ToBeVisibleAsync();
+
+        await page.FillAsync("#reply-input", code);
+        await page.PressAsync("#reply-input", "Enter");
+        await Expect(page.Locator(".turn.agent").Last).ToContainTextAsync("Your text just came in. Thanks, you're verified.");
+        await Expect(page.Locator(".model-line.history")).ToContainTextAsync($"[SMS Reply]: {code}");
+        await Expect(page.Locator(".model-line.tool-result").Last).ToContainTextAsync("\"status\":\"verified\"");
+        await Expect(page.Locator("#wait-timer")).ToBeHiddenAsync();
+
+        // In the transcript: the caller's text, then the line entering the history, the check, its verdict, the answer.
+        var items = await page.Locator("#transcript > *").AllInnerTextsAsync();
+        int IndexOf(Func<string, bool> match) => items.ToList().FindIndex(item => match(item));
+        var texted = IndexOf(item => item.Contains($"Caller texted “{code}”", StringComparison.Ordinal));
+        var entered = IndexOf(item => item.Contains($"[SMS Reply]: {code}", StringComparison.Ordinal));
+        var check = IndexOf(item => item.Contains("verification-check_code", StringComparison.Ordinal));
+        var answer = IndexOf(item => item.Contains("Your text just came in.", StringComparison.Ordinal));
+        Assert.True(texted >= 0 && texted < entered && entered < check && check < answer, string.Join("\n", items));
+        Assert.DoesNotContain(items.Take(texted), item => item.Contains(code, StringComparison.Ordinal));
+
+        var screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "simulator-model-view.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+
+        await page.ClickAsync("#model-toggle");
+        await Expect(page.Locator(".model-line").First).ToBeHiddenAsync();
+        Assert.Empty(pageErrors);
+    }
+
+    [GeneratedRegex(@"^waiting for a text · 0:\d\d$")]
+    private static partial Regex WaitingTimer();
+
+    [GeneratedRegex(@"\b\d{6}\b")]
+    private static partial Regex SixDigits();
+}
