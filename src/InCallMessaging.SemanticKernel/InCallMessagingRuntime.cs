@@ -25,8 +25,10 @@ public sealed class InCallMessagingRuntime
         CallerConsent consent,
         MessageLogWriter log,
         IEnumerable<IMessageProvider> providers,
-        Func<IReplyHub> registeredHub)
+        Func<IReplyHub> registeredHub,
+        AfterCallSends afterCall)
     {
+        AfterCall = afterCall;
         Running = actions;
         Plugin = new RunningActionsPlugin(actions);
         Loopback = providers.OfType<LoopbackMessageProvider>().FirstOrDefault();
@@ -129,11 +131,56 @@ public sealed class InCallMessagingRuntime
     /// <param name="number">The caller's number, in any common format.</param>
     /// <param name="cancellationToken">Cancels the erasure.</param>
     /// <returns>How many logged messages were erased.</returns>
-    public ValueTask<int> ForgetCallerAsync(string number, CancellationToken cancellationToken = default)
+    /// <remarks>After-call texts still scheduled for the caller are erased too, so they are never sent.</remarks>
+    public async ValueTask<int> ForgetCallerAsync(string number, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(number);
-        return MessageLog.ForgetCallerAsync(CallerKeys.Of(number), cancellationToken);
+        var callerKey = CallerKeys.Of(number);
+        await AfterCall.ForgetCallerAsync(callerKey, cancellationToken).ConfigureAwait(false);
+        return await MessageLog.ForgetCallerAsync(callerKey, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Runs the model once over a finished call's transcript with only the after-call actions offered
+    /// (<see cref="ActionTiming.AfterCall"/>; the call's own set when it has one), so "text the booking confirmation if a
+    /// booking was made" works even when nobody asked for it during the call. The model may call any of them, or none;
+    /// each sends at once, through the same checks as during the call (opt-outs, the call's caps and duplicate window,
+    /// the recipient policy), and is logged in <see cref="MessageLog"/>. Does nothing (and calls no model) when there is
+    /// no after-call action.
+    /// </summary>
+    /// <param name="session">The call; it must have ended (<see cref="ICallSessionRegistry.EndCall"/>).</param>
+    /// <param name="history">The call's final chat history; it is not changed.</param>
+    /// <param name="chatService">The chat completion service to ask (one that supports function calling).</param>
+    /// <param name="kernel">A kernel whose services and filters to use (its plugins are not offered); <see langword="null"/> for a new one.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>What each action the model called did, in order.</returns>
+    /// <exception cref="InvalidOperationException">The call is still live.</exception>
+    public Task<IReadOnlyList<AfterCallActionResult>> RunAfterCallAsync(CallSession session, Microsoft.SemanticKernel.ChatCompletion.ChatHistory history,
+        Microsoft.SemanticKernel.ChatCompletion.IChatCompletionService chatService, Kernel? kernel = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(chatService);
+        if (session.IsActive)
+        {
+            throw new InvalidOperationException($"Call {session.CallId} is still live: end it (Calls.EndCall) before running its after-call actions.");
+        }
+
+        return AfterCallRun.RunAsync(session.Actions ?? Actions, session, history, chatService, kernel, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends the after-call texts still scheduled for calls that are not live in this process: calls that ended, or whose
+    /// process stopped before they did (with a durable store, such as SQLite). Each goes out at most once. A host runs
+    /// this at start-up (<c>AddInCallMessaging</c> registers a hosted service for it); call it yourself without a host.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the sends not yet started.</param>
+    /// <returns>How many texts were sent.</returns>
+    /// <exception cref="StateStoreException">The scheduled texts could not be read.</exception>
+    public Task<int> SendScheduledTextsAsync(CancellationToken cancellationToken = default) => AfterCall.SendEndedCallsAsync(cancellationToken);
+
+    /// <summary>Schedules and sends the texts of after-call actions.</summary>
+    internal AfterCallSends AfterCall { get; }
 
     /// <summary>The in-memory registry (the one in use unless <see cref="ICallSessionRegistry"/> was replaced).</summary>
     internal CallSessionRegistry Registry { get; }

@@ -5,8 +5,9 @@ using Microsoft.Data.Sqlite;
 namespace InCallMessaging.Sqlite;
 
 /// <summary>
-/// The SQLite state store: consent (<see cref="IConsentStore"/>), the message log (<see cref="IMessageLog"/>) and webhook
-/// deduplication (<see cref="IDeduplicationStore"/>) in one database file that survives restarts.
+/// The SQLite state store: consent (<see cref="IConsentStore"/>), the message log (<see cref="IMessageLog"/>), webhook
+/// deduplication (<see cref="IDeduplicationStore"/>) and scheduled after-call texts (<see cref="IScheduledMessageStore"/>)
+/// in one database file that survives restarts.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -23,7 +24,8 @@ namespace InCallMessaging.Sqlite;
 /// </para>
 /// <para>One process writes a file: hosts that share state across machines want a shared store (Redis).</para>
 /// </remarks>
-public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDeduplicationStore, IInboundMessageRecorder, IAsyncDisposable, IDisposable
+public sealed partial class SqliteStateStore : IConsentStore, IMessageLog, IDeduplicationStore, IInboundMessageRecorder, IScheduledMessageStore,
+    IAsyncDisposable, IDisposable
 {
     private readonly SqliteStoreOptions _options;
     private readonly TimeProvider _time;

@@ -82,7 +82,8 @@ public sealed class SqliteStateStoreTests : IDisposable
         await using var store = _database.CreateStore();
         await store.OpenAsync();
 
-        Assert.Equal(2L, _database.Scalar("SELECT version FROM schema_version"));
+        Assert.Equal((long)Internal.SqliteSchema.LatestVersion, _database.Scalar("SELECT version FROM schema_version"));
+        Assert.Equal(0L, _database.Scalar("SELECT count(*) FROM scheduled_messages"));
         // The reply look-up's index now holds outbound messages only, and the look-up still uses it.
         Assert.EndsWith("WHERE direction = 'Outbound'", (string?)_database.Scalar("SELECT sql FROM sqlite_master WHERE name = 'ix_messages_reply'"), StringComparison.Ordinal);
         Assert.Contains("ix_messages_reply", PlanOf(_database, """

@@ -68,6 +68,15 @@ internal static partial class ActionCompiler
             errors.Add($"{label}: ReplyTimeout {action.ReplyTimeout} is out of range: use 00:00:01 to 00:10:00 (default 00:01:00).");
         }
 
+        if (!Enum.IsDefined(action.When))
+        {
+            errors.Add($"{label}: When '{action.When}' is not a timing: use DuringCall (the default) or AfterCall.");
+        }
+        else if (action.When == ActionTiming.AfterCall && action.WaitForReply)
+        {
+            errors.Add($"{label}: WaitForReply cannot be true when When is AfterCall (the text goes out after the call, when nobody waits for a reply): set WaitForReply to false or When to DuringCall.");
+        }
+
         var replyPattern = CompileReplyPattern(action, label, errors);
         var reminderInterval = action.ReminderInterval ?? action.ReplyTimeout / 2;
         if (action.ReminderInterval is { } interval && (interval < InCallMessageAction.MinReplyTimeout || interval >= action.ReplyTimeout))

@@ -15,7 +15,8 @@ internal sealed class ActionSetFactory(
     MessageLogWriter log,
     IReplyRouter router,
     TimeProvider time,
-    ILoggerFactory loggerFactory)
+    ILoggerFactory loggerFactory,
+    AfterCallSends afterCall)
 {
     private readonly IMessageProvider[] _providers = [.. providers];
     private readonly ILogger _functionLogger = loggerFactory.CreateLogger<InCallMessageFunction>();
@@ -24,7 +25,7 @@ internal sealed class ActionSetFactory(
     public InCallActionSet Build(InCallMessagingOptions options, ActionCatalog catalog, long version)
     {
         var functions = catalog.Actions
-            .Select(action => new InCallMessageFunction(action, calls, consent, log, router, options, time, _functionLogger).CreateKernelFunction())
+            .Select(action => new InCallMessageFunction(action, calls, consent, log, router, options, time, _functionLogger, afterCall).CreateKernelFunction())
             .ToList();
         var plugin = KernelPluginFactory.CreateFromFunctions(options.PluginName, options.PluginDescription, functions);
         return new InCallActionSet(this, options, catalog, plugin, version);

@@ -38,6 +38,13 @@ public sealed class InCallMessageAction
     /// <value>The default value is <see cref="MessageChannel.Sms"/>.</value>
     public MessageChannel Channel { get; set; } = MessageChannel.Sms;
 
+    /// <summary>
+    /// When the text is sent: <see cref="ActionTiming.DuringCall"/>, or <see cref="ActionTiming.AfterCall"/> (a follow-up
+    /// text scheduled during the call and sent once the call ends). An after-call action cannot wait for a reply.
+    /// </summary>
+    /// <value>The default value is <see cref="ActionTiming.DuringCall"/>.</value>
+    public ActionTiming When { get; set; } = ActionTiming.DuringCall;
+
     /// <summary>The name of a configured sender (a key of <see cref="InCallMessagingOptions.Senders"/>).</summary>
     /// <value>The default value is <c>default</c>.</value>
     public string Sender { get; set; } = "default";

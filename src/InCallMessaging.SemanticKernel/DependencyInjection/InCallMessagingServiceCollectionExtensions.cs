@@ -1,5 +1,6 @@
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.SemanticKernel.Actions;
+using InCallMessaging.SemanticKernel.Functions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -147,6 +148,19 @@ public static class InCallMessagingServiceCollectionExtensions
             // Looked up as each call starts (the running set, after any reload); resolved late, since the set's functions use the registry.
             () => sp.GetRequiredService<RunningActions>().Current));
         services.TryAddSingleton<ICallSessionRegistry>(static sp => sp.GetRequiredService<CallSessionRegistry>());
+        // A message log that can also keep scheduled texts (SQLite) keeps them durably; otherwise they stay in memory.
+        services.TryAddSingleton<IScheduledMessageStore>(static sp =>
+            sp.GetRequiredService<IMessageLog>() as IScheduledMessageStore ?? new InMemoryScheduledMessageStore());
+        services.TryAddSingleton(static sp => new AfterCallSends(
+            sp.GetRequiredService<IScheduledMessageStore>(),
+            sp.GetRequiredService<CallerConsent>(),
+            sp.GetRequiredService<MessageLogWriter>(),
+            sp.GetRequiredService<ICallSessionRegistry>(),
+            // Resolved late: the running set's functions use these sends.
+            () => sp.GetRequiredService<RunningActions>().Current,
+            Options(sp),
+            sp.GetRequiredService<TimeProvider>(),
+            Loggers(sp).CreateLogger<AfterCallSends>()));
         services.TryAddSingleton(static sp => new ActionSetFactory(
             sp.GetServices<IMessageProvider>(),
             sp.GetRequiredService<ICallSessionRegistry>(),
@@ -154,7 +168,8 @@ public static class InCallMessagingServiceCollectionExtensions
             sp.GetRequiredService<MessageLogWriter>(),
             sp.GetRequiredService<IReplyRouter>(),
             sp.GetRequiredService<TimeProvider>(),
-            Loggers(sp)));
+            Loggers(sp),
+            sp.GetRequiredService<AfterCallSends>()));
         services.TryAddSingleton(static sp =>
         {
             var running = new RunningActions(sp.GetRequiredService<ActionSetFactory>(), sp.GetRequiredService<ActionCatalogCompilation>(), Options(sp),
@@ -186,7 +201,8 @@ public static class InCallMessagingServiceCollectionExtensions
             sp.GetRequiredService<CallerConsent>(),
             sp.GetRequiredService<MessageLogWriter>(),
             sp.GetServices<IMessageProvider>(),
-            sp.GetRequiredService<IReplyHub>));
+            sp.GetRequiredService<IReplyHub>,
+            sp.GetRequiredService<AfterCallSends>()));
         if (!services.Any(static d => d.ServiceType == typeof(KernelPlugin) && !d.IsKeyedService && d.ImplementationFactory == PluginFactory))
         {
             services.AddSingleton(PluginFactory);
@@ -194,6 +210,7 @@ public static class InCallMessagingServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CallSessionEvictionService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MessageRetentionService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ScheduledTextService>());
         return services;
     }
 

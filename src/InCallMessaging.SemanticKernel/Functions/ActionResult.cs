@@ -20,6 +20,7 @@ internal readonly record struct ActionResult(
     IReadOnlyList<InboundMedia>? Media = null)
 {
     public const string Sent = "sent";
+    public const string Scheduled = "scheduled";
     public const string Replied = "replied";
     public const string AnsweredByVoice = "answered_by_voice";
     public const string Waiting = "waiting";

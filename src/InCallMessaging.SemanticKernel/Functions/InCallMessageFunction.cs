@@ -24,10 +24,12 @@ internal sealed class InCallMessageFunction
     private readonly OutboundMessageBuilder _messages;
     private readonly ActionSpeech _speech;
     private readonly ReplyWaiter _waiter;
+    private readonly AfterCallSends _afterCall;
 
     public InCallMessageFunction(CompiledAction action, ICallSessionRegistry calls, CallerConsent consent, MessageLogWriter log, IReplyRouter router,
-        InCallMessagingOptions options, TimeProvider time, ILogger logger)
+        InCallMessagingOptions options, TimeProvider time, ILogger logger, AfterCallSends afterCall)
     {
+        _afterCall = afterCall;
         _log = log;
         _router = router;
         _recipientPolicy = new RecipientPolicy(options.RecipientPolicy ?? new RecipientPolicyOptions());
@@ -54,7 +56,7 @@ internal sealed class InCallMessageFunction
                 Parameters = _action.KernelParameters(),
                 ReturnParameter = new KernelReturnParameterMetadata
                 {
-                    Description = "JSON: status (sent, replied, answered_by_voice, no_reply, failed, blocked, missing_values, invalid_arguments), the masked recipient, the message id, the reply text or a reason.",
+                    Description = "JSON: status (sent, scheduled (sent when the call ends), replied, answered_by_voice, no_reply, failed, blocked, missing_values, invalid_arguments), the masked recipient, the message id, the reply text or a reason.",
                     ParameterType = typeof(string),
                 },
             });
@@ -66,7 +68,8 @@ internal sealed class InCallMessageFunction
         var session = kernel.GetCallSession();
         // Only an action with a failure or delay line needs to keep its values for speaking after the send.
         var spoken = _action.OnFailure is null && _action.OnDelay is null ? null : new SpokenLines();
-        var result = await RunAsync(session, arguments, activity, spoken, cancellationToken).ConfigureAwait(false);
+        var afterCallRun = kernel.Data.ContainsKey(AfterCallRun.DataKey);
+        var result = await RunAsync(session, arguments, activity, spoken, afterCallRun, cancellationToken).ConfigureAwait(false);
         if (spoken?.Values is { } values && session is { IsActive: true } && IsSendFailure(result))
         {
             await _speech.SpeakLineAsync(session, _action.OnFailure, nameof(InCallMessageAction.MessageOnFailure), values, cancellationToken).ConfigureAwait(false);
@@ -76,7 +79,8 @@ internal sealed class InCallMessageFunction
         return result.ToJson();
     }
 
-    private async Task<ActionResult> RunAsync(CallSession? session, KernelArguments arguments, Activity? activity, SpokenLines? spoken, CancellationToken cancellationToken)
+    private async Task<ActionResult> RunAsync(CallSession? session, KernelArguments arguments, Activity? activity, SpokenLines? spoken, bool afterCallRun,
+        CancellationToken cancellationToken)
     {
         if (session is null)
         {
@@ -85,7 +89,8 @@ internal sealed class InCallMessageFunction
         }
 
         activity?.SetTag("incall_messaging.call_id", session.CallId);
-        if (!session.IsActive)
+        var afterCall = _action.Definition.When == ActionTiming.AfterCall;
+        if (!session.IsActive && !(afterCall && afterCallRun))
         {
             return Block("call_ended", "The call has ended, so nothing was sent.");
         }
@@ -181,20 +186,33 @@ internal sealed class InCallMessageFunction
                 return Block("recipient_not_allowed", $"This call has already texted {_recipientPolicy.MaxRecipientsPerCall} different numbers, the most allowed; nothing was sent. Offer to text a number already used, or read the information aloud.");
         }
 
-        if (_action.BeforeAction is not null)
+        // After the call (an after-call run) nobody is listening: no line is spoken.
+        if (_action.BeforeAction is not null && session.IsActive)
         {
             await _speech.SpeakLineAsync(session, _action.BeforeAction, nameof(InCallMessageAction.MessageBeforeAction), values, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (afterCall && session.IsActive)
+        {
+            if (!await _afterCall.ScheduleAsync(session, _action, callerKey, message, cancellationToken).ConfigureAwait(false))
+            {
+                session.ReleaseSend(duplicateKey, reservedAt);
+                return Block("state_unavailable", "The text could not be scheduled just now, so nothing will be sent. Offer to read the information aloud instead.");
+            }
+
+            return new ActionResult(ActionResult.Scheduled, Channel, Mask(to), message.ClientReference,
+                Detail: "The text is scheduled: it is sent when the call ends. You may tell the caller they will get it after the call.");
         }
 
         var wait = _action.Definition.WaitForReply ? session.BeginWait(Channel, _action.SenderName, _time.GetUtcNow(), _action.ReplyPattern) : null;
         try
         {
-            var sent = await SendAsync(session, message, spoken, cancellationToken).ConfigureAwait(false);
+            var sent = await SendAsync(session, message, session.IsActive ? spoken : null, cancellationToken).ConfigureAwait(false);
             if (!sent.Succeeded && sent.Failure == SendFailureReason.WhatsAppWindowClosed && !useTemplate.Value && _action.Definition.Template is not null)
             {
                 _logger.LogInformation("Action {Action}: WhatsApp window closed at the provider; sending the approved template instead.", _action.Name);
                 message = _messages.Build(session, to, null, useTemplate: true, values, media);
-                sent = await SendAsync(session, message, spoken, cancellationToken).ConfigureAwait(false);
+                sent = await SendAsync(session, message, session.IsActive ? spoken : null, cancellationToken).ConfigureAwait(false);
             }
 
             if (!sent.Succeeded && sent.MayHaveBeenSent)

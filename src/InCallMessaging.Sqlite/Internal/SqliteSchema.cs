@@ -72,6 +72,16 @@ internal static class SqliteSchema
         DROP INDEX ix_messages_reply;
         CREATE INDEX ix_messages_reply ON messages (caller_key, channel, sender_identity, created_at) WHERE direction = 'Outbound';
         """,
+        // 3: after-call texts waiting for their call to end; a row is deleted when it is taken for sending.
+        """
+        CREATE TABLE scheduled_messages (
+            id TEXT NOT NULL PRIMARY KEY,
+            call_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            message TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_scheduled_messages_call_id ON scheduled_messages (call_id, created_at);
+        """,
     ];
 
     /// <summary>The schema version this library writes.</summary>
