@@ -12,20 +12,12 @@ namespace VoiceBotHost.Tests.Simulator;
 /// </summary>
 public sealed partial class CallSimulatorBrowserTests(ITestOutputHelper output)
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task Simulator_call_texts_a_code_and_the_agent_uses_the_texted_reply()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's Chromium (apt-get install -y chromium) to run the browser test.");
         await using var host = await VoiceBotTestHost.StartAsync();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1320, Height = 900 } });
         var pageErrors = new List<string>();
         page.PageError += (_, error) => pageErrors.Add(error);
@@ -87,10 +79,9 @@ public sealed partial class CallSimulatorBrowserTests(ITestOutputHelper output)
     [InlineData(390, 844)]
     public async Task Simulator_is_usable_at_laptop_and_phone_sizes_without_sideways_scroll_or_failed_requests(int width, int height)
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's Chromium (apt-get install -y chromium) to run the browser test.");
         await using var host = await VoiceBotTestHost.StartAsync();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         var problems = WatchForProblems(page);
 
@@ -140,10 +131,9 @@ public sealed partial class CallSimulatorBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task The_phones_clock_ticks()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's Chromium (apt-get install -y chromium) to run the browser test.");
         await using var host = await VoiceBotTestHost.StartAsync();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchAsync(playwright);
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { Locale = "en-US", TimezoneId = "UTC" });
         var problems = WatchForProblems(page);
         await page.Clock.InstallAsync(new ClockInstallOptions { TimeDate = new DateTime(2026, 11, 30, 9, 41, 30, DateTimeKind.Utc) });
@@ -155,13 +145,6 @@ public sealed partial class CallSimulatorBrowserTests(ITestOutputHelper output)
         await Expect(page.Locator("#phone-time")).ToHaveTextAsync("9:42 AM");
         Assert.Empty(problems);
     }
-
-    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-    {
-        ExecutablePath = Chromium,
-        Headless = true,
-        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
 
     /// <summary>Page errors, console errors and failed requests (a 404 for a favicon included), as they happen.</summary>
     private static List<string> WatchForProblems(IPage page)

@@ -11,20 +11,12 @@ namespace VoiceBotHost.Tests.Simulator;
 /// </summary>
 public sealed partial class ModelViewBrowserTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task The_model_view_shows_tool_calls_results_and_reply_lines_in_order_and_the_wait_is_timed()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's Chromium (apt-get install -y chromium) to run the browser test.");
         await using var host = await VoiceBotTestHost.StartAsync();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1320, Height = 900 } });
         var pageErrors = new List<string>();
         page.PageError += (_, error) => pageErrors.Add(error);
