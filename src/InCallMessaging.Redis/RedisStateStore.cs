@@ -5,8 +5,9 @@ using StackExchange.Redis;
 namespace InCallMessaging.Redis;
 
 /// <summary>
-/// The Redis state store: consent (<see cref="IConsentStore"/>), the message log (<see cref="IMessageLog"/>) and webhook
-/// deduplication (<see cref="IDeduplicationStore"/>) in one Redis that every host of a deployment shares.
+/// The Redis state store: consent (<see cref="IConsentStore"/>), the message log (<see cref="IMessageLog"/>), webhook
+/// deduplication (<see cref="IDeduplicationStore"/>) and scheduled after-call texts (<see cref="IScheduledMessageStore"/>)
+/// in one Redis that every host of a deployment shares.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -23,7 +24,8 @@ namespace InCallMessaging.Redis;
 /// </para>
 /// <para>It needs one Redis (or a primary with replicas), not Redis Cluster: scripts follow keys named in the data.</para>
 /// </remarks>
-public sealed partial class RedisStateStore : IConsentStore, IMessageLog, IDeduplicationStore, IInboundMessageRecorder, IAsyncDisposable, IDisposable
+public sealed partial class RedisStateStore : IConsentStore, IMessageLog, IDeduplicationStore, IInboundMessageRecorder, IScheduledMessageStore,
+    IAsyncDisposable, IDisposable
 {
     private readonly ConfigurationOptions _configuration;
     private readonly TimeProvider _time;

@@ -9,6 +9,6 @@ public sealed class RedisStateStoreContractTests(RedisServerFixture redis) : Sta
     protected override Task<StateStores> CreateStoresAsync(TimeProvider clock)
     {
         var store = redis.CreateStore(clock);
-        return Task.FromResult(new StateStores(store, store, store, store.DisposeAsync));
+        return Task.FromResult(new StateStores(store, store, store, store, store.DisposeAsync));
     }
 }

@@ -11,7 +11,7 @@ public sealed class SqliteStateStoreContractTests : StateStoreContractTests
     protected override Task<StateStores> CreateStoresAsync(TimeProvider clock)
     {
         var store = _database.CreateStore(clock);
-        return Task.FromResult(new StateStores(store, store, store, async () =>
+        return Task.FromResult(new StateStores(store, store, store, store, async () =>
         {
             await store.DisposeAsync();
             _database.Dispose();

@@ -5,7 +5,7 @@ namespace InCallMessaging.Testing;
 
 /// <summary>
 /// The contract every state store keeps (<see cref="IConsentStore"/>, <see cref="IMessageLog"/>,
-/// <see cref="IDeduplicationStore"/>): one suite, derived once per implementation, so in-memory, SQLite and any later
+/// <see cref="IDeduplicationStore"/>, <see cref="IScheduledMessageStore"/>): one suite, derived once per implementation, so in-memory, SQLite and any later
 /// store answer alike.
 /// </summary>
 /// <remarks>Times are whole milliseconds: a store must round-trip them at least to the millisecond.</remarks>
@@ -27,6 +27,8 @@ public abstract class StateStoreContractTests : IAsyncLifetime
     private IMessageLog Log => Stores.Log;
 
     private IDeduplicationStore Dedupe => Stores.Deduplication;
+
+    private IScheduledMessageStore Scheduled => Stores.Scheduled;
 
     /// <summary>Creates fresh, empty stores on <paramref name="clock"/>.</summary>
     protected abstract Task<StateStores> CreateStoresAsync(TimeProvider clock);
@@ -399,12 +401,89 @@ public abstract class StateStoreContractTests : IAsyncLifetime
         Assert.Equal(expected, actual with { MediaUrls = expected.MediaUrls, StatusHistory = expected.StatusHistory });
     }
 
+    // ---- Scheduled after-call texts ----
+
+    private static ScheduledMessage ScheduledText(string id, string callId, DateTimeOffset at) => new()
+    {
+        Id = id,
+        CallId = callId,
+        ActionName = "send_confirmation",
+        SenderName = "default",
+        SenderIdentity = "+14155550199",
+        Channel = MessageChannel.Sms,
+        To = "+14155550100",
+        CallerKey = "+14155550100",
+        Body = "Your table is booked for Friday.",
+        CreatedAt = at,
+    };
+
+    [Fact]
+    public async Task Scheduled_texts_round_trip_every_field_and_list_oldest_first_per_call_or_all()
+    {
+        var template = ScheduledText("s-3", "CA-2", T0.AddSeconds(2)) with
+        {
+            Channel = MessageChannel.WhatsApp,
+            Body = null,
+            TemplateId = "HX0123456789abcdef0123456789abcdef",
+            TemplateVariables = new Dictionary<string, string> { ["1"] = "Friday", ["2"] = "7 pm" },
+            MediaUrls = ["https://example.com/menu.pdf"],
+        };
+        await Scheduled.AddAsync(ScheduledText("s-2", "CA-1", T0.AddSeconds(1)));
+        await Scheduled.AddAsync(template);
+        await Scheduled.AddAsync(ScheduledText("s-1", "CA-1", T0));
+
+        Assert.Equal(["s-1", "s-2", "s-3"], (await Scheduled.GetPendingAsync(null)).Select(m => m.Id));
+        Assert.Equal(["s-1", "s-2"], (await Scheduled.GetPendingAsync("CA-1")).Select(m => m.Id));
+        var read = Assert.Single(await Scheduled.GetPendingAsync("CA-2"));
+        Assert.Equal(template.TemplateVariables, read.TemplateVariables);
+        Assert.Equal(template.MediaUrls, read.MediaUrls);
+        Assert.Equal(template.CreatedAt, read.CreatedAt);
+        Assert.Equal(template, read with { TemplateVariables = template.TemplateVariables, MediaUrls = template.MediaUrls });
+        Assert.Empty(await Scheduled.GetPendingAsync("CA-unknown"));
+    }
+
+    [Fact]
+    public async Task A_scheduled_text_is_taken_once_and_is_then_no_longer_pending()
+    {
+        await Scheduled.AddAsync(ScheduledText("s-1", "CA-1", T0));
+        await Scheduled.AddAsync(ScheduledText("s-2", "CA-1", T0.AddSeconds(1)));
+
+        Assert.True(await Scheduled.TryTakeAsync("s-1"));
+        Assert.False(await Scheduled.TryTakeAsync("s-1"));
+        Assert.False(await Scheduled.TryTakeAsync("s-unknown"));
+        Assert.Equal(["s-2"], (await Scheduled.GetPendingAsync("CA-1")).Select(m => m.Id));
+        Assert.Equal(["s-2"], (await Scheduled.GetPendingAsync(null)).Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task Scheduling_one_id_twice_keeps_one_text()
+    {
+        await Scheduled.AddAsync(ScheduledText("s-1", "CA-1", T0));
+        await Scheduled.AddAsync(ScheduledText("s-1", "CA-1", T0));
+
+        Assert.Single(await Scheduled.GetPendingAsync(null));
+        Assert.True(await Scheduled.TryTakeAsync("s-1"));
+        Assert.Empty(await Scheduled.GetPendingAsync(null));
+    }
+
+    [Fact]
+    public async Task Concurrent_takes_of_one_scheduled_text_let_exactly_one_through()
+    {
+        await Scheduled.AddAsync(ScheduledText("s-1", "CA-1", T0));
+
+        var takes = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () => await Scheduled.TryTakeAsync("s-1"))));
+
+        Assert.Equal(1, takes.Count(taken => taken));
+    }
+
     /// <summary>The stores of one test, and how to dispose of them.</summary>
     /// <param name="Consent">The consent store.</param>
     /// <param name="Log">The message log.</param>
     /// <param name="Deduplication">The deduplication store.</param>
+    /// <param name="Scheduled">The scheduled after-call texts.</param>
     /// <param name="DisposeAsync">Disposes of them; <see langword="null"/> when there is nothing to dispose.</param>
-    public sealed record StateStores(IConsentStore Consent, IMessageLog Log, IDeduplicationStore Deduplication, Func<ValueTask>? DisposeAsync);
+    public sealed record StateStores(IConsentStore Consent, IMessageLog Log, IDeduplicationStore Deduplication, IScheduledMessageStore Scheduled,
+        Func<ValueTask>? DisposeAsync);
 
     /// <summary>A clock that moves only when told.</summary>
     /// <param name="start">The time it starts at.</param>

@@ -13,7 +13,8 @@ internal sealed record StoredStatus(
     [property: JsonPropertyName("e")] string? ErrorCode,
     [property: JsonPropertyName("at")] long At);
 
-/// <summary>The JSON the store writes into hash fields and lists: media URL lists and status history entries.</summary>
+/// <summary>The JSON the store writes into hash fields and lists: media URL lists, status history entries and scheduled after-call texts.</summary>
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(StoredStatus))]
+[JsonSerializable(typeof(InCallMessaging.SemanticKernel.ScheduledMessage))]
 internal sealed partial class RedisJsonContext : JsonSerializerContext;

@@ -68,6 +68,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private readonly RedisRoutingOptions _options;
     private readonly IServiceProvider _services;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly string _prefix;
     private readonly string _storeName;
     private readonly RedisKey _inbox;
@@ -103,6 +104,7 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         _options = options;
         _services = services;
         _logger = logger;
+        _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         _prefix = store.KeyPrefix;
         _storeName = $"Redis ({store.Endpoint})";
         _inbox = _prefix + "inbox:" + options.InstanceId;
@@ -193,6 +195,54 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         var payload = JsonSerializer.Serialize(update, RoutingJsonContext.Default.DeliveryStatusUpdate);
         return HandOffAsync($"Handing off status '{update.Status}' of message {update.MessageId}", keys, StatusKeyKinds, StatusKind, payload,
             ParkingKey(update.MessageId), cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether a call not live here is held by another instance, by its claim in Redis: so a sweep for ended calls'
+    /// after-call texts leaves alone those of a call still live elsewhere. A claim of another instance is live until it
+    /// lapses (its instance ended the call, released it at shutdown, or died a <see cref="RedisRoutingOptions.LeaseDuration"/>
+    /// ago); a claim left under this instance's id by an earlier process is not. A call never seen claimed counts as live
+    /// for one <see cref="RedisRoutingOptions.LeaseDuration"/> after <paramref name="lastKnownLive"/>: its claim may still be
+    /// on its way (renewals write it again within a lease).
+    /// </summary>
+    /// <param name="callId">The call.</param>
+    /// <param name="lastKnownLive">When the call was last known to be live.</param>
+    /// <param name="cancellationToken">Cancels the look-up.</param>
+    /// <returns><see langword="true"/> while the call is held here or by a live claim of another instance.</returns>
+    /// <exception cref="StateStoreException">Redis is unreachable.</exception>
+    public async ValueTask<bool> IsLiveElsewhereAsync(string callId, DateTimeOffset lastKnownLive, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(callId);
+        if (_live.ContainsKey(callId))
+        {
+            return true;
+        }
+
+        RedisValue owner;
+        bool claimed;
+        try
+        {
+            var database = (await _store.ConnectionAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
+            var batch = database.CreateBatch();
+            var ownerRead = batch.StringGetAsync(OwnerKey(callId));
+            var claimedRead = batch.KeyExistsAsync(ClaimedKey(callId));
+            batch.Execute();
+            owner = await ownerRead.WaitAsync(cancellationToken).ConfigureAwait(false);
+            claimed = await claimedRead.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisException e)
+        {
+            throw new StateStoreException(_storeName,
+                $"Looking up the owner of call {callId} failed ({e.Message}); check that Redis is running and reachable at {_store.Endpoint}", e);
+        }
+
+        if (owner.HasValue)
+        {
+            // This instance's id on a call it does not hold: an earlier process's claim, lapsing.
+            return owner != (RedisValue)_options.InstanceId;
+        }
+
+        return !claimed && _time.GetUtcNow() - lastKnownLive < _options.LeaseDuration;
     }
 
     /// <summary>

@@ -37,6 +37,11 @@ internal static partial class ConfigurationRules
             errors.Add("EvictionInterval must be positive (default 00:01:00).");
         }
 
+        if (options.ScheduledTextSweepInterval < TimeSpan.FromSeconds(1) || options.ScheduledTextSweepInterval > TimeSpan.FromHours(1))
+        {
+            errors.Add("ScheduledTextSweepInterval must be between 00:00:01 and 01:00:00 (default 00:01:00).");
+        }
+
         if (options.MaxReplyLength < 1)
         {
             errors.Add("MaxReplyLength must be 1 or more (default 1000).");

@@ -49,6 +49,14 @@ public sealed class InCallMessagingOptions
     /// <value>The default value is 1 minute.</value>
     public TimeSpan EvictionInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How often after-call texts still waiting for an ended call are looked for and sent: texts of a call whose instance
+    /// stopped and did not come back (with a store shared by several instances), or whose send at the call's end could
+    /// not start (the store was down). Each is sent at most once, whichever instance finds it.
+    /// </summary>
+    /// <value>The default value is 1 minute.</value>
+    public TimeSpan ScheduledTextSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long webhook deliveries are remembered for deduplication.</summary>
     /// <value>The default value is 24 hours.</value>
     public TimeSpan DeduplicationRetention { get; set; } = TimeSpan.FromHours(24);

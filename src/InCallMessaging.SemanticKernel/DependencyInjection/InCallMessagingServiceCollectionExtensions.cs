@@ -156,6 +156,7 @@ public static class InCallMessagingServiceCollectionExtensions
             sp.GetRequiredService<CallerConsent>(),
             sp.GetRequiredService<MessageLogWriter>(),
             sp.GetRequiredService<ICallSessionRegistry>(),
+            sp.GetRequiredService<IReplyRouter>(),
             // Resolved late: the running set's functions use these sends.
             () => sp.GetRequiredService<RunningActions>().Current,
             Options(sp),

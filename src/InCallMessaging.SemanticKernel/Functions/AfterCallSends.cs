@@ -15,6 +15,7 @@ internal sealed class AfterCallSends(
     CallerConsent consent,
     MessageLogWriter log,
     ICallSessionRegistry calls,
+    IReplyRouter router,
     Func<InCallActionSet> runningActions,
     InCallMessagingOptions options,
     TimeProvider time,
@@ -96,12 +97,35 @@ internal sealed class AfterCallSends(
         }
     }
 
-    /// <summary>Sends what every call that is not live in this process scheduled (at start-up: calls whose process ended).</summary>
+    /// <summary>
+    /// Sends what every ended call scheduled and has not been sent: calls whose process stopped (at start-up), whose
+    /// instance died, or whose send at the end could not start. A call live in this process, or on another instance
+    /// (<see cref="IReplyRouter.IsLiveElsewhereAsync"/>), keeps its texts until it ends.
+    /// </summary>
     /// <returns>How many messages were sent.</returns>
     public async Task<int> SendEndedCallsAsync(CancellationToken cancellationToken)
     {
         var pending = await store.GetPendingAsync(null, cancellationToken).ConfigureAwait(false);
-        return await SendAllAsync([.. pending.Where(m => calls.Find(m.CallId) is not { IsActive: true })], cancellationToken).ConfigureAwait(false);
+        var ended = new List<ScheduledMessage>(pending.Count);
+        var live = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var message in pending)
+        {
+            if (!live.TryGetValue(message.CallId, out var isLive))
+            {
+                // The latest text a call scheduled is the last time it was known to be live (pending is oldest first).
+                var lastKnownLive = pending.Last(m => m.CallId == message.CallId).CreatedAt;
+                isLive = calls.Find(message.CallId) is { IsActive: true }
+                    || await router.IsLiveElsewhereAsync(message.CallId, lastKnownLive, cancellationToken).ConfigureAwait(false);
+                live[message.CallId] = isLive;
+            }
+
+            if (!isLive)
+            {
+                ended.Add(message);
+            }
+        }
+
+        return await SendAllAsync(ended, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Erases (and so never sends) the scheduled texts to <paramref name="callerKey"/>: part of erasing a caller.</summary>

@@ -45,6 +45,21 @@ public interface IReplyRouter
     /// <returns>Whether it was handed off, was a redelivery, or belongs to no live call anywhere.</returns>
     /// <exception cref="StateStoreException">The shared store is unreachable: the webhook answers 503.</exception>
     ValueTask<RouteResult> RouteStatusAsync(DeliveryStatusUpdate update, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether a call that is not live in this process is live on another instance, so that what it scheduled for its
+    /// end (after-call texts) must wait for that instance to end it. A single instance has no other: the default answers
+    /// <see langword="false"/>.
+    /// </summary>
+    /// <param name="callId">The call.</param>
+    /// <param name="lastKnownLive">
+    /// When the call was last known to be live (a text it scheduled then): a router whose claims land behind the call's
+    /// start treats a call it has never seen claimed as live for a while after this.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the look-up.</param>
+    /// <returns><see langword="true"/> while another instance holds the call.</returns>
+    /// <exception cref="StateStoreException">The shared store is unreachable: the caller keeps what waits and asks again later.</exception>
+    ValueTask<bool> IsLiveElsewhereAsync(string callId, DateTimeOffset lastKnownLive, CancellationToken cancellationToken) => ValueTask.FromResult(false);
 }
 
 /// <summary>What became of a message a router was asked to route.</summary>

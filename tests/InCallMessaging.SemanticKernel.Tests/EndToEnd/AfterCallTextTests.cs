@@ -283,6 +283,83 @@ public sealed class AfterCallTextTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_text_whose_send_at_the_call_end_could_not_start_is_sent_by_the_next_sweep()
+    {
+        var store = new UnreachableUntilToldScheduledStore();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton<IScheduledMessageStore>(store);
+        builder.Services.AddInCallMessaging(options =>
+        {
+            options.Senders["default"] = new MessageSenderOptions { Provider = "Loopback", From = TestRuntime.Agent };
+            options.Actions.Add(Confirmation());
+            options.ScheduledTextSweepInterval = TimeSpan.FromSeconds(1);
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var runtime = host.Services.GetRequiredService<InCallMessagingRuntime>();
+        var session = runtime.Calls.StartCall(CallId, TestRuntime.Caller, TestRuntime.Agent);
+        var kernel = new Microsoft.SemanticKernel.Kernel();
+        kernel.Plugins.Add(runtime.Plugin);
+        await kernel.WithCallSession(session).InvokeAsync(runtime.Plugin["send_confirmation"], new KernelArguments { ["day"] = "Monday" });
+
+        // The call ends while the store cannot be written: its send cannot take the text, so nothing goes out.
+        Assert.True(runtime.Calls.EndCall(CallId));
+        using var patience = new CancellationTokenSource(Patience);
+        while (store.RefusedTakes == 0)
+        {
+            await Task.Delay(20, patience.Token);
+        }
+
+        Assert.Empty(runtime.Loopback!.SentMessages);
+
+        // The store is back: a sweep finds the ended call's text and sends it, once.
+        store.Reachable = true;
+        var sent = await runtime.Loopback.WaitForMessageAsync(cancellationToken: patience.Token);
+        Assert.Equal("Your table is booked for Monday. Reply STOP to opt out.", sent.Message.Body);
+        Assert.Empty(await store.GetPendingAsync(null));
+        await host.StopAsync();
+        Assert.Single(runtime.Loopback.SentMessages);
+    }
+
+    [Fact]
+    public void A_sweep_interval_out_of_range_fails_at_start_up_naming_the_field()
+    {
+        var options = TestRuntime.Options(Confirmation());
+        options.ScheduledTextSweepInterval = TimeSpan.Zero;
+
+        var error = Assert.Throws<InCallMessagingConfigurationException>(() => TestRuntime.Create(options));
+
+        Assert.Contains(error.Errors, e => e.Contains("ScheduledTextSweepInterval", StringComparison.Ordinal));
+    }
+
+    /// <summary>A scheduled-text store whose takes fail, as a store that is down would, until <see cref="Reachable"/>.</summary>
+    private sealed class UnreachableUntilToldScheduledStore : IScheduledMessageStore
+    {
+        private readonly InMemoryScheduledMessageStore _inner = new();
+        private int _refused;
+
+        public volatile bool Reachable;
+
+        public int RefusedTakes => Volatile.Read(ref _refused);
+
+        public ValueTask AddAsync(ScheduledMessage message, CancellationToken cancellationToken = default) => _inner.AddAsync(message, cancellationToken);
+
+        public ValueTask<IReadOnlyList<ScheduledMessage>> GetPendingAsync(string? callId, CancellationToken cancellationToken = default) =>
+            _inner.GetPendingAsync(callId, cancellationToken);
+
+        public ValueTask<bool> TryTakeAsync(string id, CancellationToken cancellationToken = default)
+        {
+            if (!Reachable)
+            {
+                Interlocked.Increment(ref _refused);
+                throw new StateStoreException("test store", "it is down");
+            }
+
+            return _inner.TryTakeAsync(id, cancellationToken);
+        }
+    }
+
+    [Fact]
     public void An_undefined_timing_fails_at_start_up_naming_the_field()
     {
         var action = Confirmation();

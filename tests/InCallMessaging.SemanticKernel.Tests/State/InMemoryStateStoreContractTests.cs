@@ -7,5 +7,6 @@ public sealed class InMemoryStateStoreContractTests : StateStoreContractTests
 {
     /// <inheritdoc />
     protected override Task<StateStores> CreateStoresAsync(TimeProvider clock) =>
-        Task.FromResult(new StateStores(new InMemoryConsentStore(), new InMemoryMessageLog(), new InMemoryDeduplicationStore(clock), null));
+        Task.FromResult(new StateStores(new InMemoryConsentStore(), new InMemoryMessageLog(), new InMemoryDeduplicationStore(clock),
+            new InMemoryScheduledMessageStore(), null));
 }
