@@ -53,6 +53,7 @@ public sealed class RedisStoreRegistrationTests(RedisServerFixture redis) : ICla
 
         Assert.IsType<RedisStateStore>(runtime.MessageLog);
         Assert.Same(runtime.MessageLog, runtime.Consent);
+        Assert.Same(runtime.MessageLog, provider.GetRequiredService<IScheduledMessageStore>());   // after-call texts are durable too
         Assert.Equal($"Redis ({redis.Server.ConnectionString}, prefix incall:)", runtime.MessageLog.ToString());
     }
 
