@@ -120,16 +120,17 @@ public static class InCallMessagingMetaServiceCollectionExtensions
         {
             services[index] = decorator;
         }
+
+        services.AddSingleton<IValidateOptions<MetaWhatsAppOptions>>(
+            new MetaMediaRegistrationCheck(services, decorator, wrapsTwilio: wrapped is not null && MetaMediaRegistrationCheck.IsTwilios(wrapped)));
     }
 
     /// <summary>Whether <paramref name="descriptor"/> is the plugin's default fetcher or another InCallMessaging provider's.</summary>
-    private static bool IsLibraryFetcher(ServiceDescriptor descriptor)
-    {
-        var assembly = descriptor.ImplementationFactory?.Method.Module.Assembly
+    private static bool IsLibraryFetcher(ServiceDescriptor descriptor) =>
+        (descriptor.ImplementationFactory?.Method.Module.Assembly
             ?? descriptor.ImplementationType?.Assembly
-            ?? descriptor.ImplementationInstance?.GetType().Assembly;
-        return assembly == typeof(IReplyMediaFetcher).Assembly || assembly?.GetName().Name == "InCallMessaging.Twilio";
-    }
+            ?? descriptor.ImplementationInstance?.GetType().Assembly) == typeof(IReplyMediaFetcher).Assembly
+        || MetaMediaRegistrationCheck.IsTwilios(descriptor);
 
     private static IReplyMediaFetcher Create(IServiceProvider services, ServiceDescriptor descriptor) =>
         (IReplyMediaFetcher)(descriptor.ImplementationInstance
