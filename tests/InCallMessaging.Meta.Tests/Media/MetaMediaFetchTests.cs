@@ -24,10 +24,10 @@ public sealed class MetaMediaFetchTests
         Template = new WhatsAppTemplate { TemplateId = "appointment_notice" },
     };
 
-    private static Task<MetaTestHost> StartAsync(long maxBytes = 5L * 1024 * 1024) => MetaTestHost.StartAsync(p =>
+    private static Task<MetaTestHost> StartAsync(long maxBytes = 5L * 1024 * 1024, TimeSpan? timeout = null) => MetaTestHost.StartAsync(p =>
     {
         p.Actions.Add(Notice());
-        p.Media = new ReplyMediaOptions { MaxBytes = maxBytes };
+        p.Media = new ReplyMediaOptions { MaxBytes = maxBytes, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
     });
 
     /// <summary>Bytes that are not all alike, so a truncated or shifted copy would not compare equal.</summary>
@@ -172,6 +172,19 @@ public sealed class MetaMediaFetchTests
         Assert.Equal(ReplyMediaFetchFailure.HttpError, failure.Reason);
         Assert.Equal(400, failure.StatusCode);
         Assert.Contains("Meta has no media 7777", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Meta_not_answering_within_the_media_timeout_fails_as_a_timeout()
+    {
+        await using var host = await StartAsync(timeout: TimeSpan.FromMilliseconds(300));
+        host.Graph.WithMedia("7070", new StandInMedia(Photo(100), "image/jpeg") { Hangs = true });
+
+        var failure = await FetchFailsAsync(host, GraphMedia(host, "7070"));
+
+        Assert.Equal(ReplyMediaFetchFailure.Timeout, failure.Reason);
+        Assert.Contains("InCallMessaging:Media:Timeout", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(host.Graph.DownloadRequests);
     }
 
     [Fact]

@@ -30,6 +30,9 @@ internal sealed record StandInMedia(byte[] Bytes, string ContentType)
 
     public bool OnForeignHost { get; init; }
 
+    /// <summary>The metadata request is never answered (until the client gives up).</summary>
+    public bool Hangs { get; init; }
+
     /// <summary>The download URL answers 302 to the same file on the foreign listener.</summary>
     public bool RedirectsToForeignHost { get; init; }
 
@@ -100,22 +103,30 @@ internal sealed class MetaGraphStandIn : IAsyncDisposable
     /// <summary>The requests for media bytes, on either listener.</summary>
     public IReadOnlyList<GraphRequest> DownloadRequests => Requests.Where(r => r.Path.StartsWith("/whatsapp_business/attachments/", StringComparison.Ordinal)).ToList();
 
-    private Task MediaObjectAsync(HttpContext context, string mediaId)
+    private async Task MediaObjectAsync(HttpContext context, string mediaId)
     {
         Record(context, []);
         if (!_media.TryGetValue(mediaId, out var media))
         {
             // What Graph answers for an id it does not know.
-            return Refuse(context, 400, 100, subcode: 33);
+            await Refuse(context, 400, 100, subcode: 33);
+            return;
         }
 
         if (media.Error is { } error)
         {
-            return Refuse(context, error.Status, error.Code, subcode: null);
+            await Refuse(context, error.Status, error.Code, subcode: null);
+            return;
+        }
+
+        if (media.Hangs)
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(static _ => { }, TaskScheduler.Default);
+            return;
         }
 
         var host = media.OnForeignHost ? ForeignBaseUrl : BaseUrl;
-        return context.Response.WriteAsJsonAsync(new JsonObject
+        await context.Response.WriteAsJsonAsync(new JsonObject
         {
             ["messaging_product"] = "whatsapp",
             ["url"] = new Uri(host, $"/whatsapp_business/attachments/{mediaId}?mid={mediaId}&ext=1700000000&hash=ATtsecret").AbsoluteUri,
