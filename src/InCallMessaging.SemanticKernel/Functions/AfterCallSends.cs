@@ -178,6 +178,9 @@ internal sealed class AfterCallSends(
             return false;
         }
 
+        // Taken, it is this sender's to finish: a host stopping now must not drop it between the take and the send.
+        cancellationToken = CancellationToken.None;
+
         var action = calls.Find(scheduled.CallId)?.Actions?.Find(scheduled.ActionName) ?? runningActions().Find(scheduled.ActionName);
         if (action is null)
         {

@@ -322,6 +322,73 @@ public sealed class AfterCallTextTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_host_that_stops_while_a_sweep_is_sending_finishes_that_send_instead_of_dropping_the_taken_text()
+    {
+        var store = new UnreachableUntilToldScheduledStore();
+        var provider = new GatedProvider();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton<IScheduledMessageStore>(store);
+        builder.Services.AddSingleton<IMessageProvider>(provider);
+        builder.Services.AddInCallMessaging(options =>
+        {
+            options.Senders["default"] = new MessageSenderOptions { Provider = provider.Name, From = TestRuntime.Agent };
+            options.Actions.Add(Confirmation());
+            options.ScheduledTextSweepInterval = TimeSpan.FromSeconds(1);
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var runtime = host.Services.GetRequiredService<InCallMessagingRuntime>();
+        var session = runtime.Calls.StartCall(CallId, TestRuntime.Caller, TestRuntime.Agent);
+        var kernel = new Microsoft.SemanticKernel.Kernel();
+        kernel.Plugins.Add(runtime.Plugin);
+        await kernel.WithCallSession(session).InvokeAsync(runtime.Plugin["send_confirmation"], new KernelArguments { ["day"] = "Monday" });
+        Assert.True(runtime.Calls.EndCall(CallId));
+        using var patience = new CancellationTokenSource(Patience);
+        while (store.RefusedTakes == 0)
+        {
+            await Task.Delay(20, patience.Token);
+        }
+
+        // A sweep takes the text and starts its send; the host begins to stop while the provider has not answered.
+        store.Reachable = true;
+        await provider.Started.Task.WaitAsync(patience.Token);
+        var stopping = host.StopAsync(patience.Token);
+        await Task.Delay(200, patience.Token);   // let the stop reach the sweep, whose token it cancels
+        provider.Answer.SetResult();
+        await stopping;
+
+        Assert.False(provider.SawCancellation);
+        Assert.Equal("Your table is booked for Monday. Reply STOP to opt out.", Assert.Single(provider.Sent).Body);
+        Assert.Equal("queued", Assert.Single(await runtime.MessageLog.GetCallAsync(CallId)).Status);
+    }
+
+    /// <summary>A provider whose first send waits until the test answers for it.</summary>
+    private sealed class GatedProvider : IMessageProvider
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public System.Collections.Concurrent.ConcurrentQueue<OutboundMessage> Sent { get; } = new();
+
+        public volatile bool SawCancellation;
+
+        public string Name => "Gated";
+
+        public async ValueTask<SendResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
+        {
+            Started.TrySetResult();
+            using (cancellationToken.Register(() => SawCancellation = true))
+            {
+                await Answer.Task;
+            }
+
+            Sent.Enqueue(message);
+            return SendResult.Sent("SM" + Guid.NewGuid().ToString("N"), "queued");
+        }
+    }
+
+    [Fact]
     public void A_sweep_interval_out_of_range_fails_at_start_up_naming_the_field()
     {
         var options = TestRuntime.Options(Confirmation());
