@@ -1,4 +1,5 @@
 using InCallMessaging.SemanticKernel;
+using InCallMessaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.SemanticKernel;
@@ -22,18 +23,7 @@ public sealed class SqliteAfterCallTextTests : IDisposable
     private static void Configure(InCallMessagingOptions options)
     {
         options.Senders["default"] = new MessageSenderOptions { Provider = "Loopback", From = Agent };
-        options.Actions.Add(new InCallMessageAction
-        {
-            Name = "send_confirmation",
-            Description = "Text the caller their booking confirmation after the call.",
-            Body = "Your table is booked for <day>.",
-            Parameters = new ActionParameters
-            {
-                Properties = { ["day"] = new ActionParameter { Description = "The day booked." } },
-                Required = { "day" },
-            },
-            When = ActionTiming.AfterCall,
-        });
+        options.Actions.Add(AfterCallActions.Confirmation());
     }
 
     private static InCallMessagingRuntime Runtime(SqliteStateStore store)
@@ -71,7 +61,7 @@ public sealed class SqliteAfterCallTextTests : IDisposable
             Assert.Equal(0, await runtime.SendScheduledTextsAsync());
 
             var sent = Assert.Single(runtime.Loopback!.SentMessages);
-            Assert.Equal("Your table is booked for Friday.", sent.Message.Body);
+            Assert.Equal(AfterCallActions.ConfirmationText("Friday"), sent.Message.Body);
             Assert.Equal(Caller, sent.Message.To);
             var logged = Assert.Single(await store.GetCallAsync(CallId));
             Assert.Equal((sent.MessageId, "queued"), (logged.MessageId, logged.Status));
@@ -102,7 +92,7 @@ public sealed class SqliteAfterCallTextTests : IDisposable
         var sent = await runtime.Loopback!.WaitForMessageAsync().WaitAsync(Patience);
         await host.StopAsync();
 
-        Assert.Equal("Your table is booked for Friday.", sent.Message.Body);
+        Assert.Equal(AfterCallActions.ConfirmationText("Friday"), sent.Message.Body);
         Assert.Single(runtime.Loopback.SentMessages);
         Assert.Equal(0L, _database.Scalar("SELECT count(*) FROM scheduled_messages"));
     }

@@ -15,7 +15,7 @@ namespace InCallMessaging.Redis.Tests.Routing;
 /// </summary>
 public sealed class RedisAfterCallTextTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
-    private const string Confirmation = "Your table is booked for Friday.";
+    private static readonly string Confirmation = AfterCallActions.ConfirmationText("Friday");
     private readonly RoutedInstances _instances = new(redis.Server);
     private ConnectionMultiplexer? _connection;
 
@@ -33,18 +33,7 @@ public sealed class RedisAfterCallTextTests(RedisServerFixture redis) : IClassFi
     private Task<RoutedInstance> StartAsync(string id, TimeSpan? sweep = null) =>
         _instances.StartAsync(id, configure: services => services.Configure<InCallMessagingOptions>(options =>
         {
-            options.Actions.Add(new InCallMessageAction
-            {
-                Name = "send_confirmation",
-                Description = "Text the caller their booking confirmation after the call, when a booking was made.",
-                Body = "Your table is booked for <day>.",
-                Parameters = new ActionParameters
-                {
-                    Properties = { ["day"] = new ActionParameter { Description = "The day booked." } },
-                    Required = { "day" },
-                },
-                When = ActionTiming.AfterCall,
-            });
+            options.Actions.Add(AfterCallActions.Confirmation());
             options.ScheduledTextSweepInterval = sweep ?? TimeSpan.FromMinutes(1);
         }));
 

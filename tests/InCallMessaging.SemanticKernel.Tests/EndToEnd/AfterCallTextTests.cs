@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using Microsoft.SemanticKernel.Connectors.OpenAI;
+using static InCallMessaging.Testing.AfterCallActions;
 
 namespace InCallMessaging.SemanticKernel.Tests.EndToEnd;
 
@@ -22,19 +23,6 @@ public sealed class AfterCallTextTests : IAsyncLifetime
     public async Task InitializeAsync() => _llm = await ScriptedOpenAIServer.StartAsync();
 
     public async Task DisposeAsync() => await _llm.DisposeAsync();
-
-    internal static InCallMessageAction Confirmation() => new()
-    {
-        Name = "send_confirmation",
-        Description = "Text the caller their booking confirmation after the call, when a booking was made.",
-        Body = "Your table is booked for <day>. Reply STOP to opt out.",
-        Parameters = new ActionParameters
-        {
-            Properties = { ["day"] = new ActionParameter { Description = "The day booked." } },
-            Required = { "day" },
-        },
-        When = ActionTiming.AfterCall,
-    };
 
     private Kernel Kernel()
     {
