@@ -14,11 +14,12 @@ namespace VoiceBotHost.Agent;
 /// waits for it; it uses the chat service the call used, is bounded by <c>VoiceBot:AfterCallTimeout</c>, and is stopped
 /// when the host stops (which waits for the runs to wind down). Its outcome is one log line, with no personal data.
 /// </summary>
-public sealed class AfterCallRuns(InCallMessagingRuntime messaging, VoiceBotSettings settings, ILogger<AfterCallRuns> logger)
-    : IHostedService
+public sealed class AfterCallRuns(InCallMessagingRuntime messaging, VoiceBotSettings settings, IHostApplicationLifetime lifetime,
+    ILogger<AfterCallRuns> logger) : IHostedService
 {
-    // Never disposed: a call may still end (and look at it) while the host is being disposed.
-    private readonly CancellationTokenSource _stopping = new();
+    // Cancelled as soon as the host begins to stop: the calls it ends then get no run. Never disposed, since a call may
+    // still end (and look at it) while the host is being disposed.
+    private readonly CancellationTokenSource _stopping = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
     private readonly ConcurrentDictionary<Task, byte> _running = new();
 
     /// <summary>
