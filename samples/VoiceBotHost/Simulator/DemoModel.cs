@@ -95,6 +95,13 @@ public static partial class DemoModel
             return new DemoAnswer(null, payment, new JsonObject { ["amount"] = value });
         }
 
+        if (BookWord().IsMatch(lower) && Booking(messages) is { } booked)
+        {
+            // Booked already: no second visit, and the confirmation is the after-call text's job.
+            return DemoAnswer.Say($"Your visit is booked for {(string?)booked["window"]}, reference {(string?)booked["reference"]}. "
+                + "I'll text you the confirmation after our call. Anything else?");
+        }
+
         if (BookWord().IsMatch(lower) && Find(tools, "book_technician_visit") is { } book)
         {
             return new DemoAnswer(null, book, []);
@@ -126,7 +133,7 @@ public static partial class DemoModel
     /// </summary>
     private static DemoAnswer AfterCall(JsonArray messages, JsonNode? last, IReadOnlyCollection<string> tools)
     {
-        if ((string?)last?["role"] == "system" && VisitBooked(messages) && Find(tools, "send_booking_confirmation") is { } confirm)
+        if ((string?)last?["role"] == "system" && Booking(messages) is not null && Find(tools, "send_booking_confirmation") is { } confirm)
         {
             // No arguments: the text reads the booking the server recorded on the call.
             return new DemoAnswer(null, confirm, []);
@@ -135,11 +142,11 @@ public static partial class DemoModel
         return DemoAnswer.Say("");
     }
 
-    /// <summary>Whether a technician visit was booked on the call: a <c>book_technician_visit</c> result with status <c>booked</c>.</summary>
-    private static bool VisitBooked(JsonArray messages) =>
-        messages.Any(m => (string?)m?["role"] == "tool"
-            && ShortName(FindCall(messages, (string?)m["tool_call_id"]).Name) == "book_technician_visit"
-            && (string?)ParseObject(TextOf(m))?["status"] == "booked");
+    /// <summary>The technician visit booked on the call, if any: the last <c>book_technician_visit</c> result with status <c>booked</c>.</summary>
+    private static JsonObject? Booking(JsonArray messages) =>
+        messages.Where(m => (string?)m?["role"] == "tool" && ShortName(FindCall(messages, (string?)m["tool_call_id"]).Name) == "book_technician_visit")
+            .Select(m => ParseObject(TextOf(m!)))
+            .LastOrDefault(result => (string?)result?["status"] == "booked");
 
     /// <summary>A text that arrived while no action was waiting for it (a late reply, or one nobody asked for).</summary>
     private static DemoAnswer ForTextedReply(string text, JsonArray messages, IReadOnlyCollection<string> tools)
