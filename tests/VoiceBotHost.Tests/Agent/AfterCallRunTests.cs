@@ -133,10 +133,61 @@ public sealed class AfterCallRunTests
         }
     }
 
-    /// <summary>The host on the offline demo model, with the after-call runs' outcome lines captured.</summary>
-    private static Task<VoiceBotTestHost> StartWithLogAsync(CapturedLog log) =>
-        StartAsync(settings: new Dictionary<string, string?> { [$"Logging:LogLevel:{typeof(AfterCallRuns).FullName}"] = "Information" },
-            configure: builder => builder.Logging.AddProvider(log));
+    [Fact]
+    public async Task A_run_past_VoiceBot_AfterCallTimeout_is_stopped_and_logged_in_one_warning_line()
+    {
+        await using var llm = await ScriptedOpenAIServer.StartAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        llm.Then(ScriptedTurn.Call("appointments-book_technician_visit"))
+            .Then(ScriptedTurn.Text("You're booked for tomorrow morning."))
+            .Then(_ =>
+            {
+                release.Task.Wait(TimeSpan.FromMinutes(2));
+                return ScriptedTurn.Call("messaging-" + Confirmation);
+            });
+        var log = new CapturedLog();
+        try
+        {
+            await using var host = await StartWithLogAsync(log, llm.Endpoint, ("VoiceBot:AfterCallTimeout", "00:00:01"));
+            await using var relay = await RelayClient.ConnectAsync(host.RelayUri, CancellationToken.None);
+            await relay.SendSetupAsync(NewCallSid(), Caller, SmsSender);
+            await relay.SendPromptAsync("Can you book a technician visit?");
+            Assert.Equal("You're booked for tomorrow morning.", await relay.ReceiveUtteranceAsync(Patience));
+
+            await relay.CloseAsync();
+
+            var outcome = await WaitForOutcomeAsync(log);
+            Assert.Equal("After the call: the model run did not finish within VoiceBot:AfterCallTimeout (00:00:01); it was stopped.", outcome.Message);
+            Assert.Equal(LogLevel.Warning, outcome.Level);
+            Assert.Null(outcome.Exception);
+            Assert.Equal(3, llm.Requests.Count);
+            Assert.DoesNotContain(host.Loopback.SentMessages, m => m.Message.ActionName == Confirmation);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+    }
+
+    [Fact]
+    public void A_timeout_of_zero_is_a_start_up_error_naming_the_setting()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => VoiceBotApp.Build(["--environment=Development", "--VoiceBot:AfterCallTimeout=00:00:00"]));
+
+        Assert.Equal("VoiceBot:AfterCallTimeout is 00:00:00: it must be more than zero, such as 00:01:00.", error.Message);
+    }
+
+    /// <summary>The host (on the offline demo model unless <paramref name="llm"/> is given), with the after-call runs' outcome lines captured.</summary>
+    private static Task<VoiceBotTestHost> StartWithLogAsync(CapturedLog log, Uri? llm = null, params (string Key, string Value)[] settings)
+    {
+        var overrides = new Dictionary<string, string?> { [$"Logging:LogLevel:{typeof(AfterCallRuns).FullName}"] = "Information" };
+        foreach (var (key, value) in settings)
+        {
+            overrides[key] = value;
+        }
+
+        return StartAsync(llm, overrides, configure: builder => builder.Logging.AddProvider(log));
+    }
 
     private static async Task<CapturedEntry> WaitForOutcomeAsync(CapturedLog log)
     {
