@@ -36,6 +36,12 @@ public static class VoiceBotApp
         var settings = configuration.GetSection(VoiceBotSettings.SectionName).Get<VoiceBotSettings>() ?? new VoiceBotSettings();
         settings.PublicBaseUrl = ParsePublicBaseUrl(configuration["PublicBaseUrl"]);
         settings.Offline = CheckTwilioMode(configuration, builder.Environment);
+        if (settings.AfterCallTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException(
+                $"VoiceBot:AfterCallTimeout is {settings.AfterCallTimeout}: it must be more than zero, such as 00:01:00.");
+        }
+
         var llm = LlmSettings.From(configuration);
 
         var services = builder.Services;
@@ -71,10 +77,13 @@ public static class VoiceBotApp
         services.AddSingleton<AgentTrace>();
         services.AddSingleton<OneTimeCodes>();
         services.AddSingleton<VerificationPlugin>();
+        services.AddSingleton<BookingPlugin>();
         services.AddSingleton<AgentToolFilter>();
         services.AddSingleton<AgentKernel>();
         services.AddSingleton<ReplyAttachments>();
         services.AddSingleton<VoiceAgent>();
+        services.AddSingleton<AfterCallRuns>();
+        services.AddHostedService(provider => provider.GetRequiredService<AfterCallRuns>());
 
         if (settings.Offline)
         {

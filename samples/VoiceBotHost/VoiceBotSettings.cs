@@ -27,6 +27,12 @@ public sealed class VoiceBotSettings
     /// </summary>
     public string OneTimeCodeAction { get; set; } = "send_otp";
 
+    /// <summary>
+    /// How long the model may take, once a call has ended, to decide on and send its after-call texts (actions with
+    /// <c>"When": "AfterCall"</c>, such as the booking confirmation); past it the run is stopped and logged.
+    /// </summary>
+    public TimeSpan AfterCallTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The public base URL Twilio reaches this host at; null when Twilio calls the host directly (or never).</summary>
     public Uri? PublicBaseUrl { get; set; }
 

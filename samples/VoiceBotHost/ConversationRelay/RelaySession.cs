@@ -10,7 +10,8 @@ namespace VoiceBotHost.ConversationRelay;
 /// <summary>
 /// One call on Twilio ConversationRelay. <c>setup</c> starts the call session; each final <c>prompt</c> (and each
 /// <c>dtmf</c> digit) is queued for the agent, whose turns run one at a time; <c>interrupt</c> cancels the answer
-/// being spoken; closing the socket ends the call session.
+/// being spoken; closing the socket ends the call session and starts its after-call run in the background
+/// (<see cref="AfterCallRuns"/>).
 /// </summary>
 /// <remarks>
 /// Speech or text, whichever comes first: while an action waits for the caller's text, a spoken prompt that answers
@@ -28,6 +29,7 @@ public sealed class RelaySession
     private readonly VoiceAgent _agent;
     private readonly SystemPrompt _systemPrompt;
     private readonly bool _nudgeOnIdleReply;
+    private readonly AfterCallRuns _afterCall;
     private readonly ILogger _logger;
     private readonly AgentTrace? _trace;
 
@@ -51,8 +53,9 @@ public sealed class RelaySession
     private string? _heardBeforeInterrupt;
 
     public RelaySession(RelaySocket socket, ICallSessionRegistry calls, AgentKernel agentKernel, VoiceAgent agent,
-        SystemPrompt systemPrompt, bool nudgeOnIdleReply, ILogger<RelaySession> logger, AgentTrace? trace = null)
+        SystemPrompt systemPrompt, bool nudgeOnIdleReply, AfterCallRuns afterCall, ILogger<RelaySession> logger, AgentTrace? trace = null)
     {
+        _afterCall = afterCall;
         _trace = trace;
         _socket = socket;
         _calls = calls;
@@ -405,6 +408,23 @@ public sealed class RelaySession
         {
             _logger.LogInformation("Call ended after {Seconds:0} s; {Messages} message(s) sent or received.",
                 (DateTimeOffset.UtcNow - call.StartedAt).TotalSeconds, call.Messages.Count);
+            StartAfterCallRun(call);
         }
+    }
+
+    /// <summary>
+    /// The model's look back over the finished call (after-call actions only), in the background: the transcript is
+    /// final, since no turn runs any more. Texts that arrived after the last turn are part of it.
+    /// </summary>
+    private void StartAfterCallRun(CallSession call)
+    {
+        var applied = call.ApplyPendingReplies(_history);
+        foreach (var line in _history.Skip(_history.Count - applied))
+        {
+            _trace?.Publish(call.CallId, TraceKind.HistoryLine, line.Content ?? "");
+        }
+
+        // The chat service the call's turns used; a kernel like the call's, without its hang-up filter.
+        _afterCall.Start(call, _history, _kernel!.GetRequiredService<IChatCompletionService>(), _agentKernel.ForCall(call));
     }
 }

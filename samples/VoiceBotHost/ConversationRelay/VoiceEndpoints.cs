@@ -58,7 +58,8 @@ public static class VoiceEndpoints
 
     /// <summary>Serves one ConversationRelay WebSocket: a <see cref="RelaySession"/> until the call ends.</summary>
     internal static async Task RelayAsync(HttpContext context, ICallSessionRegistry calls, AgentKernel agentKernel, VoiceAgent agent,
-        SystemPrompt systemPrompt, VoiceBotSettings settings, AgentTrace trace, IHostApplicationLifetime lifetime, ILogger<RelaySession> logger)
+        SystemPrompt systemPrompt, VoiceBotSettings settings, AgentTrace trace, AfterCallRuns afterCall, IHostApplicationLifetime lifetime,
+        ILogger<RelaySession> logger)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -69,7 +70,7 @@ public static class VoiceEndpoints
 
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
         using var socket = new RelaySocket(webSocket);
-        var session = new RelaySession(socket, calls, agentKernel, agent, systemPrompt, settings.NudgeOnIdleReply, logger, trace);
+        var session = new RelaySession(socket, calls, agentKernel, agent, systemPrompt, settings.NudgeOnIdleReply, afterCall, logger, trace);
         await session.RunAsync(lifetime.ApplicationStopping);
     }
 }

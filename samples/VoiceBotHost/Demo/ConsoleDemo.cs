@@ -10,7 +10,9 @@ namespace VoiceBotHost.Demo;
 /// <summary>
 /// <c>dotnet run -- demo</c>: one scripted call, end to end, with no credentials. The host starts on a free loopback
 /// port; this code plays Twilio (signed voice webhook, a ConversationRelay WebSocket client, a signed inbound-message
-/// webhook) and the caller; the agent is SK with the offline demo model. Prints the transcript; returns 0 on success.
+/// webhook) and the caller; the agent is SK with the offline demo model. The caller books a technician visit, and after
+/// the hang-up the model's look back over the call texts the booking confirmation. Prints the transcript; returns 0 on
+/// success.
 /// </summary>
 public static partial class ConsoleDemo
 {
@@ -36,7 +38,7 @@ public static partial class ConsoleDemo
             await app.StartAsync();
             await RunCallAsync(app, output);
             output.WriteLine();
-            output.WriteLine("Demo passed: the server made the code, the SMS went out, the agent answered the caller while it waited, and the texted code came back through the signed webhook and was checked by the server.");
+            output.WriteLine("Demo passed: the server made the code, the SMS went out, the agent answered the caller while it waited, the texted code came back through the signed webhook and was checked by the server, and after the call the booking confirmation was texted.");
             return 0;
         }
         catch (Exception ex)
@@ -137,14 +139,28 @@ public static partial class ConsoleDemo
             throw new InvalidOperationException($"The agent did not confirm the code (without reading it out): \"{confirmation}\".");
         }
 
-        // 6. A summary by text: an agent-composed SMS (the action has no body template).
+        // 6. A technician visit: booked on the server; its confirmation is an after-call text, not sent during the call.
+        await CallerSaysAsync(client, output, "Also, my internet keeps dropping. Can you book a technician visit?");
+        var booked = await client.ReceiveUtteranceAsync(Patience);
+        Say(output, "Agent", booked);
+        if (!booked.Contains("booked", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The agent did not book the visit: \"{booked}\".");
+        }
+
+        // 7. A summary by text: an agent-composed SMS (the action has no body template).
         await CallerSaysAsync(client, output, "Great, thanks. Can you text me a summary of this call?");
         Say(output, "Agent", await client.ReceiveUtteranceAsync(Patience));
         var summary = await loopback.WaitForMessageAsync(m => m.Message.CallId == callSid && m.Message.ActionName == "send_summary").WaitAsync(Patience);
         Step(output, $"SMS to {summary.Message.To}: \"{summary.Message.Body}\"");
         Say(output, "Agent", await client.ReceiveUtteranceAsync(Patience));
 
-        // 7. The caller hangs up: Twilio closes the socket and the host ends the call session.
+        // 8. The caller hangs up: Twilio closes the socket and the host ends the call session.
+        if (loopback.SentMessages.Any(m => m.Message.CallId == callSid && m.Message.ActionName == "send_booking_confirmation"))
+        {
+            throw new InvalidOperationException("The booking confirmation went out during the call; it is an after-call text.");
+        }
+
         await client.CloseAsync();
         var ended = await WaitUntilAsync(() => calls.Find(callSid) is { IsActive: false }, Patience);
         Step(output, ended ? "Caller hung up; the call session ended." : "Caller hung up, but the call session is still live.");
@@ -152,6 +168,12 @@ public static partial class ConsoleDemo
         {
             throw new InvalidOperationException("Closing the socket did not end the call session.");
         }
+
+        // 9. After the call: the model looks back over the transcript with only the after-call actions on offer, and
+        // texts the booking confirmation, since a visit was booked.
+        Step(output, "After the call: the model reads the transcript again, with only the after-call actions on offer");
+        var bookingText = await loopback.WaitForMessageAsync(m => m.Message.CallId == callSid && m.Message.ActionName == "send_booking_confirmation").WaitAsync(Patience);
+        Step(output, $"SMS to {bookingText.Message.To} after the call: \"{bookingText.Message.Body}\"");
     }
 
     private static async Task CallerSaysAsync(RelayClient client, TextWriter output, string words)

@@ -3,33 +3,37 @@ using Microsoft.SemanticKernel;
 namespace VoiceBotHost.Llm;
 
 /// <summary>
-/// Logs why a turn's request to the model failed. What the endpoint did (it timed out, could not be reached, answered
-/// with an HTTP error) is one warning line: the call goes on with an apology and there is nothing in the code to fix.
-/// Anything else is unexpected, so it keeps its stack trace.
+/// Logs why a request to the model failed. What the endpoint did (it timed out, could not be reached, answered with an
+/// HTTP error) is one warning line: the call goes on with an apology (or the after-call run stops) and there is nothing
+/// in the code to fix. Anything else is unexpected, so it keeps its stack trace.
 /// </summary>
 public static class ModelFailureLog
 {
     private const int MaxDetailLength = 200;
 
-    public static void Write(ILogger logger, Exception failure)
+    /// <summary>What a failed turn leads to.</summary>
+    public const string CallerHeardApology = "the caller heard an apology";
+
+    /// <param name="outcome">What the failure led to, ending the line: "the caller heard an apology".</param>
+    public static void Write(ILogger logger, Exception failure, string outcome = CallerHeardApology)
     {
         if (Find<TimeoutException>(failure) is not null || Find<OperationCanceledException>(failure) is not null)
         {
             // The turn itself was not cancelled (the caller neither hung up nor interrupted): the HTTP client gave up.
-            logger.LogWarning("The model did not answer within Llm:Timeout; the caller heard an apology.");
+            logger.LogWarning("The model did not answer within Llm:Timeout; {Outcome}.", outcome);
         }
         else if (Find<HttpOperationException>(failure) is { StatusCode: { } status } http)
         {
-            logger.LogWarning("The model endpoint answered {Status} ({StatusCode}): {Detail}; the caller heard an apology.",
-                (int)status, status, Detail(http));
+            logger.LogWarning("The model endpoint answered {Status} ({StatusCode}): {Detail}; {Outcome}.",
+                (int)status, status, Detail(http), outcome);
         }
         else if (Find<HttpRequestException>(failure) is { } unreachable)
         {
-            logger.LogWarning("The model endpoint could not be reached: {Detail}; the caller heard an apology.", Detail(unreachable));
+            logger.LogWarning("The model endpoint could not be reached: {Detail}; {Outcome}.", Detail(unreachable), outcome);
         }
         else
         {
-            logger.LogError(failure, "The agent turn failed; the caller heard an apology.");
+            logger.LogError(failure, "The request to the model failed; {Outcome}.", outcome);
         }
     }
 

@@ -16,18 +16,26 @@ public sealed record DemoAnswer(string? Text, string? ToolName = null, JsonObjec
 /// key while still exercising the real path (SK's OpenAI connector, tool calls, the plugin's functions, their results).
 /// It reads the same OpenAI chat request a real model gets and answers with text or a tool call. Like a real model on
 /// this sample, it never makes or judges a one-time code: <c>send_otp</c> goes out with no code (the server makes one),
-/// and a code the caller gives back later goes to <c>verification-check_code</c>, which the server answers.
+/// and a code the caller gives back later goes to <c>verification-check_code</c>, which the server answers. After the
+/// call (a system message once the conversation has begun: the after-call run's instruction) it texts the booking
+/// confirmation when the transcript shows a technician visit booked, and does nothing otherwise.
 /// </summary>
 public static partial class DemoModel
 {
-    private static readonly string[] KnownActions = ["send_otp", "collect_email", "send_payment_link", "send_summary", "check_code"];
+    private static readonly string[] KnownActions =
+        ["send_otp", "collect_email", "send_payment_link", "send_summary", "check_code", "book_technician_visit", "send_booking_confirmation"];
 
     private const string Menu =
-        "I can text you a verification code, collect your email address by text, send a payment link to your WhatsApp, or text you a summary of this call. What would you like?";
+        "I can text you a verification code, collect your email address by text, send a payment link to your WhatsApp, book a technician visit, or text you a summary of this call. What would you like?";
 
     public static DemoAnswer Answer(JsonArray messages, IReadOnlyCollection<string> toolNames)
     {
         var last = messages.LastOrDefault();
+        if (IsAfterCall(messages))
+        {
+            return AfterCall(messages, last, toolNames);
+        }
+
         return (string?)last?["role"] switch
         {
             "tool" => AfterTool(messages, last!),
@@ -87,6 +95,18 @@ public static partial class DemoModel
             return new DemoAnswer(null, payment, new JsonObject { ["amount"] = value });
         }
 
+        if (BookWord().IsMatch(lower) && Booking(messages) is { } booked)
+        {
+            // Booked already: no second visit, and the confirmation is the after-call text's job.
+            return DemoAnswer.Say($"Your visit is booked for {(string?)booked["window"]}, reference {(string?)booked["reference"]}. "
+                + "I'll text you the confirmation after our call. Anything else?");
+        }
+
+        if (BookWord().IsMatch(lower) && Find(tools, "book_technician_visit") is { } book)
+        {
+            return new DemoAnswer(null, book, []);
+        }
+
         if (lower.Contains("thank"))
         {
             return DemoAnswer.Say("You're welcome! Is there anything else I can help with?");
@@ -99,6 +119,34 @@ public static partial class DemoModel
 
         return DemoAnswer.Say(Menu);
     }
+
+    /// <summary>
+    /// Whether this request is the look-back after the call: a system message (the after-call instruction) after the
+    /// conversation began. During a call the only system message is the prompt at the start.
+    /// </summary>
+    private static bool IsAfterCall(JsonArray messages) =>
+        messages.SkipWhile(m => (string?)m?["role"] == "system").Any(m => (string?)m?["role"] == "system");
+
+    /// <summary>
+    /// After the call nobody listens, so it never talks: it texts the booking confirmation if a visit was booked on the
+    /// call (and it is on offer), once, and otherwise does nothing.
+    /// </summary>
+    private static DemoAnswer AfterCall(JsonArray messages, JsonNode? last, IReadOnlyCollection<string> tools)
+    {
+        if ((string?)last?["role"] == "system" && Booking(messages) is not null && Find(tools, "send_booking_confirmation") is { } confirm)
+        {
+            // No arguments: the text reads the booking the server recorded on the call.
+            return new DemoAnswer(null, confirm, []);
+        }
+
+        return DemoAnswer.Say("");
+    }
+
+    /// <summary>The technician visit booked on the call, if any: the last <c>book_technician_visit</c> result with status <c>booked</c>.</summary>
+    private static JsonObject? Booking(JsonArray messages) =>
+        messages.Where(m => (string?)m?["role"] == "tool" && ShortName(FindCall(messages, (string?)m["tool_call_id"]).Name) == "book_technician_visit")
+            .Select(m => ParseObject(TextOf(m!)))
+            .LastOrDefault(result => (string?)result?["status"] == "booked");
 
     /// <summary>A text that arrived while no action was waiting for it (a late reply, or one nobody asked for).</summary>
     private static DemoAnswer ForTextedReply(string text, JsonArray messages, IReadOnlyCollection<string> tools)
@@ -217,6 +265,13 @@ public static partial class DemoModel
             case "send_summary":
                 return DemoAnswer.Say("Done, the summary is on its way to your phone. Anything else?");
 
+            case "book_technician_visit" when status == "booked":
+                return DemoAnswer.Say($"You're booked: a technician will come on {(string?)result?["window"]}. Your booking reference is "
+                    + $"{(string?)result?["reference"]}. I'll text you the confirmation after our call. Anything else?");
+
+            case "book_technician_visit":
+                return DemoAnswer.Say("Sorry, I couldn't book the visit just now. Please try again in a moment.");
+
             default:
                 return DemoAnswer.Say("Done. Anything else?");
         }
@@ -262,6 +317,9 @@ public static partial class DemoModel
                     break;
                 case "send_payment_link" when status == "sent":
                     facts.Add($"we sent a payment link for {(string?)arguments?["amount"]} to your WhatsApp");
+                    break;
+                case "book_technician_visit" when status == "booked":
+                    facts.Add($"a technician visit is booked for {(string?)result?["window"]}");
                     break;
             }
         }
@@ -327,6 +385,9 @@ public static partial class DemoModel
 
     [GeneratedRegex(@"\b(hold on|one (moment|sec|second|minute)|just a (moment|sec|second|minute)|give me a (moment|sec|second|minute)|wait a)")]
     private static partial Regex HoldOn();
+
+    [GeneratedRegex(@"\b(technician|engineer|appointment|book)")]
+    private static partial Regex BookWord();
 
     [GeneratedRegex(@"\bpay")]
     private static partial Regex PayWord();

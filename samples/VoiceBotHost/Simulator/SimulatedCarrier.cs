@@ -46,6 +46,8 @@ public sealed class SimulatedCarrier(
             templateId = message.Content?.TemplateId,
             preview = message.Content is { } content ? settings.Value.Render(content) : null,
             action = message.ActionName,
+            // A text sent once its call has ended (an after-call action): the page says so.
+            afterCall = message.CallId is { } callId && calls.Find(callId) is { IsActive: false },
             status = "queued",
         });
 

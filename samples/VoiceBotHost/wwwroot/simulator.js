@@ -225,7 +225,7 @@ function onOutbound(message) {
   const status = addMessage(channel, "in", message.preview || message.body || "", `${clock()} · ${message.status}`, !!message.templateId);
   status.dataset.time = clock();
   state.outbound.set(message.id, status);
-  addNote(`${channel === "whatsapp" ? "WhatsApp" : "SMS"} sent by ${message.action} → caller's phone`, channel);
+  addNote(`${channel === "whatsapp" ? "WhatsApp" : "SMS"} sent by ${message.action}${message.afterCall ? " after the call" : ""} → caller's phone`, channel);
   if (state.channel !== channel) {
     // Bring the new text into view, as a phone's notification would.
     showChannel(channel);

@@ -121,7 +121,8 @@ public sealed class ConversationRelayProtocolTests : IAsyncLifetime
         Assert.Equal("assistant", (string?)greeting["role"]);
         Assert.StartsWith("Hi, this is Ava from Acme.", greeting["content"]!.ToString(), StringComparison.Ordinal);
         var tools = ScriptedOpenAIServer.ToolsOf(request)!.Select(t => (string?)t!["function"]!["name"]).ToList();
-        Assert.Equal(["messaging-send_otp", "messaging-collect_email", "messaging-send_payment_link", "messaging-send_summary", "verification-check_code"], tools);
+        Assert.Equal(["messaging-send_otp", "messaging-collect_email", "messaging-send_payment_link", "messaging-send_summary",
+            "messaging-send_booking_confirmation", "verification-check_code", "appointments-book_technician_visit"], tools);
         var otp = ScriptedOpenAIServer.ToolsOf(request)!.Single(t => (string?)t!["function"]!["name"] == "messaging-send_otp")!;
         Assert.Empty(otp["function"]!["parameters"]?["properties"]?.AsObject() ?? []);
         var summary = ScriptedOpenAIServer.ToolsOf(request)!.Single(t => (string?)t!["function"]!["name"] == "messaging-send_summary")!;

@@ -28,5 +28,11 @@ public sealed class ConsoleDemoTests
         var answer = IndexOf("Agent  : Your text just came in.");
         Assert.True(sendCall >= 0 && sendCall < waiting && waiting < texted && texted < replyLine && replyLine < check && check < verdict && verdict < answer, text);
         Assert.Contains("Caller hung up; the call session ended.", text, StringComparison.Ordinal);
+        // After the hang-up, the model's look back over the call texts the confirmation of the visit booked on it.
+        var hungUp = IndexOf("[Caller hung up;");
+        var afterCallCall = IndexOf("model | tool call    messaging-send_booking_confirmation {}");
+        var afterCallText = IndexOf("[SMS to +14155550123 after the call: \"Acme: your technician visit is booked for ");
+        Assert.True(hungUp >= 0 && hungUp < afterCallCall && afterCallCall < afterCallText, text);
+        Assert.Single(lines, l => l.Contains("messaging-send_booking_confirmation", StringComparison.Ordinal) && l.StartsWith("model | tool call", StringComparison.Ordinal));
     }
 }

@@ -63,6 +63,33 @@ public sealed partial class CallSimulatorBrowserTests(ITestOutputHelper output)
         Assert.Empty(pageErrors);
     }
 
+    [Fact]
+    public async Task After_a_call_with_a_booking_the_confirmation_text_arrives_on_the_simulated_phone()
+    {
+        await using var host = await VoiceBotTestHost.StartAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1320, Height = 900 } });
+        var pageErrors = new List<string>();
+        page.PageError += (_, error) => pageErrors.Add(error);
+        await page.GotoAsync(host.BaseUri.AbsoluteUri);
+        await page.ClickAsync("#call-button");
+        await Expect(page.Locator(".turn.agent").First).ToContainTextAsync("Ava from Acme");
+
+        await page.ClickAsync(".chip:has-text('book a technician visit')");
+        await Expect(page.Locator(".turn.agent").Last).ToContainTextAsync("I'll text you the confirmation after our call.");
+        await Expect(page.Locator("#thread-sms .msg.in")).ToHaveCountAsync(0);
+        await page.ClickAsync("#call-button");
+        await Expect(page.Locator("#call-status")).ToHaveTextAsync("Call ended");
+
+        var confirmation = page.Locator("#thread-sms .msg.in");
+        await Expect(confirmation).ToHaveCountAsync(1);
+        await Expect(confirmation).ToContainTextAsync("Acme: your technician visit is booked for");
+        await Expect(confirmation.Locator(".status")).ToContainTextAsync("Delivered");
+        await Expect(page.Locator("#transcript .note").Last).ToHaveTextAsync("SMS sent by send_booking_confirmation after the call → caller's phone");
+        Assert.Empty(pageErrors);
+    }
+
     /// <summary>The controls a caller needs; each must be whole on screen once scrolled to.</summary>
     private static readonly string[] KeyControls =
     [

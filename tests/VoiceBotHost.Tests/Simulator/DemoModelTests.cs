@@ -6,7 +6,15 @@ namespace VoiceBotHost.Tests.Llm;
 /// <summary>The offline demo model's rules, on the same OpenAI-shaped messages a real model gets.</summary>
 public sealed class DemoModelTests
 {
-    private static readonly string[] Tools = ["messaging-send_otp", "messaging-collect_email", "messaging-send_payment_link", "messaging-send_summary", "verification-check_code"];
+    private static readonly string[] Tools = ["messaging-send_otp", "messaging-collect_email", "messaging-send_payment_link", "messaging-send_summary",
+        "messaging-send_booking_confirmation", "verification-check_code", "appointments-book_technician_visit"];
+
+    /// <summary>What the after-call run offers: the after-call actions only.</summary>
+    private static readonly string[] AfterCallTools = ["messaging-send_booking_confirmation"];
+
+    private static JsonObject SystemLine(string text) => new() { ["role"] = "system", ["content"] = text };
+
+    private const string AfterCallInstruction = "The call has ended; the conversation above is its transcript.";
 
     private static JsonObject User(string text) => new() { ["role"] = "user", ["content"] = text };
 
@@ -36,6 +44,7 @@ public sealed class DemoModelTests
     [InlineData("I'll text you my email", "messaging-collect_email")]
     [InlineData("I want to pay my bill", "messaging-send_payment_link")]
     [InlineData("Please text me a summary", "messaging-send_summary")]
+    [InlineData("My internet is down, can you book a technician?", "appointments-book_technician_visit")]
     public void Caller_requests_become_tool_calls(string said, string tool)
     {
         var answer = DemoModel.Answer([User(said)], Tools);
@@ -169,5 +178,84 @@ public sealed class DemoModelTests
 
         Assert.Null(answer.ToolName);
         Assert.Contains("verification code", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_booked_visit_is_said_with_its_window_and_reference_and_its_confirmation_is_left_for_after_the_call()
+    {
+        JsonArray messages =
+        [
+            SystemLine("prompt"), User("book a technician please"), Call("c1", "appointments-book_technician_visit", new { }),
+            Result("c1", new { status = "booked", window = "Tuesday 1 December, 10am-12pm", reference = "AC-123456" }),
+        ];
+
+        var answer = DemoModel.Answer(messages, Tools);
+
+        Assert.Null(answer.ToolName);
+        Assert.Contains("Tuesday 1 December, 10am-12pm", answer.Text, StringComparison.Ordinal);
+        Assert.Contains("AC-123456", answer.Text, StringComparison.Ordinal);
+        Assert.Contains("after our call", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void After_a_call_with_a_booking_it_texts_the_confirmation_once()
+    {
+        JsonArray messages =
+        [
+            SystemLine("prompt"), User("book a technician please"), Call("c1", "appointments-book_technician_visit", new { }),
+            Result("c1", new { status = "booked", window = "Tuesday 1 December, 10am-12pm", reference = "AC-123456" }),
+            Assistant("You're booked."), User("thanks, bye"), Assistant("Goodbye!"), SystemLine(AfterCallInstruction),
+        ];
+
+        var answer = DemoModel.Answer(messages, AfterCallTools);
+
+        Assert.Equal("messaging-send_booking_confirmation", answer.ToolName);
+        Assert.Empty(answer.Arguments!);
+
+        // Its result comes back: nobody is listening, so it neither talks nor sends again.
+        messages.Add(Call("c2", "messaging-send_booking_confirmation", new { }));
+        messages.Add(Result("c2", new { status = "sent" }));
+        var after = DemoModel.Answer(messages, AfterCallTools);
+        Assert.Null(after.ToolName);
+        Assert.Equal("", after.Text);
+    }
+
+    [Theory]
+    [InlineData("failed")]
+    [InlineData(null)]
+    public void After_a_call_without_a_booking_it_does_nothing(string? bookingStatus)
+    {
+        JsonArray messages = [SystemLine("prompt"), User("text me a summary"), Call("c1", "messaging-send_summary", new { message = "hi" }), Result("c1", new { status = "sent" })];
+        if (bookingStatus is not null)
+        {
+            messages.Add(User("book a technician"));
+            messages.Add(Call("c2", "appointments-book_technician_visit", new { }));
+            messages.Add(Result("c2", new { status = bookingStatus }));
+        }
+
+        messages.Add(SystemLine(AfterCallInstruction));
+
+        var answer = DemoModel.Answer(messages, AfterCallTools);
+
+        Assert.Null(answer.ToolName);
+        Assert.Equal("", answer.Text);
+    }
+
+    [Fact]
+    public void During_the_call_it_never_sends_the_confirmation_itself()
+    {
+        JsonArray messages =
+        [
+            SystemLine("prompt"), User("book a technician please"), Call("c1", "appointments-book_technician_visit", new { }),
+            Result("c1", new { status = "booked", window = "Tuesday 1 December, 10am-12pm", reference = "AC-123456" }),
+            Assistant("You're booked."), User("Can you text me the booking confirmation?"),
+        ];
+
+        var answer = DemoModel.Answer(messages, Tools);
+
+        // Neither the confirmation now nor a second booking: it says when the text comes.
+        Assert.Null(answer.ToolName);
+        Assert.Contains("AC-123456", answer.Text, StringComparison.Ordinal);
+        Assert.Contains("confirmation after our call", answer.Text, StringComparison.Ordinal);
     }
 }

@@ -31,12 +31,12 @@ public sealed class RestartTests : IDisposable
         {
             ["ConnectionStrings:InCallMessaging"] = $"Data Source={_database}",
             // A WhatsApp action with a free-form body and an approved template, to see which one goes out.
-            ["InCallMessaging:Actions:4:Name"] = "send_directions",
-            ["InCallMessaging:Actions:4:Description"] = "Send the caller directions to the store on WhatsApp.",
-            ["InCallMessaging:Actions:4:Channel"] = "WhatsApp",
-            ["InCallMessaging:Actions:4:Sender"] = "whatsapp",
-            ["InCallMessaging:Actions:4:Body"] = "Acme is at 1 Main Street, next to the station.",
-            ["InCallMessaging:Actions:4:Template:TemplateId"] = WhatsAppTemplate,
+            ["InCallMessaging:Actions:5:Name"] = "send_directions",
+            ["InCallMessaging:Actions:5:Description"] = "Send the caller directions to the store on WhatsApp.",
+            ["InCallMessaging:Actions:5:Channel"] = "WhatsApp",
+            ["InCallMessaging:Actions:5:Sender"] = "whatsapp",
+            ["InCallMessaging:Actions:5:Body"] = "Acme is at 1 Main Street, next to the station.",
+            ["InCallMessaging:Actions:5:Template:TemplateId"] = WhatsAppTemplate,
         }, configure: builder => builder.Services.AddSingleton<IAfterCallReplyHandler>(new RecordingAfterCall(_afterCall)));
 
     private static async Task<string> InvokeAsync(TestSupport.VoiceBotTestHost host, CallSession session, string function, KernelArguments arguments)
