@@ -145,8 +145,9 @@ public sealed class InCallMessagingRuntime
     /// (<see cref="ActionTiming.AfterCall"/>; the call's own set when it has one), so "text the booking confirmation if a
     /// booking was made" works even when nobody asked for it during the call. The model may call any of them, or none;
     /// each sends at once, through the same checks as during the call (opt-outs, the call's caps and duplicate window,
-    /// the recipient policy), and is logged in <see cref="MessageLog"/>. Does nothing (and calls no model) when there is
-    /// no after-call action.
+    /// the recipient policy), and is logged in <see cref="MessageLog"/>. An after-call action the call already used (the
+    /// model scheduled it during the call) is not offered again, so the run never sends a second copy. Does nothing (and
+    /// calls no model) when no after-call action is left to offer.
     /// </summary>
     /// <param name="session">The call; it must have ended (<see cref="ICallSessionRegistry.EndCall"/>).</param>
     /// <param name="history">The call's final chat history; it is not changed.</param>
@@ -155,7 +156,8 @@ public sealed class InCallMessagingRuntime
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>What each action the model called did, in order.</returns>
     /// <exception cref="InvalidOperationException">The call is still live.</exception>
-    public Task<IReadOnlyList<AfterCallActionResult>> RunAfterCallAsync(CallSession session, Microsoft.SemanticKernel.ChatCompletion.ChatHistory history,
+    /// <exception cref="StateStoreException">The message log could not be read to see which actions the call used: nothing was sent.</exception>
+    public async Task<IReadOnlyList<AfterCallActionResult>> RunAfterCallAsync(CallSession session, Microsoft.SemanticKernel.ChatCompletion.ChatHistory history,
         Microsoft.SemanticKernel.ChatCompletion.IChatCompletionService chatService, Kernel? kernel = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
@@ -166,7 +168,11 @@ public sealed class InCallMessagingRuntime
             throw new InvalidOperationException($"Call {session.CallId} is still live: end it (Calls.EndCall) before running its after-call actions.");
         }
 
-        return AfterCallRun.RunAsync(session.Actions ?? Actions, session, history, chatService, kernel, cancellationToken);
+        var used = (await MessageLog.GetCallAsync(session.CallId, cancellationToken).ConfigureAwait(false))
+            .Where(static m => m.Direction == MessageDirection.Outbound && m.ActionName is not null)
+            .Select(static m => m.ActionName!)
+            .ToHashSet(StringComparer.Ordinal);
+        return await AfterCallRun.RunAsync(session.Actions ?? Actions, used, session, history, chatService, kernel, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -22,10 +22,14 @@ internal static class AfterCallRun
         "The call has ended; the conversation above is its transcript. Nobody is listening now. Call each available function whose description "
         + "applies to what happened on the call, with values taken only from the transcript; call none if none applies. Do not write a reply.";
 
-    public static async Task<IReadOnlyList<AfterCallActionResult>> RunAsync(InCallActionSet actions, CallSession session, ChatHistory history,
-        IChatCompletionService chatService, Kernel? kernel, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks the model once, offering the after-call actions of <paramref name="actions"/> not in <paramref name="used"/>
+    /// (the actions the call already used, scheduled or sent: offered again, they could send a second copy).
+    /// </summary>
+    public static async Task<IReadOnlyList<AfterCallActionResult>> RunAsync(InCallActionSet actions, IReadOnlySet<string> used, CallSession session,
+        ChatHistory history, IChatCompletionService chatService, Kernel? kernel, CancellationToken cancellationToken)
     {
-        var afterCall = actions.Where(action => action.When == ActionTiming.AfterCall);
+        var afterCall = actions.Where(action => action.When == ActionTiming.AfterCall && !used.Contains(action.Name));
         if (afterCall.ActionNames.Count == 0)
         {
             return [];

@@ -233,6 +233,23 @@ public sealed class AfterCallTextTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_after_call_does_not_offer_an_after_call_action_the_call_already_scheduled()
+    {
+        var (runtime, session) = await ScheduleDuringCallAsync();
+        Assert.True(runtime.Calls.EndCall(CallId));
+        await runtime.Loopback!.WaitForMessageAsync().WaitAsync(Patience);
+        var requests = _llm.Requests.Count;
+        var kernel = Kernel();
+
+        var results = await runtime.RunAfterCallAsync(session, [], kernel.GetRequiredService<IChatCompletionService>(), kernel);
+
+        Assert.Empty(results);
+        Assert.Equal(requests, _llm.Requests.Count);   // nothing left to offer: no model asked
+        await runtime.AfterCall.WhenIdleAsync();
+        Assert.Single(runtime.Loopback.SentMessages);
+    }
+
+    [Fact]
     public async Task Run_after_call_refuses_a_live_call()
     {
         var runtime = TestRuntime.Create(TestRuntime.Options(Confirmation()));
