@@ -147,6 +147,7 @@ public sealed class CallSessionRegistryTests
             options.Actions.Add(TestRuntime.Summary());
             options.EndedCallRetention = TimeSpan.FromMinutes(10);
             options.EvictionInterval = TimeSpan.FromMinutes(1);
+            options.ScheduledTextSweepInterval = TimeSpan.FromMinutes(7);   // another period, so the eviction timer is told apart
         });
         using var host = builder.Build();
         await host.StartAsync();
