@@ -131,15 +131,8 @@ public static class InCallMessagingServiceCollectionExtensions
         services.TryAddSingleton<LoopbackMessageProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageProvider, LoopbackMessageProvider>(static sp => sp.GetRequiredService<LoopbackMessageProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageProvider, HttpMessageProvider>());
-        HttpReplyMediaFetcher.AddHttpClient(services);
-        services.TryAddSingleton<IReplyMediaFetcher>(static sp =>
-        {
-            // The running configuration's limits: a reload takes effect once validated, an invalid one never does.
-            RunningActions? running = null;
-            return new HttpReplyMediaFetcher(sp.GetRequiredService<IHttpClientFactory>(),
-                () => (running ??= sp.GetRequiredService<RunningActions>()).Current.Options.Media ?? new(), credentials: null,
-                sp.GetRequiredService<TimeProvider>(), Loggers(sp).CreateLogger<IReplyMediaFetcher>());
-        });
+        // Providers add their access to their attachments (IReplyMediaAccess) and call this too, in either order.
+        HttpReplyMediaFetcher.Register(services);
 
         services.TryAddSingleton<IDeduplicationStore>(static sp => new InMemoryDeduplicationStore(Options(sp).DeduplicationCapacity, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IReplyRouter>(LocalReplyRouter.Instance);

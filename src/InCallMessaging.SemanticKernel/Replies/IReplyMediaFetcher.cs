@@ -3,8 +3,9 @@ namespace InCallMessaging.SemanticKernel;
 /// <summary>
 /// Downloads an attachment of a caller's reply (<see cref="InboundMessage.Media"/>, <see cref="CallMessage.Media"/>),
 /// for hosts that pass images or documents to a model. Bounded by <see cref="ReplyMediaOptions"/>: the content type must
-/// be allowed and the size within <see cref="ReplyMediaOptions.MaxBytes"/>. With the Twilio provider registered, it
-/// authenticates to Twilio's media URLs with the account's credentials.
+/// be allowed and the size within <see cref="ReplyMediaOptions.MaxBytes"/>. The plugin's one registered by
+/// <c>AddInCallMessaging</c> and by each provider (whichever comes first) fetches a provider's media URLs with that
+/// provider's credentials (the Twilio account's, Meta's access token) on its hosts only, and any other URL without credentials.
 /// </summary>
 public interface IReplyMediaFetcher
 {

@@ -3,8 +3,6 @@ using InCallMessaging.Twilio;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -139,37 +137,11 @@ public static class InCallMessagingTwilioServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMessageProvider, TwilioMessageProvider>());
 
-        // Twilio's media URLs need the account's credentials when the account requires it (HTTP Basic auth). This
-        // fetcher takes the place of the plugin's default one, but never of a fetcher registered by the application.
-        HttpReplyMediaFetcher.AddHttpClient(services);
-        var pluginDefault = typeof(IReplyMediaFetcher).Assembly;
-        for (var i = services.Count - 1; i >= 0; i--)
-        {
-            if (services[i].ServiceType == typeof(IReplyMediaFetcher) && RegisteredFrom(services[i]) == pluginDefault)
-            {
-                services.RemoveAt(i);
-            }
-        }
-
-        services.TryAddSingleton<IReplyMediaFetcher>(static sp =>
-        {
-            // The running configuration's limits (a reload takes effect once validated, an invalid one never does); without
-            // the plugin registered, the configured ones.
-            var plugin = sp.GetRequiredService<IOptionsMonitor<InCallMessagingOptions>>();
-            var running = sp.GetService<InCallMessaging.SemanticKernel.Actions.RunningActions>();
-            var twilio = sp.GetRequiredService<IOptionsMonitor<TwilioOptions>>();
-            return new HttpReplyMediaFetcher(sp.GetRequiredService<IHttpClientFactory>(),
-                () => (running is null ? plugin.CurrentValue.Media : running.Current.Options.Media) ?? new(),
-                url => TwilioMediaCredentials.For(url, twilio.CurrentValue), sp.GetService<TimeProvider>() ?? TimeProvider.System,
-                sp.GetService<ILoggerFactory>()?.CreateLogger<IReplyMediaFetcher>() ?? NullLogger<IReplyMediaFetcher>.Instance);
-        });
+        // Twilio's media URLs need the account's credentials when the account requires it (HTTP Basic auth): the
+        // plugin's fetcher asks this access for them, whatever the order of registration; a fetcher the application
+        // registered itself is kept.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IReplyMediaAccess, TwilioMediaAccess>());
+        HttpReplyMediaFetcher.Register(services);
         return services;
     }
-
-    /// <summary>The assembly whose code made a registration: its factory's, its implementation type's or its instance's.</summary>
-    private static System.Reflection.Assembly? RegisteredFrom(ServiceDescriptor descriptor) =>
-        descriptor.IsKeyedService ? null
-        : descriptor.ImplementationFactory?.Method.Module.Assembly
-            ?? descriptor.ImplementationType?.Assembly
-            ?? descriptor.ImplementationInstance?.GetType().Assembly;
 }

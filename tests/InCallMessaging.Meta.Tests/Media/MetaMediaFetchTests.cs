@@ -245,15 +245,26 @@ public sealed class MetaMediaFetchTests
     }
 
     [Fact]
-    public void Registered_before_the_plugin_the_Meta_fetcher_takes_the_default_fetchers_place()
+    public async Task Registered_before_the_plugin_Meta_media_are_still_fetched_with_the_token()
     {
+        await using var graph = await MetaGraphStandIn.StartAsync();
+        var photo = Photo(1_200);
+        graph.WithMedia("1212", new StandInMedia(photo, "image/jpeg"));
         var services = new ServiceCollection();
-        services.AddInCallMessagingMetaWhatsApp(o => o.AccessToken = MetaTestHost.AccessToken);
-        services.AddInCallMessaging(_ => { });
+        services.AddInCallMessagingMetaWhatsApp(o => (o.AccessToken, o.ApiBaseUrl) = (MetaTestHost.AccessToken, graph.BaseUrl));
+        services.AddInCallMessaging(o =>
+        {
+            o.Senders["default"] = new MessageSenderOptions { Provider = "Loopback", From = "+15005550006" };
+            o.Actions.Add(new InCallMessageAction { Name = "send_summary", Description = "Text the caller a summary." });
+        });
+        await using var provider = services.BuildServiceProvider();
 
-        using var provider = services.BuildServiceProvider();
+        var fetcher = Assert.Single(provider.GetServices<IReplyMediaFetcher>());
+        var fetched = await fetcher.FetchAsync(new InboundMedia(new Uri(graph.BaseUrl, "/v24.0/1212"), "image/jpeg"));
 
-        Assert.IsType<MetaReplyMediaFetcher>(provider.GetRequiredService<IReplyMediaFetcher>());
+        Assert.Equal(photo, fetched.Content.ToArray());
+        Assert.Equal(Bearer, Assert.Single(graph.MediaObjectRequests).Authorization);
+        Assert.Equal(Bearer, Assert.Single(graph.DownloadRequests).Authorization);
     }
 
     private sealed class OwnFetcher : IReplyMediaFetcher
