@@ -26,22 +26,27 @@ public sealed partial class RedisStateStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// One script: the message's hash and indexes, and the mark <c>dedupe:</c><paramref name="deliveryKey"/> with the
-    /// same expiry as <see cref="TryMarkAsync"/> gives it, so a webhook costs one round trip and one script, not two.
+    /// One script writes the message, its indexes and the mark <c>dedupe:</c><paramref name="deliveryKey"/> (with the
+    /// same expiry as <see cref="TryMarkAsync"/> gives it). Calls that arrive while one is in flight share the next
+    /// script call (group commit, up to 128 messages): each message is still checked and written on its own, and each
+    /// caller gets its own result, its own <see cref="StateStoreException"/>, or its own cancellation (a call cancelled
+    /// before its batch is sent writes nothing).
     /// </remarks>
     public ValueTask<bool> RecordInboundAsync(LoggedMessage message, string deliveryKey, TimeSpan retention, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentException.ThrowIfNullOrEmpty(deliveryKey);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(retention, TimeSpan.Zero);
-        var (keys, args) = AddArguments(message, argsBefore: 3);
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var (keys, args) = AddArguments(message, argsBefore: 4);
         var now = _time.GetUtcNow();
         RedisKey[] withMark = [.. keys, Key("dedupe:" + deliveryKey)];
-        args[0] = Ticks(now);
-        args[1] = Ticks(now + retention);
-        args[2] = Math.Max(1L, (long)Math.Ceiling(retention.TotalMilliseconds));
-        return RunAsync($"Recording inbound message {message.MessageId}", async database =>
-            (int)await database.ScriptEvaluateAsync(RedisScripts.RecordInbound, withMark, args).ConfigureAwait(false) == 1, cancellationToken);
+        args[0] = args.Length - 1;
+        args[1] = Ticks(now);
+        args[2] = Ticks(now + retention);
+        args[3] = Math.Max(1L, (long)Math.Ceiling(retention.TotalMilliseconds));
+        return new ValueTask<bool>(EnqueueInbound(new PendingInbound(message.MessageId, withMark, args, cancellationToken)));
     }
 
     /// <summary>
