@@ -26,8 +26,11 @@ public sealed partial class RedisStateStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// One script writes the message, its indexes and the mark <c>dedupe:</c><paramref name="deliveryKey"/> (with the
-    /// same expiry as <see cref="TryMarkAsync"/> gives it). Calls that arrive while one is in flight share the next
+    /// One script writes the message and its indexes. The message's own hash is the mark when
+    /// <paramref name="deliveryKey"/> is <c>in:</c> and its id and <paramref name="retention"/> is no longer than
+    /// <see cref="RedisStoreOptions.MessageRetention"/> (the hash's TTL), as the hub records them: a delivery is first
+    /// when its message was not logged yet. Otherwise the script also sets the mark <c>dedupe:</c><paramref name="deliveryKey"/>
+    /// (with the same expiry as <see cref="TryMarkAsync"/> gives it). Calls that arrive while one is in flight share the next
     /// script call (group commit, up to 128 messages): each message is still checked and written on its own, and each
     /// caller gets its own result, its own <see cref="StateStoreException"/>, or its own cancellation (a call cancelled
     /// before its batch is sent writes nothing).
@@ -41,7 +44,9 @@ public sealed partial class RedisStateStore
         ObjectDisposedException.ThrowIf(_disposed, this);
         var (keys, args) = AddArguments(message, argsBefore: 4);
         var now = _time.GetUtcNow();
-        RedisKey[] withMark = [.. keys, Key("dedupe:" + deliveryKey)];
+        var ownMark = retention <= _retention && deliveryKey.Length == message.MessageId.Length + 3
+            && deliveryKey.StartsWith("in:", StringComparison.Ordinal) && deliveryKey.EndsWith(message.MessageId, StringComparison.Ordinal);
+        RedisKey[] withMark = [.. keys, ownMark ? string.Empty : Key("dedupe:" + deliveryKey)];
         args[0] = args.Length - 1;
         args[1] = Ticks(now);
         args[2] = Ticks(now + retention);

@@ -58,9 +58,11 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Concurrent_records_of_one_delivery_key_let_exactly_one_through(bool inOneBatch)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public async Task Concurrent_records_of_one_delivery_key_let_exactly_one_through(bool inOneBatch, bool sameMessageId)
     {
         var prefix = RedisServerFixture.FreshPrefix();
         await using var hostA = await WarmStoreAsync(prefix);
@@ -68,13 +70,14 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
         await using var admin = await AdminAsync();
         Task<bool>? held = inOneBatch ? await HoldOneInFlightAsync(hostA, admin) : null;
 
-        // Fifty deliveries of one provider message under different message ids (as a redelivery that was given a new
-        // id would be): only one may be logged and delivered.
+        // Fifty deliveries of one provider message: as the hub records them (one message id, the key "in:" and that id),
+        // or under different message ids with one delivery key. Only one may be logged and delivered.
+        LoggedMessage Delivery(int i) => Inbound(sameMessageId ? "SMdup" : $"SMdup{i}", "once");
         using var start = new ManualResetEventSlim();
         Task<bool>[] records;
         if (inOneBatch)
         {
-            records = [.. Enumerable.Range(0, 50).Select(i => Record(hostA, Inbound($"SMdup{i}", "once"), "in:SMdup"))];
+            records = [.. Enumerable.Range(0, 50).Select(i => Record(hostA, Delivery(i), "in:SMdup"))];
             await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
             Assert.True(await held!);
         }
@@ -83,7 +86,7 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
             records = [.. Enumerable.Range(0, 50).Select(i => Task.Run(async () =>
             {
                 start.Wait();
-                return await Record(i % 2 == 0 ? hostA : hostB, Inbound($"SMdup{i}", "once"), "in:SMdup");
+                return await Record(i % 2 == 0 ? hostA : hostB, Delivery(i), "in:SMdup");
             }))];
             start.Set();
         }
@@ -91,15 +94,42 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
         var results = await Task.WhenAll(records);
 
         var winner = Assert.Single(Enumerable.Range(0, 50), i => results[i]);
-        for (var i = 0; i < 50; i++)
+        if (sameMessageId)
         {
-            Assert.Equal(i == winner, await hostB.FindAsync($"SMdup{i}") is not null);
+            Assert.Equal("once", (await hostB.FindAsync("SMdup"))?.Text);
+        }
+        else
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                Assert.Equal(i == winner, await hostB.FindAsync($"SMdup{i}") is not null);
+            }
         }
 
         if (inOneBatch)
         {
             Assert.Equal(3, hostA.InboundBatchCount);
         }
+    }
+
+    [Fact]
+    public async Task The_hubs_delivery_key_needs_no_mark_of_its_own_and_any_other_key_gets_one()
+    {
+        await using var store = await WarmStoreAsync();
+        await using var admin = await AdminAsync();
+        var database = admin.GetDatabase();
+
+        Assert.True(await Record(store, Inbound("SM1", "own"), "in:SM1"));
+        Assert.True(await Record(store, Inbound("SM2", "foreign"), "in:other-key"));
+        Assert.True(await Record(store, Inbound("SM3", "long"), "in:SM3", retention: TimeSpan.FromDays(31)));
+
+        // The message's hash is SM1's mark (it lives 30 days, longer than the day asked); the others need a key.
+        Assert.False(await database.KeyExistsAsync(store.KeyPrefix + "dedupe:in:SM1"));
+        Assert.True(await database.KeyExistsAsync(store.KeyPrefix + "dedupe:in:other-key"));
+        Assert.True(await database.KeyTimeToLiveAsync(store.KeyPrefix + "dedupe:in:SM3") > TimeSpan.FromDays(30));
+        Assert.False(await Record(store, Inbound("SM1", "own"), "in:SM1"));
+        Assert.False(await Record(store, Inbound("SM4", "foreign again"), "in:other-key"));
+        Assert.Null(await store.FindAsync("SM4"));
     }
 
     [Fact]
@@ -225,8 +255,9 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
         return first;
     }
 
-    private static Task<bool> Record(RedisStateStore store, LoggedMessage message, string? deliveryKey = null, CancellationToken cancellationToken = default) =>
-        store.RecordInboundAsync(message, deliveryKey ?? "in:" + message.MessageId, Retention, cancellationToken).AsTask();
+    private static Task<bool> Record(RedisStateStore store, LoggedMessage message, string? deliveryKey = null,
+        TimeSpan? retention = null, CancellationToken cancellationToken = default) =>
+        store.RecordInboundAsync(message, deliveryKey ?? "in:" + message.MessageId, retention ?? Retention, cancellationToken).AsTask();
 
     private async Task<ConnectionMultiplexer> AdminAsync() =>
         await ConnectionMultiplexer.ConnectAsync(Server.ConnectionString + ",allowAdmin=true");

@@ -52,9 +52,7 @@ internal static class RedisScripts
     private const string AddMessage = """
         local function add(k, o, last)
           local entries = tonumber(ARGV[o + 4])
-          local fields = {}
-          for i = o + 5 + entries, last do fields[#fields + 1] = ARGV[i] end
-          redis.call('HSET', KEYS[k + 1], unpack(fields))
+          redis.call('HSET', KEYS[k + 1], unpack(ARGV, o + 5 + entries, last))
           redis.call('PEXPIRE', KEYS[k + 1], ARGV[o + 3])
           if entries > 0 then
             redis.call('DEL', KEYS[k + 6])
@@ -83,17 +81,23 @@ internal static class RedisScripts
 
     /// <summary>
     /// Inbound messages, each with its deduplication mark: one script for a batch of them (group commit). Per message,
-    /// seven KEYS (<see cref="AddMessage"/>'s six, then the mark) and a run of ARGV: how many arguments follow, now, the
-    /// mark's expiry (ticks), its TTL (ms), then <see cref="AddMessage"/>'s. Returns one entry per message, in order: 1
-    /// when it was recorded, 0 (nothing written) when its mark is live or it is already logged (a redelivery, also one
-    /// earlier in the same batch), or the error text when Redis refused one of its writes (the others still run).
+    /// seven KEYS (<see cref="AddMessage"/>'s six, then the mark, or '' when the message's own hash is the mark) and a
+    /// run of ARGV: how many arguments follow, now, the mark's expiry (ticks), its TTL (ms), then
+    /// <see cref="AddMessage"/>'s. Returns one entry per message, in order: 1 when it was recorded, 0 (nothing written)
+    /// when it is already logged or its mark is live (a redelivery, also one earlier in the same batch), or the error
+    /// text when Redis refused one of its writes (the others still run). The mark is set with <c>SET NX GET</c> (one
+    /// command when it is new) and set again only when the one kept has expired on the store's clock.
     /// </summary>
     public const string RecordInboundBatch = Later + AddMessage + """
         local function record(k, o, last)
-          local kept = redis.call('GET', KEYS[k + 7])
-          if kept and later(kept, ARGV[o + 1]) then return 0 end
           if redis.call('EXISTS', KEYS[k + 1]) == 1 then return 0 end
-          redis.call('SET', KEYS[k + 7], ARGV[o + 2], 'PX', ARGV[o + 3])
+          if KEYS[k + 7] ~= '' then
+            local kept = redis.call('SET', KEYS[k + 7], ARGV[o + 2], 'PX', ARGV[o + 3], 'NX', 'GET')
+            if kept then
+              if later(kept, ARGV[o + 1]) then return 0 end
+              redis.call('SET', KEYS[k + 7], ARGV[o + 2], 'PX', ARGV[o + 3])
+            end
+          end
           return add(k, o + 3, last)
         end
 
