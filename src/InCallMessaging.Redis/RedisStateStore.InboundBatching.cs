@@ -55,7 +55,7 @@ public sealed partial class RedisStateStore
         foreach (var pending in batch)
         {
             keyCount += pending.Keys.Length;
-            argCount += pending.Args.Count;
+            argCount += pending.Args.Length;
         }
 
         var keys = new RedisKey[keyCount];
@@ -66,7 +66,7 @@ public sealed partial class RedisStateStore
             pending.Keys.CopyTo(keys, keyCount);
             pending.Args.CopyTo(args, argCount);
             keyCount += pending.Keys.Length;
-            argCount += pending.Args.Count;
+            argCount += pending.Args.Length;
         }
 
         RedisResult[] results;

@@ -19,10 +19,9 @@ public sealed partial class RedisStateStore
     public ValueTask<bool> TryAddAsync(LoggedMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var (keys, args) = AddArguments(message, argsBefore: 0, keysAfter: 0);
-        RedisValue[] values = [.. args];
+        var (keys, args) = AddArguments(message, argsBefore: 0);
         return RunAsync($"Logging message {message.MessageId}", async database =>
-            (int)await database.ScriptEvaluateAsync(RedisScripts.TryAdd, keys, values).ConfigureAwait(false) == 1, cancellationToken);
+            (int)await database.ScriptEvaluateAsync(RedisScripts.TryAdd, keys, args).ConfigureAwait(false) == 1, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -43,23 +42,23 @@ public sealed partial class RedisStateStore
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(retention, TimeSpan.Zero);
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var (keys, args) = AddArguments(message, argsBefore: 4, keysAfter: 1);
+        var (keys, args) = AddArguments(message, argsBefore: 4);
         var now = _time.GetUtcNow();
         var ownMark = retention <= _retention && deliveryKey.Length == message.MessageId.Length + 3
             && deliveryKey.StartsWith("in:", StringComparison.Ordinal) && deliveryKey.EndsWith(message.MessageId, StringComparison.Ordinal);
-        keys[^1] = ownMark ? string.Empty : Key("dedupe:" + deliveryKey);
-        args[0] = args.Count - 1;
+        RedisKey[] withMark = [.. keys, ownMark ? string.Empty : Key("dedupe:" + deliveryKey)];
+        args[0] = args.Length - 1;
         args[1] = Ticks(now);
         args[2] = Ticks(now + retention);
         args[3] = Math.Max(1L, (long)Math.Ceiling(retention.TotalMilliseconds));
-        return new ValueTask<bool>(EnqueueInbound(new PendingInbound(message.MessageId, keys, args, cancellationToken)));
+        return new ValueTask<bool>(EnqueueInbound(new PendingInbound(message.MessageId, withMark, args, cancellationToken)));
     }
 
     /// <summary>
     /// The keys and arguments of <see cref="RedisScripts.TryAdd"/>'s message write, with <paramref name="argsBefore"/>
-    /// empty slots first for the caller's own arguments and <paramref name="keysAfter"/> empty keys last for its own keys.
+    /// empty slots first for the caller's own arguments.
     /// </summary>
-    private (RedisKey[] Keys, List<RedisValue> Args) AddArguments(LoggedMessage message, int argsBefore, int keysAfter)
+    private (RedisKey[] Keys, RedisValue[] Args) AddArguments(LoggedMessage message, int argsBefore)
     {
         var member = Member(message.Direction, message.MessageId);
         var callKey = message.CallId is null ? string.Empty : _prefix + "call:" + message.CallId;
@@ -74,16 +73,9 @@ public sealed partial class RedisStateStore
             args.Add(RedisValue.Null);
         }
 
-        args.Add(member);
-        args.Add(Score(message.CreatedAt));
-        args.Add(RetentionMilliseconds);
-        args.Add(message.StatusHistory.Count);
+        args.AddRange([member, Score(message.CreatedAt), RetentionMilliseconds, message.StatusHistory.Count]);
         // A message logged with history (an import, say) keeps it; the log itself adds history through AddStatusAsync.
-        foreach (var status in message.StatusHistory)
-        {
-            args.Add(StatusEntry(status));
-        }
-
+        args.AddRange(message.StatusHistory.Select(StatusEntry));
         void Field(string name, RedisValue value) { args.Add(name); args.Add(value); }
         Field("id", message.MessageId);
         Field("dir", (int)message.Direction);
@@ -119,14 +111,7 @@ public sealed partial class RedisStateStore
             }
         }
 
-        var keys = new RedisKey[6 + keysAfter];
-        keys[0] = Key("msg:" + member);
-        keys[1] = Key("messages");
-        keys[2] = callerSet;
-        keys[3] = callKey;
-        keys[4] = convKey;
-        keys[5] = Key("hist:" + member);
-        return (keys, args);
+        return ([Key("msg:" + member), Key("messages"), callerSet, callKey, convKey, Key("hist:" + member)], [.. args]);
     }
 
     /// <inheritdoc />

@@ -15,7 +15,7 @@ internal sealed class PendingInbound : TaskCompletionSource<bool>
     /// <param name="keys">Its seven keys of <see cref="RedisScripts.RecordInboundBatch"/>.</param>
     /// <param name="args">Its run of arguments of <see cref="RedisScripts.RecordInboundBatch"/>, the count first.</param>
     /// <param name="cancellationToken">The caller's token.</param>
-    public PendingInbound(string messageId, RedisKey[] keys, List<RedisValue> args, CancellationToken cancellationToken)
+    public PendingInbound(string messageId, RedisKey[] keys, RedisValue[] args, CancellationToken cancellationToken)
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         MessageId = messageId;
@@ -35,7 +35,7 @@ internal sealed class PendingInbound : TaskCompletionSource<bool>
     public RedisKey[] Keys { get; }
 
     /// <summary>Its arguments in the batch script.</summary>
-    public List<RedisValue> Args { get; }
+    public RedisValue[] Args { get; }
 
     /// <summary>Whether its caller still waits (not cancelled, not yet answered).</summary>
     public bool IsWaiting => !Task.IsCompleted;
