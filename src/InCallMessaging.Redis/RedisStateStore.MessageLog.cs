@@ -44,8 +44,8 @@ public sealed partial class RedisStateStore
         ObjectDisposedException.ThrowIf(_disposed, this);
         var (keys, args) = AddArguments(message, argsBefore: 4);
         var now = _time.GetUtcNow();
-        var ownMark = retention <= _retention && deliveryKey.Length == message.MessageId.Length + 3
-            && deliveryKey.StartsWith("in:", StringComparison.Ordinal) && deliveryKey.EndsWith(message.MessageId, StringComparison.Ordinal);
+        // The hub's key needs no mark of its own when the message's hash, which is kept at least as long, can be it.
+        var ownMark = retention <= _retention && IsHubKey(deliveryKey, message.MessageId);
         RedisKey[] withMark = [.. keys, ownMark ? string.Empty : Key("dedupe:" + deliveryKey)];
         args[0] = args.Length - 1;
         args[1] = Ticks(now);
@@ -53,6 +53,12 @@ public sealed partial class RedisStateStore
         args[3] = Math.Max(1L, (long)Math.Ceiling(retention.TotalMilliseconds));
         return new ValueTask<bool>(EnqueueInbound(new PendingInbound(message.MessageId, withMark, args, cancellationToken)));
     }
+
+    /// <summary>Whether <paramref name="deliveryKey"/> is the one the reply hub gives an inbound message: <c>in:</c> and its id.</summary>
+    private static bool IsHubKey(string deliveryKey, string messageId) =>
+        deliveryKey.Length == messageId.Length + 3
+        && deliveryKey.StartsWith("in:", StringComparison.Ordinal)
+        && deliveryKey.EndsWith(messageId, StringComparison.Ordinal);
 
     /// <summary>
     /// The keys and arguments of <see cref="RedisScripts.TryAdd"/>'s message write, with <paramref name="argsBefore"/>
