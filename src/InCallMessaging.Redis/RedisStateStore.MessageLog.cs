@@ -26,23 +26,39 @@ public sealed partial class RedisStateStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// One script: the message's hash and indexes, and the mark <c>dedupe:</c><paramref name="deliveryKey"/> with the
-    /// same expiry as <see cref="TryMarkAsync"/> gives it, so a webhook costs one round trip and one script, not two.
+    /// One script writes the message and its indexes. The message's own hash is the mark when
+    /// <paramref name="deliveryKey"/> is <c>in:</c> and its id and <paramref name="retention"/> is no longer than
+    /// <see cref="RedisStoreOptions.MessageRetention"/> (the hash's TTL), as the hub records them: a delivery is first
+    /// when its message was not logged yet. Otherwise the script also sets the mark <c>dedupe:</c><paramref name="deliveryKey"/>
+    /// (with the same expiry as <see cref="TryMarkAsync"/> gives it). Calls that arrive while one is in flight share the next
+    /// script call (group commit, up to 128 messages): each message is still checked and written on its own, and each
+    /// caller gets its own result, its own <see cref="StateStoreException"/>, or its own cancellation (a call cancelled
+    /// before its batch is sent writes nothing).
     /// </remarks>
     public ValueTask<bool> RecordInboundAsync(LoggedMessage message, string deliveryKey, TimeSpan retention, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentException.ThrowIfNullOrEmpty(deliveryKey);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(retention, TimeSpan.Zero);
-        var (keys, args) = AddArguments(message, argsBefore: 3);
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var (keys, args) = AddArguments(message, argsBefore: 4);
         var now = _time.GetUtcNow();
-        RedisKey[] withMark = [.. keys, Key("dedupe:" + deliveryKey)];
-        args[0] = Ticks(now);
-        args[1] = Ticks(now + retention);
-        args[2] = Math.Max(1L, (long)Math.Ceiling(retention.TotalMilliseconds));
-        return RunAsync($"Recording inbound message {message.MessageId}", async database =>
-            (int)await database.ScriptEvaluateAsync(RedisScripts.RecordInbound, withMark, args).ConfigureAwait(false) == 1, cancellationToken);
+        // The hub's key needs no mark of its own when the message's hash, which is kept at least as long, can be it.
+        var ownMark = retention <= _retention && IsHubKey(deliveryKey, message.MessageId);
+        RedisKey[] withMark = [.. keys, ownMark ? string.Empty : Key("dedupe:" + deliveryKey)];
+        args[0] = args.Length - 1;
+        args[1] = Ticks(now);
+        args[2] = Ticks(now + retention);
+        args[3] = Math.Max(1L, (long)Math.Ceiling(retention.TotalMilliseconds));
+        return new ValueTask<bool>(EnqueueInbound(new PendingInbound(message.MessageId, withMark, args, cancellationToken)));
     }
+
+    /// <summary>Whether <paramref name="deliveryKey"/> is the one the reply hub gives an inbound message: <c>in:</c> and its id.</summary>
+    private static bool IsHubKey(string deliveryKey, string messageId) =>
+        deliveryKey.Length == messageId.Length + 3
+        && deliveryKey.StartsWith("in:", StringComparison.Ordinal)
+        && deliveryKey.EndsWith(messageId, StringComparison.Ordinal);
 
     /// <summary>
     /// The keys and arguments of <see cref="RedisScripts.TryAdd"/>'s message write, with <paramref name="argsBefore"/>

@@ -77,6 +77,8 @@ public sealed partial class RedisStateStore : IConsentStore, IMessageLog, IDedup
             return;
         }
 
+        // Inbound messages already queued are written first (outside the gate: a batch may still have to connect).
+        await DisposeInboundAsync().ConfigureAwait(false);
         await _connectGate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -201,25 +203,28 @@ public sealed partial class RedisStateStore : IConsentStore, IMessageLog, IDedup
             var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
             return await operation(database).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (RedisTimeoutException e)
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
         {
-            throw new StateStoreException(_store,
-                $"{doing} failed: Redis did not answer within OperationTimeout ({_operationTimeout.TotalSeconds:0.###} s) ({e.Message}); "
-                + "check that Redis is not overloaded or blocked and the network to it, or raise OperationTimeout", e);
-        }
-        catch (RedisConnectionException e)
-        {
-            throw new StateStoreException(_store,
-                $"{doing} failed: Redis is not reachable ({e.Message}); check that Redis is running and reachable at {_endpoint} "
-                + "and that ConnectionStrings:InCallMessaging names it (with its password or TLS settings); the store reconnects by itself", e);
-        }
-        catch (RedisException e)
-        {
-            throw new StateStoreException(_store,
-                $"{doing} failed: Redis refused it ({e.Message}); check that the server is a writable primary with memory to spare "
-                + $"and that no other data uses the key prefix '{_prefix}'", e);
+            throw Failure(doing, e);
         }
     }
+
+    /// <summary>The <see cref="StateStoreException"/> for a Redis failure of one operation: what failed, why, and the fix.</summary>
+    private StateStoreException Failure(string doing, Exception e) => e switch
+    {
+        RedisTimeoutException => new StateStoreException(_store,
+            $"{doing} failed: Redis did not answer within OperationTimeout ({_operationTimeout.TotalSeconds:0.###} s) ({e.Message}); "
+            + "check that Redis is not overloaded or blocked and the network to it, or raise OperationTimeout", e),
+        RedisConnectionException => new StateStoreException(_store,
+            $"{doing} failed: Redis is not reachable ({e.Message}); check that Redis is running and reachable at {_endpoint} "
+            + "and that ConnectionStrings:InCallMessaging names it (with its password or TLS settings); the store reconnects by itself", e),
+        _ => Refused(doing, e.Message, e),
+    };
+
+    /// <summary>The <see cref="StateStoreException"/> for an operation Redis refused (an error reply).</summary>
+    private StateStoreException Refused(string doing, string reason, Exception? e) => new(_store,
+        $"{doing} failed: Redis refused it ({reason}); check that the server is a writable primary with memory to spare "
+        + $"and that no other data uses the key prefix '{_prefix}'", e);
 
     private RedisKey Key(string suffix) => _prefix + suffix;
 

@@ -44,52 +44,80 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Writes a message not yet logged: its hash, history and index entries. <c>o</c> is where its ARGV start (after the
-    /// caller's own arguments): member, score (ms), TTL (ms), the number of history entries, the entries, then the hash's
-    /// field/value pairs. KEYS 1 to 6: message hash, all-messages index, caller set, call index or '', conversation index
-    /// or '', history list.
+    /// <c>add(k, o, last)</c> writes a message not yet logged: its hash, history and index entries. Its keys are
+    /// KEYS[k + 1] to KEYS[k + 6]: message hash, all-messages index, caller set, call index or '', conversation index or
+    /// '', history list. Its arguments are ARGV[o + 1] to ARGV[last]: member, score (ms), TTL (ms), the number of history
+    /// entries, the entries, then the hash's field/value pairs.
     /// </summary>
     private const string AddMessage = """
-        local entries = tonumber(ARGV[o + 4])
-        local fields = {}
-        for i = o + 5 + entries, #ARGV do fields[#fields + 1] = ARGV[i] end
-        redis.call('HSET', KEYS[1], unpack(fields))
-        redis.call('PEXPIRE', KEYS[1], ARGV[o + 3])
-        if entries > 0 then
-          redis.call('DEL', KEYS[6])
-          for i = o + 5, o + 4 + entries do redis.call('RPUSH', KEYS[6], ARGV[i]) end
-          redis.call('PEXPIRE', KEYS[6], ARGV[o + 3])
-        end
-        redis.call('ZADD', KEYS[2], ARGV[o + 2], ARGV[o + 1])
-        redis.call('SADD', KEYS[3], ARGV[o + 1])
-        redis.call('PEXPIRE', KEYS[3], ARGV[o + 3])
-        for i = 4, 5 do
-          if KEYS[i] ~= '' then
-            redis.call('ZADD', KEYS[i], ARGV[o + 2], ARGV[o + 1])
-            redis.call('PEXPIRE', KEYS[i], ARGV[o + 3])
+        local function add(k, o, last)
+          local entries = tonumber(ARGV[o + 4])
+          redis.call('HSET', KEYS[k + 1], unpack(ARGV, o + 5 + entries, last))
+          redis.call('PEXPIRE', KEYS[k + 1], ARGV[o + 3])
+          if entries > 0 then
+            redis.call('DEL', KEYS[k + 6])
+            for i = o + 5, o + 4 + entries do redis.call('RPUSH', KEYS[k + 6], ARGV[i]) end
+            redis.call('PEXPIRE', KEYS[k + 6], ARGV[o + 3])
           end
+          redis.call('ZADD', KEYS[k + 2], ARGV[o + 2], ARGV[o + 1])
+          redis.call('SADD', KEYS[k + 3], ARGV[o + 1])
+          redis.call('PEXPIRE', KEYS[k + 3], ARGV[o + 3])
+          for i = k + 4, k + 5 do
+            if KEYS[i] ~= '' then
+              redis.call('ZADD', KEYS[i], ARGV[o + 2], ARGV[o + 1])
+              redis.call('PEXPIRE', KEYS[i], ARGV[o + 3])
+            end
+          end
+          return 1
         end
-        return 1
+
         """;
 
-    /// <summary>KEYS and ARGV as <see cref="AddMessage"/> says, from ARGV 1. 0 when the message was already logged.</summary>
-    public const string TryAdd = """
+    /// <summary>KEYS and ARGV as <see cref="AddMessage"/> says, from KEYS 1 and ARGV 1. 0 when the message was already logged.</summary>
+    public const string TryAdd = AddMessage + """
         if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-        local o = 0
-        """ + "\n" + AddMessage;
+        return add(0, 0, #ARGV)
+        """;
 
     /// <summary>
-    /// An inbound message's log write and its deduplication mark in one step. KEYS 1 to 6 as <see cref="AddMessage"/>,
-    /// KEYS[7] the mark; ARGV now, the mark's expiry (ticks), its TTL (ms), then <see cref="AddMessage"/>'s. 0 (nothing
-    /// written) when the mark is live or the message is already logged: a redelivery.
+    /// Inbound messages, each with its deduplication mark: one script for a batch of them (group commit). Per message,
+    /// seven KEYS (<see cref="AddMessage"/>'s six, then the mark, or '' when the message's own hash is the mark) and a
+    /// run of ARGV: how many arguments follow, now, the mark's expiry (ticks), its TTL (ms), then
+    /// <see cref="AddMessage"/>'s. Returns one entry per message, in order: 1 when it was recorded, 0 (nothing written)
+    /// when it is already logged or its mark is live (a redelivery, also one earlier in the same batch), or the error
+    /// text when Redis refused one of its writes (the others still run). The mark is set with <c>SET NX GET</c> (one
+    /// command when it is new) and set again only when the one kept has expired on the store's clock.
     /// </summary>
-    public const string RecordInbound = Later + """
-        local kept = redis.call('GET', KEYS[7])
-        if kept and later(kept, ARGV[1]) then return 0 end
-        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-        redis.call('SET', KEYS[7], ARGV[2], 'PX', ARGV[3])
-        local o = 3
-        """ + "\n" + AddMessage;
+    public const string RecordInboundBatch = Later + AddMessage + """
+        local function record(k, o, last)
+          if redis.call('EXISTS', KEYS[k + 1]) == 1 then return 0 end
+          if KEYS[k + 7] ~= '' then
+            local kept = redis.call('SET', KEYS[k + 7], ARGV[o + 2], 'PX', ARGV[o + 3], 'NX', 'GET')
+            if kept then
+              if later(kept, ARGV[o + 1]) then return 0 end
+              redis.call('SET', KEYS[k + 7], ARGV[o + 2], 'PX', ARGV[o + 3])
+            end
+          end
+          return add(k, o + 3, last)
+        end
+
+        local out = {}
+        local k, o = 0, 1
+        while o <= #ARGV do
+          local last = o + tonumber(ARGV[o])
+          local ok, result = pcall(record, k, o, last)
+          if ok then
+            out[#out + 1] = result
+          elseif type(result) == 'table' and result.err then
+            out[#out + 1] = result.err
+          else
+            out[#out + 1] = tostring(result)
+          end
+          k = k + 7
+          o = last + 1
+        end
+        return out
+        """;
 
     /// <summary>
     /// KEYS: message hash, its history list, the hash and history under the client reference (or ''), the all-messages
