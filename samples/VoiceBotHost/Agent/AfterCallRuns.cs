@@ -50,6 +50,9 @@ public sealed class AfterCallRuns(InCallMessagingRuntime messaging, VoiceBotSett
         return run;
     }
 
+    /// <summary>Completes when the runs started so far are over.</summary>
+    public Task WhenIdleAsync() => Task.WhenAll(_running.Keys);
+
     private async Task RunAsync(CallSession call, ChatHistory history, IChatCompletionService chat, Kernel kernel)
     {
         using var scope = CallLogScope.Begin(logger, call.CallId);
@@ -120,7 +123,7 @@ public sealed class AfterCallRuns(InCallMessagingRuntime messaging, VoiceBotSett
         await _stopping.CancelAsync();
         try
         {
-            await Task.WhenAll(_running.Keys).WaitAsync(cancellationToken);
+            await WhenIdleAsync().WaitAsync(cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -76,6 +76,9 @@ public static partial class ConsoleDemo
         try
         {
             await RunScriptAsync(output, twilio, loopback, calls, self, agentNumber, callSid);
+
+            // The after-call run ends with the model's last answer: let it finish before the host stops.
+            await app.Services.GetRequiredService<AfterCallRuns>().WhenIdleAsync().WaitAsync(Patience);
         }
         finally
         {

@@ -23,8 +23,19 @@ public static class DemoModelEndpoint
     private static async Task HandleAsync(HttpContext context, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("VoiceBotHost.OfflineDemoModel");
-        if (await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted) is not JsonObject request
-            || request["messages"] is not JsonArray messages)
+        JsonNode? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException || (ex is OperationCanceledException && context.RequestAborted.IsCancellationRequested))
+        {
+            // The client gave up mid-request (a model call cancelled at shutdown, say): nobody is waiting for an answer.
+            logger.LogDebug("Offline demo model: the request was abandoned before its body arrived ({Problem}).", ex.Message);
+            return;
+        }
+
+        if (body is not JsonObject request || request["messages"] is not JsonArray messages)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             await context.Response.WriteAsJsonAsync(new { error = new { message = "Expected an OpenAI chat completions request with 'messages'.", type = "invalid_request_error" } });

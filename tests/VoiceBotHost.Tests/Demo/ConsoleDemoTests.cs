@@ -1,4 +1,5 @@
 using VoiceBotHost.Demo;
+using VoiceBotHost.Tests.TestSupport;
 
 namespace VoiceBotHost.Tests.Demo;
 
@@ -34,5 +35,19 @@ public sealed class ConsoleDemoTests
         var afterCallText = IndexOf("[SMS to +14155550123 after the call: \"Acme: your technician visit is booked for ");
         Assert.True(hungUp >= 0 && hungUp < afterCallCall && afterCallCall < afterCallText, text);
         Assert.Single(lines, l => l.Contains("messaging-send_booking_confirmation", StringComparison.Ordinal) && l.StartsWith("model | tool call", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_demo_as_a_newcomer_runs_it_prints_no_error_warning_or_stack_trace()
+    {
+        await using var demo = SampleProcess.Command("demo");
+
+        var exitCode = await demo.WaitForExitAsync(seconds: 120);
+
+        Assert.True(exitCode == 0, demo.Output);
+        Assert.StartsWith("Demo passed:", demo.Stdout.Last(l => l.Length > 0), StringComparison.Ordinal);
+        var lines = demo.Stdout.Concat(demo.Stderr).ToList();
+        Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains(" fail ", StringComparison.Ordinal) || l.Contains(" warn ", StringComparison.Ordinal));
     }
 }
