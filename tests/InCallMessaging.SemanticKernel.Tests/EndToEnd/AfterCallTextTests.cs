@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using InCallMessaging.SemanticKernel.Tests.TestSupport;
 using InCallMessaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using Microsoft.SemanticKernel.Connectors.OpenAI;
@@ -265,20 +266,8 @@ public sealed class AfterCallTextTests : IAsyncLifetime
     [Fact]
     public async Task With_the_in_memory_store_a_host_that_stops_sends_the_texts_of_its_live_calls()
     {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
-        builder.Services.AddInCallMessaging(options =>
-        {
-            options.Senders["default"] = new MessageSenderOptions { Provider = "Loopback", From = TestRuntime.Agent };
-            options.Actions.Add(Confirmation());
-        });
-        using var host = builder.Build();
-        await host.StartAsync();
-        var runtime = host.Services.GetRequiredService<InCallMessagingRuntime>();
-        var session = runtime.Calls.StartCall(CallId, TestRuntime.Caller, TestRuntime.Agent);
-        var kernel = new Microsoft.SemanticKernel.Kernel();
-        kernel.Plugins.Add(runtime.Plugin);
-        var result = await kernel.WithCallSession(session).InvokeAsync(runtime.Plugin["send_confirmation"], new KernelArguments { ["day"] = "Monday" });
-        Assert.Equal("scheduled", (string?)JsonNode.Parse(result.GetValue<string>()!)!["status"]);
+        using var call = await StartHostWithScheduledTextAsync();
+        var (host, runtime, session) = (call.Host, call.Runtime, call.Session);
         Assert.Empty(runtime.Loopback!.SentMessages);
 
         await host.StopAsync();
@@ -291,35 +280,16 @@ public sealed class AfterCallTextTests : IAsyncLifetime
     public async Task A_text_whose_send_at_the_call_end_could_not_start_is_sent_by_the_next_sweep()
     {
         var store = new UnreachableUntilToldScheduledStore();
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
-        builder.Services.AddSingleton<IScheduledMessageStore>(store);
-        builder.Services.AddInCallMessaging(options =>
-        {
-            options.Senders["default"] = new MessageSenderOptions { Provider = "Loopback", From = TestRuntime.Agent };
-            options.Actions.Add(Confirmation());
-            options.ScheduledTextSweepInterval = TimeSpan.FromSeconds(1);
-        });
-        using var host = builder.Build();
-        await host.StartAsync();
-        var runtime = host.Services.GetRequiredService<InCallMessagingRuntime>();
-        var session = runtime.Calls.StartCall(CallId, TestRuntime.Caller, TestRuntime.Agent);
-        var kernel = new Microsoft.SemanticKernel.Kernel();
-        kernel.Plugins.Add(runtime.Plugin);
-        await kernel.WithCallSession(session).InvokeAsync(runtime.Plugin["send_confirmation"], new KernelArguments { ["day"] = "Monday" });
+        using var call = await StartHostWithScheduledTextAsync(services => services.AddSingleton<IScheduledMessageStore>(store));
+        var (host, runtime) = (call.Host, call.Runtime);
+        using var patience = new CancellationTokenSource(Patience);
 
         // The call ends while the store cannot be written: its send cannot take the text, so nothing goes out.
-        Assert.True(runtime.Calls.EndCall(CallId));
-        using var patience = new CancellationTokenSource(Patience);
-        while (store.RefusedTakes == 0)
-        {
-            await Task.Delay(20, patience.Token);
-        }
-
-        Assert.Empty(runtime.Loopback!.SentMessages);
+        await EndWhileTheStoreIsDownAsync(runtime, store, patience.Token);
 
         // The store is back: a sweep finds the ended call's text and sends it, once.
         store.Reachable = true;
-        var sent = await runtime.Loopback.WaitForMessageAsync(cancellationToken: patience.Token);
+        var sent = await runtime.Loopback!.WaitForMessageAsync(cancellationToken: patience.Token);
         Assert.Equal("Your table is booked for Monday. Reply STOP to opt out.", sent.Message.Body);
         Assert.Empty(await store.GetPendingAsync(null));
         await host.StopAsync();
@@ -331,28 +301,11 @@ public sealed class AfterCallTextTests : IAsyncLifetime
     {
         var store = new UnreachableUntilToldScheduledStore();
         var provider = new GatedProvider();
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
-        builder.Services.AddSingleton<IScheduledMessageStore>(store);
-        builder.Services.AddSingleton<IMessageProvider>(provider);
-        builder.Services.AddInCallMessaging(options =>
-        {
-            options.Senders["default"] = new MessageSenderOptions { Provider = provider.Name, From = TestRuntime.Agent };
-            options.Actions.Add(Confirmation());
-            options.ScheduledTextSweepInterval = TimeSpan.FromSeconds(1);
-        });
-        using var host = builder.Build();
-        await host.StartAsync();
-        var runtime = host.Services.GetRequiredService<InCallMessagingRuntime>();
-        var session = runtime.Calls.StartCall(CallId, TestRuntime.Caller, TestRuntime.Agent);
-        var kernel = new Microsoft.SemanticKernel.Kernel();
-        kernel.Plugins.Add(runtime.Plugin);
-        await kernel.WithCallSession(session).InvokeAsync(runtime.Plugin["send_confirmation"], new KernelArguments { ["day"] = "Monday" });
-        Assert.True(runtime.Calls.EndCall(CallId));
+        using var call = await StartHostWithScheduledTextAsync(
+            services => services.AddSingleton<IScheduledMessageStore>(store).AddSingleton<IMessageProvider>(provider), provider.Name);
+        var (host, runtime) = (call.Host, call.Runtime);
         using var patience = new CancellationTokenSource(Patience);
-        while (store.RefusedTakes == 0)
-        {
-            await Task.Delay(20, patience.Token);
-        }
+        await EndWhileTheStoreIsDownAsync(runtime, store, patience.Token);
 
         // A sweep takes the text and starts its send; the host begins to stop while the provider has not answered.
         store.Reachable = true;
@@ -365,6 +318,50 @@ public sealed class AfterCallTextTests : IAsyncLifetime
         Assert.False(provider.SawCancellation);
         Assert.Equal("Your table is booked for Monday. Reply STOP to opt out.", Assert.Single(provider.Sent).Body);
         Assert.Equal("queued", Assert.Single(await runtime.MessageLog.GetCallAsync(CallId)).Status);
+    }
+
+    /// <summary>
+    /// A host with the confirmation action (sweeping every second), and a call on it that scheduled its confirmation for
+    /// Monday: <paramref name="services"/> adds to the host's services before the plugin's; the sender uses <paramref name="provider"/>.
+    /// </summary>
+    private static async Task<HostedCall> StartHostWithScheduledTextAsync(
+        Action<IServiceCollection>? services = null, string provider = "Loopback")
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        services?.Invoke(builder.Services);
+        builder.Services.AddInCallMessaging(options =>
+        {
+            options.Senders["default"] = new MessageSenderOptions { Provider = provider, From = TestRuntime.Agent };
+            options.Actions.Add(Confirmation());
+            options.ScheduledTextSweepInterval = TimeSpan.FromSeconds(1);
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        var runtime = host.Services.GetRequiredService<InCallMessagingRuntime>();
+        var session = runtime.Calls.StartCall(CallId, TestRuntime.Caller, TestRuntime.Agent);
+        var kernel = new Microsoft.SemanticKernel.Kernel();
+        kernel.Plugins.Add(runtime.Plugin);
+        var result = await kernel.WithCallSession(session).InvokeAsync(runtime.Plugin["send_confirmation"], new KernelArguments { ["day"] = "Monday" });
+        Assert.Equal("scheduled", (string?)JsonNode.Parse(result.GetValue<string>()!)!["status"]);
+        return new HostedCall(host, runtime, session);
+    }
+
+    /// <summary>A started host and one call on it; disposing disposes of the host.</summary>
+    private sealed record HostedCall(IHost Host, InCallMessagingRuntime Runtime, CallSession Session) : IDisposable
+    {
+        public void Dispose() => Host.Dispose();
+    }
+
+    /// <summary>Ends the call while <paramref name="store"/> refuses takes, and waits until its send at the end was refused.</summary>
+    private static async Task EndWhileTheStoreIsDownAsync(InCallMessagingRuntime runtime, UnreachableUntilToldScheduledStore store, CancellationToken patience)
+    {
+        Assert.True(runtime.Calls.EndCall(CallId));
+        while (store.RefusedTakes == 0)
+        {
+            await Task.Delay(20, patience);
+        }
+
+        Assert.Empty(runtime.Loopback?.SentMessages ?? []);
     }
 
     /// <summary>A provider whose first send waits until the test answers for it.</summary>
