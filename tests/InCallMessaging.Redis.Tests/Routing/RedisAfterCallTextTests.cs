@@ -13,25 +13,12 @@ namespace InCallMessaging.Redis.Tests.Routing;
 /// instance restarted) when the call's instance stopped and did not come back. Real redis-server, in-process instances;
 /// waits have generous safety timeouts and nothing asserts on timing.
 /// </summary>
-public sealed class RedisAfterCallTextTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class RedisAfterCallTextTests(RedisServerFixture redis) : RoutingTests(redis)
 {
     private static readonly string Confirmation = AfterCallActions.ConfirmationText("Friday");
-    private readonly RoutedInstances _instances = new(redis.Server);
-    private ConnectionMultiplexer? _connection;
-
-    private IDatabase Database => _connection!.GetDatabase();
-
-    public async Task InitializeAsync() => _connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
-
-    public async Task DisposeAsync()
-    {
-        await _instances.DisposeAsync();
-        await _connection!.DisposeAsync();
-    }
-
     /// <summary>An instance with an after-call confirmation action, sweeping for ended calls' texts every <paramref name="sweep"/>.</summary>
     private Task<RoutedInstance> StartAsync(string id, TimeSpan? sweep = null) =>
-        _instances.StartAsync(id, configure: services => services.Configure<InCallMessagingOptions>(options =>
+        Instances.StartAsync(id, configure: services => services.Configure<InCallMessagingOptions>(options =>
         {
             options.Actions.Add(AfterCallActions.Confirmation());
             options.ScheduledTextSweepInterval = sweep ?? TimeSpan.FromMinutes(1);
@@ -85,7 +72,7 @@ public sealed class RedisAfterCallTextTests(RedisServerFixture redis) : IClassFi
 
         // A hangs mid-call: no renewals, no release. Its claim is held here until the test lets it lapse.
         await a.Router.HaltAsync();
-        var owner = (RedisKey)(_instances.Prefix + "call:CA2:owner");
+        var owner = (RedisKey)(Instances.Prefix + "call:CA2:owner");
         Assert.True(await Database.KeyPersistAsync(owner));
         var b = await StartAsync("B", sweep: TimeSpan.FromSeconds(1));
         var c = await StartAsync("C", sweep: TimeSpan.FromSeconds(1));
@@ -116,8 +103,8 @@ public sealed class RedisAfterCallTextTests(RedisServerFixture redis) : IClassFi
 
         // The process dies mid-call; its claim, under the id "A", has not lapsed yet when "A" starts again.
         await before.Router.HaltAsync();
-        Assert.True(await Database.KeyPersistAsync(_instances.Prefix + "call:CA3:owner"));
-        Assert.Equal("A", (string?)await Database.StringGetAsync(_instances.Prefix + "call:CA3:owner"));
+        Assert.True(await Database.KeyPersistAsync(Instances.Prefix + "call:CA3:owner"));
+        Assert.Equal("A", (string?)await Database.StringGetAsync(Instances.Prefix + "call:CA3:owner"));
         var after = await StartAsync("A");
 
         var sent = await WaitForTextAsync(after);

@@ -13,36 +13,23 @@ namespace InCallMessaging.Redis.Tests.Routing;
 /// two in-process instances; the owner's claim is held back by pausing its router's writes. Every wait has a generous
 /// safety timeout; nothing asserts on timing.
 /// </summary>
-public sealed class RedisReplyRouterParkingTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class RedisReplyRouterParkingTests(RedisServerFixture redis) : RoutingTests(redis)
 {
-    private readonly RoutedInstances _instances = new(redis.Server);
-    private ConnectionMultiplexer? _connection;
-
-    private IDatabase Database => _connection!.GetDatabase();
-
-    public async Task InitializeAsync() => _connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
-
-    public async Task DisposeAsync()
-    {
-        await _instances.DisposeAsync();
-        await _connection!.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_reply_that_beats_its_calls_claim_is_parked_and_reaches_the_waiting_action_when_the_claim_lands()
     {
-        var a = await _instances.StartAsync("A");
-        var b = await _instances.StartAsync("B");
+        var a = await Instances.StartAsync("A");
+        var b = await Instances.StartAsync("B");
         a.Router.PauseWrites();
         var session = a.Runtime.Calls.StartCall("CA1", RoutedInstance.Caller, RoutedInstance.Agent);
         var invocation = a.InvokeAsync(session, "send_otp", new() { ["otp_code"] = "123456" });
         var sent = await WaitForLoggedAsync(a);
-        Assert.False(await Database.KeyExistsAsync(_instances.Prefix + "call:CA1:owner"));
+        Assert.False(await Database.KeyExistsAsync(Instances.Prefix + "call:CA1:owner"));
 
         // Twilio names no replied-to message: the conversation's route is not written yet either; its log entry is.
         var reply = RoutedInstance.Reply(RoutedInstance.NewSid(), "it is 123456");
         Assert.Equal(ReplyDeliveryOutcome.HandedOff, await b.Runtime.Replies.DeliverAsync(reply));
-        Assert.Equal(1, await Database.ListLengthAsync(_instances.Prefix + "parked:call:CA1"));
+        Assert.Equal(1, await Database.ListLengthAsync(Instances.Prefix + "parked:call:CA1"));
         Assert.Equal(ReplyDeliveryOutcome.Duplicate, await b.Runtime.Replies.DeliverAsync(reply));
         Assert.False(invocation.IsCompleted);
 
@@ -51,11 +38,11 @@ public sealed class RedisReplyRouterParkingTests(RedisServerFixture redis) : ICl
         var result = (await invocation.WaitAsync(RoutedInstance.Patience)).GetValue<string>()!;
         Assert.Contains("\"status\":\"replied\"", result, StringComparison.Ordinal);
         Assert.Contains("it is 123456", result, StringComparison.Ordinal);
-        await WaitUntilAsync(async () => await Database.StreamLengthAsync(_instances.Prefix + "inbox:A") == 0);
+        await WaitUntilAsync(async () => await Database.StreamLengthAsync(Instances.Prefix + "inbox:A") == 0);
         Assert.Single(session.Messages, m => m.Direction == MessageDirection.Inbound && m.MessageId == reply.MessageId);
         Assert.NotEqual(sent.MessageId, reply.MessageId);
-        Assert.False(await Database.KeyExistsAsync(_instances.Prefix + "parked:call:CA1"));
-        Assert.Null(await Database.SortedSetScoreAsync(_instances.Prefix + "parked-calls", "CA1"));
+        Assert.False(await Database.KeyExistsAsync(Instances.Prefix + "parked:call:CA1"));
+        Assert.Null(await Database.SortedSetScoreAsync(Instances.Prefix + "parked-calls", "CA1"));
         Assert.Empty(a.AfterCall.Replies);
         Assert.Empty(b.AfterCall.Replies);
     }
@@ -63,8 +50,8 @@ public sealed class RedisReplyRouterParkingTests(RedisServerFixture redis) : ICl
     [Fact]
     public async Task Replies_racing_the_claim_from_both_sides_each_reach_the_call_exactly_once()
     {
-        var a = await _instances.StartAsync("A");
-        var b = await _instances.StartAsync("B");
+        var a = await Instances.StartAsync("A");
+        var b = await Instances.StartAsync("B");
         a.Router.PauseWrites();
         var session = a.Runtime.Calls.StartCall("CA1", RoutedInstance.Caller, RoutedInstance.Agent);
         await a.InvokeAsync(session, "send_summary", new()).WaitAsync(RoutedInstance.Patience);
@@ -82,14 +69,14 @@ public sealed class RedisReplyRouterParkingTests(RedisServerFixture redis) : ICl
 
         Assert.All(early.Concat(late), outcome => Assert.Equal(ReplyDeliveryOutcome.HandedOff, outcome));
         await WaitUntilAsync(() => Task.FromResult(session.Messages.Count(m => m.Direction == MessageDirection.Inbound) >= replies.Length));
-        await WaitUntilAsync(async () => await Database.StreamLengthAsync(_instances.Prefix + "inbox:A") == 0);
+        await WaitUntilAsync(async () => await Database.StreamLengthAsync(Instances.Prefix + "inbox:A") == 0);
         foreach (var reply in replies)
         {
             Assert.Single(session.Messages, m => m.Direction == MessageDirection.Inbound && m.MessageId == reply.MessageId);
         }
 
         Assert.Equal(replies.Length, session.RepliesReceived);
-        Assert.False(await Database.KeyExistsAsync(_instances.Prefix + "parked:call:CA1"));
+        Assert.False(await Database.KeyExistsAsync(Instances.Prefix + "parked:call:CA1"));
         Assert.Empty(a.AfterCall.Replies);
         Assert.Empty(b.AfterCall.Replies);
     }
@@ -97,8 +84,8 @@ public sealed class RedisReplyRouterParkingTests(RedisServerFixture redis) : ICl
     [Fact]
     public async Task A_parked_reply_whose_call_is_never_claimed_takes_the_after_call_path_once_after_the_timeout()
     {
-        var a = await _instances.StartAsync("A");
-        var b = await _instances.StartAsync("B", configure: services =>
+        var a = await Instances.StartAsync("A");
+        var b = await Instances.StartAsync("B", configure: services =>
             services.Configure<RedisRoutingOptions>(options => options.ParkedReplyTimeout = TimeSpan.FromSeconds(1)));
         a.Router.PauseWrites();
         var session = a.Runtime.Calls.StartCall("CA1", RoutedInstance.Caller, RoutedInstance.Agent);
@@ -109,15 +96,15 @@ public sealed class RedisReplyRouterParkingTests(RedisServerFixture redis) : ICl
         await a.Router.HaltAsync();
         var reply = RoutedInstance.Reply(RoutedInstance.NewSid(), "thanks");
         Assert.Equal(ReplyDeliveryOutcome.HandedOff, await b.Runtime.Replies.DeliverAsync(reply));
-        Assert.Equal(1, await Database.ListLengthAsync(_instances.Prefix + "parked:call:CA1"));
+        Assert.Equal(1, await Database.ListLengthAsync(Instances.Prefix + "parked:call:CA1"));
 
         await WaitUntilAsync(() => Task.FromResult(!b.AfterCall.Replies.IsEmpty));
-        await WaitUntilAsync(async () => await Database.StreamLengthAsync(_instances.Prefix + "inbox:B") == 0);
+        await WaitUntilAsync(async () => await Database.StreamLengthAsync(Instances.Prefix + "inbox:B") == 0);
         var (callId, handled) = Assert.Single(b.AfterCall.Replies);
         Assert.Equal("CA1", callId);
         Assert.Equal(reply.MessageId, handled.MessageId);
         Assert.Equal(0, await b.Router.SweepParkedAsync(CancellationToken.None));
-        Assert.False(await Database.KeyExistsAsync(_instances.Prefix + "parked:call:CA1"));
+        Assert.False(await Database.KeyExistsAsync(Instances.Prefix + "parked:call:CA1"));
         Assert.Equal(ReplyDeliveryOutcome.Duplicate, await b.Runtime.Replies.DeliverAsync(reply));
         Assert.Single(b.AfterCall.Replies);
         Assert.DoesNotContain(session.Messages, m => m.Direction == MessageDirection.Inbound);
@@ -126,8 +113,8 @@ public sealed class RedisReplyRouterParkingTests(RedisServerFixture redis) : ICl
     [Fact]
     public async Task A_reply_parked_for_a_call_that_then_ends_takes_the_after_call_path_and_later_replies_are_not_parked()
     {
-        var a = await _instances.StartAsync("A");
-        var b = await _instances.StartAsync("B");
+        var a = await Instances.StartAsync("A");
+        var b = await Instances.StartAsync("B");
         a.Router.PauseWrites();
         var session = a.Runtime.Calls.StartCall("CA1", RoutedInstance.Caller, RoutedInstance.Agent);
         await a.InvokeAsync(session, "send_summary", new()).WaitAsync(RoutedInstance.Patience);
@@ -144,13 +131,13 @@ public sealed class RedisReplyRouterParkingTests(RedisServerFixture redis) : ICl
 
         Assert.Equal("early", Assert.Single(a.AfterCall.Replies).Reply.Text);
         Assert.Equal(late.MessageId, Assert.Single(b.AfterCall.Replies).Reply.MessageId);
-        Assert.False(await Database.KeyExistsAsync(_instances.Prefix + "parked:call:CA1"));
+        Assert.False(await Database.KeyExistsAsync(Instances.Prefix + "parked:call:CA1"));
     }
 
     [Fact]
     public async Task Only_a_call_logged_within_a_day_and_never_claimed_is_waited_for()
     {
-        var b = await _instances.StartAsync("B");
+        var b = await Instances.StartAsync("B");
         const string recentCaller = "+14155550101", oldCaller = "+14155550102";
         await b.Store.TryAddAsync(Sent("SMrecent", "CArecent", recentCaller, DateTimeOffset.UtcNow));
         await b.Store.TryAddAsync(Sent("SMold", "CAold", oldCaller, DateTimeOffset.UtcNow - TimeSpan.FromDays(2)));
@@ -160,9 +147,9 @@ public sealed class RedisReplyRouterParkingTests(RedisServerFixture redis) : ICl
 
         Assert.Equal(RouteResult.HandedOff, await b.Router.RouteInboundAsync(toRecent, Conversation(recentCaller), CancellationToken.None));
         Assert.Equal(RouteResult.NotRouted, await b.Router.RouteInboundAsync(toOld, Conversation(oldCaller), CancellationToken.None));
-        Assert.Equal(1, await Database.ListLengthAsync(_instances.Prefix + "parked:call:CArecent"));
-        Assert.False(await Database.KeyExistsAsync(_instances.Prefix + "parked:call:CAold"));
-        Assert.NotNull(await Database.SortedSetScoreAsync(_instances.Prefix + "parked-calls", "CArecent"));
+        Assert.Equal(1, await Database.ListLengthAsync(Instances.Prefix + "parked:call:CArecent"));
+        Assert.False(await Database.KeyExistsAsync(Instances.Prefix + "parked:call:CAold"));
+        Assert.NotNull(await Database.SortedSetScoreAsync(Instances.Prefix + "parked-calls", "CArecent"));
 
         static CallerConversation Conversation(string caller) => new(MessageChannel.Sms, CallerKeys.Of(caller), RoutedInstance.Agent);
     }
@@ -188,7 +175,7 @@ public sealed class RedisReplyRouterParkingTests(RedisServerFixture redis) : ICl
     {
         using var patience = new CancellationTokenSource(RoutedInstance.Patience);
         var sent = await owner.Runtime.Loopback!.WaitForMessageAsync(cancellationToken: patience.Token);
-        await WaitUntilAsync(async () => await Database.KeyExistsAsync(_instances.Prefix + "msg:o:" + sent.MessageId));
+        await WaitUntilAsync(async () => await Database.KeyExistsAsync(Instances.Prefix + "msg:o:" + sent.MessageId));
         return sent;
     }
 

@@ -10,24 +10,10 @@ namespace InCallMessaging.Redis.Tests.Routing;
 /// call once the call records its message). Real redis-server, in-process instances; every wait has a generous safety
 /// timeout, and nothing asserts on timing.
 /// </summary>
-public sealed class RedisReplyRouterRecoveryTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class RedisReplyRouterRecoveryTests(RedisServerFixture redis) : RoutingTests(redis)
 {
-    private readonly RoutedInstances _instances = new(redis.Server);
-    private ConnectionMultiplexer? _connection;
-
-    private IDatabase Database => _connection!.GetDatabase();
-
-    public async Task InitializeAsync() => _connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
-
-    public async Task DisposeAsync()
-    {
-        await _instances.DisposeAsync();
-
-        await _connection!.DisposeAsync();
-    }
-
     private Task<RoutedInstance> StartAsync(string id, TimeSpan? lease = null) =>
-        _instances.StartAsync(id, lease);
+        Instances.StartAsync(id, lease);
 
     [Fact]
     public async Task Replies_stranded_in_a_dead_instances_inbox_take_the_after_call_path_on_a_live_instance_exactly_once()
@@ -42,9 +28,9 @@ public sealed class RedisReplyRouterRecoveryTests(RedisServerFixture redis) : IC
         // A hangs: it stops reading its inbox and renewing (no graceful release); its claim and heartbeat stay until the test lets them lapse.
         await a.Router.HaltAsync();
         await a.Router.FlushAsync().WaitAsync(RoutedInstance.Patience);
-        var owner = (RedisKey)(_instances.Prefix + "call:CA1:owner");
-        var heartbeat = (RedisKey)(_instances.Prefix + "instance:A");
-        var inbox = (RedisKey)(_instances.Prefix + "inbox:A");
+        var owner = (RedisKey)(Instances.Prefix + "call:CA1:owner");
+        var heartbeat = (RedisKey)(Instances.Prefix + "instance:A");
+        var inbox = (RedisKey)(Instances.Prefix + "inbox:A");
         Assert.True(await Database.KeyPersistAsync(owner));
         Assert.True(await Database.KeyPersistAsync(heartbeat));
         await EnsureGroupAsync(inbox);
@@ -69,9 +55,9 @@ public sealed class RedisReplyRouterRecoveryTests(RedisServerFixture redis) : IC
         Assert.Single(delivered, r => r.Reply.MessageId == neverRead.MessageId);
         Assert.All(delivered, r => Assert.Equal("CA1", r.CallId));
         Assert.Empty(a.AfterCall.Replies);
-        Assert.False(await Database.SetContainsAsync(_instances.Prefix + "instances", "A"));
-        Assert.True(await Database.SetContainsAsync(_instances.Prefix + "instances", "B"));
-        Assert.Equal(0, await Database.StreamLengthAsync(_instances.Prefix + "dead-letter"));
+        Assert.False(await Database.SetContainsAsync(Instances.Prefix + "instances", "A"));
+        Assert.True(await Database.SetContainsAsync(Instances.Prefix + "instances", "B"));
+        Assert.Equal(0, await Database.StreamLengthAsync(Instances.Prefix + "dead-letter"));
 
         // Once delivered, a redelivery of either is a duplicate, wherever it lands.
         Assert.Equal(ReplyDeliveryOutcome.Duplicate, await b.Runtime.Replies.DeliverAsync(neverRead));
@@ -87,12 +73,12 @@ public sealed class RedisReplyRouterRecoveryTests(RedisServerFixture redis) : IC
         var sent = await a.WaitForSentAsync(session);
 
         // The status callback beats the send's answer: which call sent the message is not in Redis yet.
-        Assert.True(await Database.KeyDeleteAsync(_instances.Prefix + "route:msg:" + sent.MessageId));
+        Assert.True(await Database.KeyDeleteAsync(Instances.Prefix + "route:msg:" + sent.MessageId));
         var failed = new DeliveryStatusUpdate { MessageId = sent.MessageId, Status = "failed", ErrorCode = "30003" };
 
         Assert.Equal(StatusUpdateOutcome.HandedOff, await b.Runtime.Replies.ApplyStatusAsync(failed));
 
-        var parked = (RedisKey)(_instances.Prefix + "parked:" + sent.MessageId);
+        var parked = (RedisKey)(Instances.Prefix + "parked:" + sent.MessageId);
         Assert.Equal(1, await Database.ListLengthAsync(parked));
         Assert.InRange(await Database.KeyTimeToLiveAsync(parked) ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2));
         Assert.False(invocation.IsCompleted);
@@ -105,7 +91,7 @@ public sealed class RedisReplyRouterRecoveryTests(RedisServerFixture redis) : IC
         var result = (await invocation.WaitAsync(RoutedInstance.Patience)).GetValue<string>()!;
         Assert.Contains("\"status\":\"failed\"", result, StringComparison.Ordinal);
         Assert.False(await Database.KeyExistsAsync(parked));
-        await WaitUntilAsync(async () => await Database.StreamLengthAsync(_instances.Prefix + "inbox:A") == 0);
+        await WaitUntilAsync(async () => await Database.StreamLengthAsync(Instances.Prefix + "inbox:A") == 0);
         Assert.Empty(b.AfterCall.Replies);
     }
 
@@ -154,7 +140,7 @@ public sealed class RedisReplyRouterRecoveryTests(RedisServerFixture redis) : IC
         var outcome = await b.Runtime.Replies.DeliverAsync(RoutedInstance.Reply(RoutedInstance.NewSid(), "hello?", inReplyTo: "SM-not-yet"));
 
         Assert.Equal(ReplyDeliveryOutcome.Unmatched, outcome);
-        Assert.False(await Database.KeyExistsAsync(_instances.Prefix + "parked:SM-not-yet"));
+        Assert.False(await Database.KeyExistsAsync(Instances.Prefix + "parked:SM-not-yet"));
     }
 
     private async Task EnsureGroupAsync(RedisKey inbox)

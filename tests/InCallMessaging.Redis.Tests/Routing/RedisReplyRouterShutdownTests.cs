@@ -11,19 +11,10 @@ namespace InCallMessaging.Redis.Tests.Routing;
 /// reading an entry and before acknowledging it (a live instance's janitor delivers it through the after-call path
 /// once). Real redis-server, in-process instances; every wait has a generous safety timeout.
 /// </summary>
-public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : RoutingTests(redis)
 {
-    private readonly RoutedInstances _instances = new(redis.Server);
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        await _instances.DisposeAsync();
-    }
-
     private Task<RoutedInstance> StartAsync(string id, TimeSpan? lease = null, RedisServer? server = null, Action<IServiceCollection>? configure = null) =>
-        _instances.StartAsync(id, lease, server, configure);
+        Instances.StartAsync(id, lease, server, configure);
 
     [Fact]
     public async Task After_A_stops_gracefully_a_reply_to_its_live_call_posted_to_B_takes_the_after_call_path_at_once()
@@ -34,16 +25,16 @@ public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IC
         var session = a.Runtime.Calls.StartCall("CA1", RoutedInstance.Caller, RoutedInstance.Agent);
         await a.InvokeAsync(session, "send_summary", new()).WaitAsync(RoutedInstance.Patience);
         var sent = await a.WaitForSentAsync(session);
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(Redis.Server.ConnectionString);
         var database = connection.GetDatabase();
-        Assert.Equal("A", (string?)await database.StringGetAsync(_instances.Prefix + "call:CA1:owner"));
+        Assert.Equal("A", (string?)await database.StringGetAsync(Instances.Prefix + "call:CA1:owner"));
 
         await a.Router.StopAsync(CancellationToken.None).WaitAsync(RoutedInstance.Patience);
 
-        Assert.False(await database.KeyExistsAsync(_instances.Prefix + "call:CA1:owner"));
-        Assert.False(await database.KeyExistsAsync(_instances.Prefix + "instance:A"));
-        Assert.False(await database.SetContainsAsync(_instances.Prefix + "instances", "A"));
-        Assert.False(await database.KeyExistsAsync(_instances.Prefix + "inbox:A"));
+        Assert.False(await database.KeyExistsAsync(Instances.Prefix + "call:CA1:owner"));
+        Assert.False(await database.KeyExistsAsync(Instances.Prefix + "instance:A"));
+        Assert.False(await database.SetContainsAsync(Instances.Prefix + "instances", "A"));
+        Assert.False(await database.KeyExistsAsync(Instances.Prefix + "inbox:A"));
 
         var reply = RoutedInstance.Reply(RoutedInstance.NewSid(), "thanks", inReplyTo: sent.MessageId);
         var outcome = await b.Runtime.Replies.DeliverAsync(reply).AsTask().WaitAsync(RoutedInstance.Patience);
@@ -65,18 +56,18 @@ public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IC
         a.Runtime.Calls.StartCall("CA1", RoutedInstance.Caller, RoutedInstance.Agent);
         a.Runtime.Calls.StartCall("CA2", "+14155550111", RoutedInstance.Agent);
         await a.Router.FlushAsync().WaitAsync(RoutedInstance.Patience);
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(Redis.Server.ConnectionString);
         var database = connection.GetDatabase();
 
         // CA2 moved to B meanwhile (A's claim lapsed and B took it): A must not delete B's claim.
-        await database.StringSetAsync(_instances.Prefix + "call:CA2:owner", "B", TimeSpan.FromMinutes(1));
+        await database.StringSetAsync(Instances.Prefix + "call:CA2:owner", "B", TimeSpan.FromMinutes(1));
 
         await a.Router.StopAsync(CancellationToken.None).WaitAsync(RoutedInstance.Patience);
 
-        Assert.False(await database.KeyExistsAsync(_instances.Prefix + "call:CA1:owner"));
-        Assert.Equal("B", (string?)await database.StringGetAsync(_instances.Prefix + "call:CA2:owner"));
-        Assert.True(await database.KeyExistsAsync(_instances.Prefix + "instance:B"));
-        Assert.True(await database.SetContainsAsync(_instances.Prefix + "instances", "B"));
+        Assert.False(await database.KeyExistsAsync(Instances.Prefix + "call:CA1:owner"));
+        Assert.Equal("B", (string?)await database.StringGetAsync(Instances.Prefix + "call:CA2:owner"));
+        Assert.True(await database.KeyExistsAsync(Instances.Prefix + "instance:B"));
+        Assert.True(await database.SetContainsAsync(Instances.Prefix + "instances", "B"));
     }
 
     [Fact]
@@ -93,7 +84,7 @@ public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IC
         await a.Router.PauseReadingAsync().WaitAsync(RoutedInstance.Patience);
         var reply = RoutedInstance.Reply(RoutedInstance.NewSid(), "it is 123456", inReplyTo: sent.MessageId);
         Assert.Equal(ReplyDeliveryOutcome.HandedOff, await b.Runtime.Replies.DeliverAsync(reply).AsTask().WaitAsync(RoutedInstance.Patience));
-        var inbox = (RedisKey)(_instances.Prefix + "inbox:A");
+        var inbox = (RedisKey)(Instances.Prefix + "inbox:A");
         await using (var before = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString))
         {
             Assert.Equal(1, await before.GetDatabase().StreamLengthAsync(inbox));
@@ -158,9 +149,9 @@ public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IC
 
         // A dies: no graceful release, its delivery never finishes; its claim and heartbeat lapse after the 1 s lease.
         await a.Router.HaltAsync().WaitAsync(RoutedInstance.Patience);
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(Redis.Server.ConnectionString);
         var database = connection.GetDatabase();
-        var inbox = (RedisKey)(_instances.Prefix + "inbox:A");
+        var inbox = (RedisKey)(Instances.Prefix + "inbox:A");
         var pending = await database.StreamPendingAsync(inbox, "owners");
         Assert.Equal(1, pending.PendingMessageCount);
         Assert.Equal("A", (string?)Assert.Single(pending.Consumers).Name);
@@ -177,8 +168,8 @@ public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : IC
         Assert.Equal(reply.MessageId, handled.MessageId);
         Assert.Empty(a.AfterCall.Replies);
         Assert.Equal(1, hung.Calls);
-        Assert.False(await database.SetContainsAsync(_instances.Prefix + "instances", "A"));
-        Assert.Equal(0, await database.StreamLengthAsync(_instances.Prefix + "dead-letter"));
+        Assert.False(await database.SetContainsAsync(Instances.Prefix + "instances", "A"));
+        Assert.Equal(0, await database.StreamLengthAsync(Instances.Prefix + "dead-letter"));
         Assert.Equal(ReplyDeliveryOutcome.Duplicate, await b.Runtime.Replies.DeliverAsync(reply).AsTask().WaitAsync(RoutedInstance.Patience));
         Assert.Single(b.AfterCall.Replies);
     }

@@ -12,19 +12,10 @@ namespace InCallMessaging.Redis.Tests.Routing;
 /// one real redis-server: a reply or status that reaches the instance without the call is handed to the one with it.
 /// Every wait has a generous safety timeout; nothing asserts on timing.
 /// </summary>
-public sealed class RedisReplyRouterTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+public sealed class RedisReplyRouterTests(RedisServerFixture redis) : RoutingTests(redis)
 {
-    private readonly RoutedInstances _instances = new(redis.Server);
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        await _instances.DisposeAsync();
-    }
-
     private Task<RoutedInstance> StartAsync(string id, TimeSpan? lease = null, RedisServer? server = null) =>
-        _instances.StartAsync(id, lease, server);
+        Instances.StartAsync(id, lease, server);
 
     [Fact]
     public async Task A_reply_delivered_to_B_reaches_the_action_waiting_on_A()
@@ -136,7 +127,7 @@ public sealed class RedisReplyRouterTests(RedisServerFixture redis) : IClassFixt
         await a.InvokeAsync(session, "send_summary", new()).WaitAsync(RoutedInstance.Patience);
         await a.WaitForSentAsync(session);
         await a.DisposeAsync();
-        await WaitUntilAsync(async database => !await database.KeyExistsAsync(_instances.Prefix + "call:CA1:owner"));
+        await WaitUntilAsync(async database => !await database.KeyExistsAsync(Instances.Prefix + "call:CA1:owner"));
 
         var outcome = await b.Runtime.Replies.DeliverAsync(RoutedInstance.Reply(RoutedInstance.NewSid(), "thanks"));
 
@@ -244,11 +235,11 @@ public sealed class RedisReplyRouterTests(RedisServerFixture redis) : IClassFixt
     }
 
     private async Task WaitForEmptyInboxAsync(string instance) =>
-        await WaitUntilAsync(async database => await database.StreamLengthAsync(_instances.Prefix + "inbox:" + instance) == 0);
+        await WaitUntilAsync(async database => await database.StreamLengthAsync(Instances.Prefix + "inbox:" + instance) == 0);
 
     private async Task WaitUntilAsync(Func<IDatabase, Task<bool>> condition)
     {
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(Redis.Server.ConnectionString);
         using var patience = new CancellationTokenSource(RoutedInstance.Patience);
         while (!await condition(connection.GetDatabase()))
         {

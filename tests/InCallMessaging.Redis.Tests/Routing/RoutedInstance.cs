@@ -4,6 +4,7 @@ using InCallMessaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.SemanticKernel;
+using StackExchange.Redis;
 
 namespace InCallMessaging.Redis.Tests.Routing;
 
@@ -173,5 +174,31 @@ internal sealed class RoutedInstances(RedisServer defaultServer) : IAsyncDisposa
         {
             await instance.DisposeAsync();
         }
+    }
+}
+
+/// <summary>
+/// A test class of routed instances on the fixture's redis-server: <see cref="Instances"/> (one fresh key prefix, every
+/// instance disposed after the test) and <see cref="Database"/>, a connection of the test's own to look at the keys.
+/// </summary>
+public abstract class RoutingTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
+{
+    private ConnectionMultiplexer? _connection;
+
+    /// <summary>The fixture's redis-server.</summary>
+    protected RedisServerFixture Redis { get; } = redis;
+
+    /// <summary>The instances this test starts.</summary>
+    internal RoutedInstances Instances { get; } = new(redis.Server);
+
+    /// <summary>The test's own connection to the fixture's redis-server.</summary>
+    protected IDatabase Database => _connection!.GetDatabase();
+
+    public async Task InitializeAsync() => _connection = await ConnectionMultiplexer.ConnectAsync(Redis.Server.ConnectionString);
+
+    public async Task DisposeAsync()
+    {
+        await Instances.DisposeAsync();
+        await _connection!.DisposeAsync();
     }
 }
