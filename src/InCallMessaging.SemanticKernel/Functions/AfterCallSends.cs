@@ -107,21 +107,14 @@ internal sealed class AfterCallSends(
     {
         var pending = await store.GetPendingAsync(null, cancellationToken).ConfigureAwait(false);
         var ended = new List<ScheduledMessage>(pending.Count);
-        var live = new Dictionary<string, bool>(StringComparer.Ordinal);
-        foreach (var message in pending)
+        foreach (var call in pending.GroupBy(static m => m.CallId, StringComparer.Ordinal))
         {
-            if (!live.TryGetValue(message.CallId, out var isLive))
+            // The latest text a call scheduled is the last time it was known to be live.
+            var lastKnownLive = call.Max(static m => m.CreatedAt);
+            if (calls.Find(call.Key) is not { IsActive: true }
+                && !await router.IsLiveElsewhereAsync(call.Key, lastKnownLive, cancellationToken).ConfigureAwait(false))
             {
-                // The latest text a call scheduled is the last time it was known to be live (pending is oldest first).
-                var lastKnownLive = pending.Last(m => m.CallId == message.CallId).CreatedAt;
-                isLive = calls.Find(message.CallId) is { IsActive: true }
-                    || await router.IsLiveElsewhereAsync(message.CallId, lastKnownLive, cancellationToken).ConfigureAwait(false);
-                live[message.CallId] = isLive;
-            }
-
-            if (!isLive)
-            {
-                ended.Add(message);
+                ended.AddRange(call);
             }
         }
 
