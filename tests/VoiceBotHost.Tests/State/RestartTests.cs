@@ -141,6 +141,38 @@ public sealed class RestartTests : IDisposable
     }
 
     [Fact]
+    public async Task An_after_call_text_scheduled_in_a_call_the_host_stopped_during_is_sent_once_after_the_restart()
+    {
+        var callSid = NewCallSid();
+        await using (var before = await BootAsync())
+        {
+            // A visit was booked on the call; the model scheduled its confirmation; then the host stopped mid-call.
+            var session = before.Calls.StartCall(callSid, Caller, SmsSender);
+            session.SetVariable("visit_window", "Tuesday 1 December, 10am-12pm");
+            session.SetVariable("booking_reference", "AC-123456");
+            var result = await InvokeAsync(before, session, "send_booking_confirmation", []);
+            Assert.Contains("\"status\":\"scheduled\"", result, StringComparison.Ordinal);
+        }
+
+        await using (var after = await BootAsync())
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            var sent = await after.Loopback.WaitForMessageAsync(m => m.Message.CallId == callSid, patience.Token);
+
+            Assert.Equal("Acme: your technician visit is booked for Tuesday 1 December, 10am-12pm. Booking reference AC-123456. Reply to this text if you need to change it.",
+                sent.Message.Body);
+            Assert.Equal(Caller, sent.Message.To);
+            Assert.Equal(0, await after.App.Services.GetRequiredService<InCallMessagingRuntime>().SendScheduledTextsAsync());
+        }
+
+        // A third start finds nothing left to send.
+        await using var third = await BootAsync();
+        Assert.Equal(0, await third.App.Services.GetRequiredService<InCallMessagingRuntime>().SendScheduledTextsAsync());
+        Assert.DoesNotContain(third.Loopback.SentMessages, m => m.Message.CallId == callSid);
+        Assert.Equal("queued", (await Log(third).GetCallAsync(callSid)).Single().Status);
+    }
+
+    [Fact]
     public async Task A_status_callback_after_a_restart_updates_the_logged_message()
     {
         string sentId;
