@@ -15,6 +15,12 @@ public enum TraceKind
     /// <summary>An action began waiting for the caller's text.</summary>
     WaitStarted,
 
+    /// <summary>
+    /// The agent began a new utterance on the call's socket (no text): a marker that places the entries around it
+    /// before or after that utterance, for a view that receives the speech and the trace on two channels.
+    /// </summary>
+    AgentSpeaking,
+
     /// <summary>No action waits for a text any more.</summary>
     WaitEnded,
 }

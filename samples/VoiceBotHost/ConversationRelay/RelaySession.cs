@@ -165,6 +165,11 @@ public sealed class RelaySession
 
         var call = _calls.StartCall(callSid, from, (string?)setup["to"], metadata);
         call.Speech = _socket;
+        if (_trace is { } trace)
+        {
+            _socket.UtteranceStarting = () => trace.Publish(call.CallId, TraceKind.AgentSpeaking, "");
+        }
+
         _kernel = _agentKernel.ForCall(call);
         _kernel.FunctionInvocationFilters.Add(new HangUpFilter(() => Volatile.Read(ref _ended)));
         _history = _systemPrompt.NewHistory(call);
@@ -288,6 +293,8 @@ public sealed class RelaySession
 
     private void OnInterrupt(string? heard)
     {
+        // Whatever follows is a new utterance for Twilio (and the simulator), whether or not this answer is stopped.
+        _socket.EndUtterance();
         lock (_gate)
         {
             // While the turn's action waits for a text, the caller is usually talking over "I'm texting you a code": keep

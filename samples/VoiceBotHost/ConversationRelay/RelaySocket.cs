@@ -18,15 +18,28 @@ public sealed class RelaySocket(WebSocket socket) : ICallSpeech, ITokenSink, IDi
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
 
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private volatile bool _midUtterance;
+
+    /// <summary>
+    /// Called under the write gate just before the first token of each utterance goes out, so whatever it records is
+    /// ordered against the speech (the simulator's trace of what the model sees).
+    /// </summary>
+    public Action? UtteranceStarting { get; set; }
 
     /// <summary>Speaks a whole sentence: one <c>text</c> message with <c>last: true</c>.</summary>
     public ValueTask SpeakAsync(string text, CancellationToken cancellationToken) =>
         new(SendTokenAsync(text, last: true, cancellationToken));
 
     public Task SendTokenAsync(string token, bool last, CancellationToken cancellationToken) =>
-        SendAsync(new JsonObject { ["type"] = "text", ["token"] = token, ["last"] = last }, cancellationToken);
+        SendAsync(new JsonObject { ["type"] = "text", ["token"] = token, ["last"] = last }, utteranceEnds: last, cancellationToken);
 
-    public async Task SendAsync(JsonObject message, CancellationToken cancellationToken)
+    /// <summary>The caller interrupted: the next token begins a new utterance, though the last one never said <c>last</c>.</summary>
+    public void EndUtterance() => _midUtterance = false;
+
+    public Task SendAsync(JsonObject message, CancellationToken cancellationToken) => SendAsync(message, utteranceEnds: null, cancellationToken);
+
+    /// <param name="utteranceEnds">For a <c>text</c> token, whether it ends its utterance; <see langword="null"/> for any other message.</param>
+    private async Task SendAsync(JsonObject message, bool? utteranceEnds, CancellationToken cancellationToken)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(message);
         await _writeGate.WaitAsync(cancellationToken);
@@ -35,6 +48,16 @@ public sealed class RelaySocket(WebSocket socket) : ICallSpeech, ITokenSink, IDi
             // After the caller hung up there is no one to speak to; a late token is dropped, not an error.
             if (socket.State == WebSocketState.Open)
             {
+                if (utteranceEnds is { } ends)
+                {
+                    if (!_midUtterance)
+                    {
+                        UtteranceStarting?.Invoke();
+                    }
+
+                    _midUtterance = !ends;
+                }
+
                 // Not the turn's token: cancelling a WebSocket send aborts the whole socket, and an interrupted answer
                 // must not hang up the call. A small message goes out at once; the timeout only guards a dead peer.
                 using var timeout = new CancellationTokenSource(SendTimeout);

@@ -66,7 +66,7 @@ public static partial class ConsoleDemo
         var trace = app.Services.GetRequiredService<AgentTrace>();
         void OnTraced(object? sender, TraceEntry entry)
         {
-            if (entry.CallId == callSid)
+            if (entry.CallId == callSid && entry.Kind != TraceKind.AgentSpeaking)
             {
                 Write(output, ModelLine(entry));
             }

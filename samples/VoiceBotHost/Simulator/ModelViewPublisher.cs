@@ -30,6 +30,7 @@ public sealed class ModelViewPublisher(AgentTrace trace, SimulatorEventStream ev
         TraceKind.ToolResult => "tool-result",
         TraceKind.HistoryLine => "history",
         TraceKind.WaitStarted => "wait-started",
+        TraceKind.AgentSpeaking => "agent-speaking",
         _ => "wait-ended",
     };
 }

@@ -11,6 +11,10 @@
     "history": "Entered the chat history",
   };
   const wait = { since: 0, timer: 0 };
+  // The speech (relay socket) and the trace (server-sent events) arrive on two channels, in either order. The trace
+  // marks each utterance's start ("agent-speaking"), so a line the trace put before the n-th utterance of the call goes
+  // before that utterance's bubble even when the bubble arrived first.
+  const spoken = { call: null, count: 0 };
 
   function showModel(on) {
     document.body.classList.toggle("show-model", on);
@@ -21,8 +25,16 @@
     $("transcript-empty")?.remove();
     const line = el("div", `model-line ${entry.kind}`);
     line.append(el("span", "label", labels[entry.kind] || entry.kind), document.createTextNode(entry.text));
-    $("transcript").append(line);
+    const bubbles = [...$("transcript").querySelectorAll(".turn.agent.relayed")].filter((turn) => turn.dataset.call === entry.callSid);
+    const next = bubbles[spoken.call === entry.callSid ? spoken.count : 0];
+    if (next) $("transcript").insertBefore(line, next);
+    else $("transcript").append(line);
     scrollDown($("transcript"));
+  }
+
+  function countUtterance(entry) {
+    if (spoken.call !== entry.callSid) Object.assign(spoken, { call: entry.callSid, count: 0 });
+    spoken.count++;
   }
 
   function tickWait() {
@@ -49,6 +61,7 @@
     if (!state.call || entry.callSid !== state.call.callSid) return; // another tab's call
     if (entry.kind === "wait-started") startWait();
     else if (entry.kind === "wait-ended") stopWait();
+    else if (entry.kind === "agent-speaking") countUtterance(entry);
     else addModelLine(entry);
   }
 

@@ -142,7 +142,8 @@ function onRelayMessage(message) {
   if (message.type === "text") {
     if (!state.speaking) {
       state.speaking = addTurn("agent", "");
-      state.speaking.turn.classList.add("speaking");
+      state.speaking.turn.classList.add("speaking", "relayed");
+      state.speaking.turn.dataset.call = state.call?.callSid || "";
     }
 
     state.speaking.bubble.textContent += message.token;

@@ -56,6 +56,11 @@ public sealed partial class ModelViewBrowserTests
         var check = IndexOf(item => item.Contains("verification-check_code", StringComparison.Ordinal));
         var answer = IndexOf(item => item.Contains("Your text just came in.", StringComparison.Ordinal));
         Assert.True(texted >= 0 && texted < entered && entered < check && check < answer, string.Join("\n", items));
+        // The speech and the trace reach the page on two channels; the tool call the model made comes before the line
+        // its action spoke, whichever arrived first.
+        var sendCall = IndexOf(item => item.Contains("messaging-send_otp", StringComparison.Ordinal));
+        var spokenBeforeAction = IndexOf(item => item.Contains("I'm texting you a six-digit code now", StringComparison.Ordinal));
+        Assert.True(sendCall >= 0 && sendCall < spokenBeforeAction, string.Join("\n", items));
         Assert.DoesNotContain(items.Take(texted), item => item.Contains(code, StringComparison.Ordinal));
 
         var screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "simulator-model-view.png");
