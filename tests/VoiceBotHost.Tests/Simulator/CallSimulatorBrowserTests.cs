@@ -18,9 +18,8 @@ public sealed partial class CallSimulatorBrowserTests(ITestOutputHelper output)
         await using var host = await VoiceBotTestHost.StartAsync();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await HeadlessChromium.LaunchAsync(playwright);
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1320, Height = 900 } });
         var pageErrors = new List<string>();
-        page.PageError += (_, error) => pageErrors.Add(error);
+        var page = await HeadlessChromium.NewDesktopPageAsync(browser, pageErrors);
 
         await page.GotoAsync(host.BaseUri.AbsoluteUri);
         await Expect(page.Locator("#llm-badge")).ToContainTextAsync("offline demo model");
@@ -69,9 +68,8 @@ public sealed partial class CallSimulatorBrowserTests(ITestOutputHelper output)
         await using var host = await VoiceBotTestHost.StartAsync();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await HeadlessChromium.LaunchAsync(playwright);
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1320, Height = 900 } });
         var pageErrors = new List<string>();
-        page.PageError += (_, error) => pageErrors.Add(error);
+        var page = await HeadlessChromium.NewDesktopPageAsync(browser, pageErrors);
         await page.GotoAsync(host.BaseUri.AbsoluteUri);
         await page.ClickAsync("#call-button");
         await Expect(page.Locator(".turn.agent").First).ToContainTextAsync("Ava from Acme");

@@ -17,9 +17,8 @@ public sealed partial class ModelViewBrowserTests
         await using var host = await VoiceBotTestHost.StartAsync();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await HeadlessChromium.LaunchAsync(playwright);
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1320, Height = 900 } });
         var pageErrors = new List<string>();
-        page.PageError += (_, error) => pageErrors.Add(error);
+        var page = await HeadlessChromium.NewDesktopPageAsync(browser, pageErrors);
 
         await page.GotoAsync(host.BaseUri.AbsoluteUri);
         await Expect(page.Locator("#model-toggle")).ToBeCheckedAsync();

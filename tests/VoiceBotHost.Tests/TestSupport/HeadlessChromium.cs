@@ -18,4 +18,12 @@ internal static class HeadlessChromium
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
     }
+
+    /// <summary>A page of <paramref name="browser"/> at the desktop size the simulator tests use, whose script errors land in <paramref name="pageErrors"/>.</summary>
+    public static async Task<IPage> NewDesktopPageAsync(IBrowser browser, List<string> pageErrors)
+    {
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1320, Height = 900 } });
+        page.PageError += (_, error) => pageErrors.Add(error);
+        return page;
+    }
 }
