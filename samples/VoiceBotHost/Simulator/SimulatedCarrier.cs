@@ -14,12 +14,14 @@ public sealed class SimulatedCarrier(
     SignedWebhookClient webhooks,
     ICallSessionRegistry calls,
     IOptions<SimulatorSettings> settings,
+    IHostApplicationLifetime lifetime,
     ILogger<SimulatedCarrier> logger) : IHostedService
 {
     private static readonly TimeSpan SentAfter = TimeSpan.FromMilliseconds(400);
     private static readonly TimeSpan DeliveredAfter = TimeSpan.FromMilliseconds(700);
 
-    private readonly CancellationTokenSource _stopping = new();
+    // Cancelled as soon as the host begins to stop: the web server may stop listening before this service's StopAsync.
+    private readonly CancellationTokenSource _stopping = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -64,8 +66,9 @@ public sealed class SimulatedCarrier(
             await Task.Delay(DeliveredAfter, stopping);
             await PostStatusAsync(sent, "delivered", stopping);
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (Exception ex) when (stopping.IsCancellationRequested && ex is OperationCanceledException or HttpRequestException)
         {
+            // The host is stopping (its server may no longer listen): the callback has no one left to tell.
         }
         catch (Exception ex)
         {
