@@ -52,10 +52,11 @@ public sealed class RedisReplyRouterShutdownTests(RedisServerFixture redis) : Ro
     public async Task A_graceful_stop_releases_only_the_claims_still_held_by_the_stopping_instance()
     {
         var a = await StartAsync("A");
-        await StartAsync("B");
+        var b = await StartAsync("B");
         a.Runtime.Calls.StartCall("CA1", RoutedInstance.Caller, RoutedInstance.Agent);
         a.Runtime.Calls.StartCall("CA2", "+14155550111", RoutedInstance.Agent);
         await a.Router.FlushAsync().WaitAsync(RoutedInstance.Patience);
+        await b.Router.FlushAsync().WaitAsync(RoutedInstance.Patience);   // B's heartbeat is written behind its start
         await using var connection = await ConnectionMultiplexer.ConnectAsync(Redis.Server.ConnectionString);
         var database = connection.GetDatabase();
 
