@@ -50,7 +50,7 @@ public sealed partial class RedisStateStore
     /// <summary>Runs one batch as one script call and answers each waiter with its own result or error.</summary>
     private async Task RecordBatchAsync(IReadOnlyList<PendingInbound> batch)
     {
-        var keyCount = 0;
+        var keyCount = 1;
         var argCount = 0;
         foreach (var pending in batch)
         {
@@ -60,7 +60,9 @@ public sealed partial class RedisStateStore
 
         var keys = new RedisKey[keyCount];
         var args = new RedisValue[argCount];
-        keyCount = argCount = 0;
+        keys[0] = _inboundMinutes;
+        keyCount = 1;
+        argCount = 0;
         foreach (var pending in batch)
         {
             pending.Keys.CopyTo(keys, keyCount);
@@ -73,7 +75,7 @@ public sealed partial class RedisStateStore
         try
         {
             var database = await DatabaseAsync(CancellationToken.None).ConfigureAwait(false);
-            results = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.RecordInboundBatch, keys, args).ConfigureAwait(false))!;
+            results = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.RecordInbound, keys, args).ConfigureAwait(false))!;
         }
         catch (Exception e) when (e is RedisException or RedisTimeoutException)
         {

@@ -6,20 +6,40 @@ using StackExchange.Redis;
 
 namespace InCallMessaging.Redis;
 
-// Keys, under the prefix: msg:{o|i}:{id} (a hash per message), hist:{o|i}:{id} (its status history, a list), messages
-// (every message by creation time, for the retention job), call:{callId} and conv:{channel}:{callerKey}:{identity}
-// (sorted sets by creation time, in milliseconds), caller:{callerKey} (a set, for erasure). Members are "o:{id}" or
-// "i:{id}". Each message's hash names its own index keys, so erasure and retention need not rebuild them.
+// Keys, under the prefix. Members are "o:{id}" (outbound) or "i:{id}" (inbound).
+// - msg:o:{id}: an outbound message, a hash (statuses update it); hist:o:{id}, its status history, a list. The hash
+//   names its own index keys (_call, _conv, _caller), so erasure and retention need not rebuild them.
+// - msg:i:{id}: an inbound message, one JSON string (StoredInbound), written once with SET NX PX and never changed;
+//   its status history is inside it. (Inbound messages logged before this format are hashes; reads and erasure take both.)
+// - messages: outbound messages by creation time (a sorted set), for the retention job.
+// - in:{minute} (a list of the inbound messages created in that minute since the Unix epoch) and in:minutes (those
+//   lists by minute, a sorted set), for the retention job: a list wholly older than the cutoff is emptied in batches.
+// - call:{callId} and conv:{channel}:{callerKey}:{identity}: sorted sets by creation time, in milliseconds;
+//   caller:{callerKey}: a set, for erasure.
 public sealed partial class RedisStateStore
 {
     private const int DeleteBatch = 500;
     private const int LatestPage = 16;
+    private const long InboundMinute = 60_000;
 
     /// <inheritdoc />
     public ValueTask<bool> TryAddAsync(LoggedMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var (keys, args) = AddArguments(message, argsBefore: 0);
+        if (message.Direction == MessageDirection.Inbound)
+        {
+            var (inboundKeys, inboundArgs) = InboundArguments(message, null, _time.GetUtcNow(), TimeSpan.Zero);
+            return RunAsync($"Logging message {message.MessageId}", async database =>
+            {
+                var result = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.RecordInbound, [_inboundMinutes, .. inboundKeys],
+                    inboundArgs).ConfigureAwait(false))!;
+                return result[0].Resp2Type == ResultType.Integer
+                    ? (long)result[0] == 1
+                    : throw Refused($"Logging message {message.MessageId}", (string?)result[0] ?? "an error without text", null);
+            }, cancellationToken);
+        }
+
+        var (keys, args) = AddArguments(message);
         return RunAsync($"Logging message {message.MessageId}", async database =>
             (int)await database.ScriptEvaluateAsync(RedisScripts.TryAdd, keys, args).ConfigureAwait(false) == 1, cancellationToken);
     }
@@ -42,16 +62,10 @@ public sealed partial class RedisStateStore
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(retention, TimeSpan.Zero);
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var (keys, args) = AddArguments(message, argsBefore: 4);
-        var now = _time.GetUtcNow();
-        // The hub's key needs no mark of its own when the message's hash, which is kept at least as long, can be it.
+        // The hub's key needs no mark of its own when the message's key, which is kept at least as long, can be it.
         var ownMark = retention <= _retention && IsHubKey(deliveryKey, message.MessageId);
-        RedisKey[] withMark = [.. keys, ownMark ? string.Empty : Key("dedupe:" + deliveryKey)];
-        args[0] = args.Length - 1;
-        args[1] = Ticks(now);
-        args[2] = Ticks(now + retention);
-        args[3] = Math.Max(1L, (long)Math.Ceiling(retention.TotalMilliseconds));
-        return new ValueTask<bool>(EnqueueInbound(new PendingInbound(message.MessageId, withMark, args, cancellationToken)));
+        var (keys, args) = InboundArguments(message, ownMark ? null : deliveryKey, _time.GetUtcNow(), retention);
+        return new ValueTask<bool>(EnqueueInbound(new PendingInbound(message.MessageId, keys, args, cancellationToken)));
     }
 
     /// <summary>Whether <paramref name="deliveryKey"/> is the one the reply hub gives an inbound message: <c>in:</c> and its id.</summary>
@@ -61,10 +75,61 @@ public sealed partial class RedisStateStore
         && deliveryKey.EndsWith(messageId, StringComparison.Ordinal);
 
     /// <summary>
-    /// The keys and arguments of <see cref="RedisScripts.TryAdd"/>'s message write, with <paramref name="argsBefore"/>
-    /// empty slots first for the caller's own arguments.
+    /// One inbound message's five keys and eight arguments of <see cref="RedisScripts.RecordInbound"/>, with the mark
+    /// <c>dedupe:</c><paramref name="deliveryKey"/> kept for <paramref name="markRetention"/> when a key is given.
     /// </summary>
-    private (RedisKey[] Keys, RedisValue[] Args) AddArguments(LoggedMessage message, int argsBefore)
+    private (RedisKey[] Keys, RedisValue[] Args) InboundArguments(LoggedMessage message, string? deliveryKey, DateTimeOffset now,
+        TimeSpan markRetention)
+    {
+        var member = Member(MessageDirection.Inbound, message.MessageId);
+        var created = Milliseconds(message.CreatedAt);
+        var minute = Math.DivRem(created, InboundMinute, out var within) - (within < 0 ? 1 : 0);
+        var stored = new StoredInbound
+        {
+            MessageId = message.MessageId,
+            Channel = (int)message.Channel,
+            CallId = message.CallId,
+            ActionName = message.ActionName,
+            SenderName = message.SenderName,
+            SenderIdentity = message.SenderIdentity,
+            CallerKey = message.CallerKey,
+            Caller = message.Caller,
+            Text = message.Text,
+            ContentHash = message.ContentHash,
+            TemplateId = message.TemplateId,
+            MediaUrls = message.MediaUrls.Count == 0 ? null : [.. message.MediaUrls],
+            ClientReference = message.ClientReference,
+            InReplyTo = message.InReplyTo,
+            CreatedAt = Ticks(message.CreatedAt),
+            Status = message.Status,
+            State = (int)message.State,
+            ErrorCode = message.ErrorCode,
+            History = message.StatusHistory.Count == 0
+                ? null
+                : [.. message.StatusHistory.Select(s => new StoredStatus(s.Status, (int)s.State, s.ErrorCode, s.At.UtcTicks))],
+        };
+
+        RedisKey[] keys =
+        [
+            Key("msg:" + member),
+            message.CallId is null ? string.Empty : Key("call:" + message.CallId),
+            Key("caller:" + message.CallerKey),
+            Key("in:" + minute.ToString(CultureInfo.InvariantCulture)),
+            deliveryKey is null ? string.Empty : Key("dedupe:" + deliveryKey),
+        ];
+        RedisValue[] args =
+        [
+            Ticks(now), Ticks(now + markRetention), Math.Max(1L, (long)Math.Ceiling(markRetention.TotalMilliseconds)),
+            member, created, RetentionMilliseconds, minute,
+            JsonSerializer.SerializeToUtf8Bytes(stored, RedisJsonContext.Default.StoredInbound),
+        ];
+        return (keys, args);
+    }
+
+    /// <summary>
+    /// The keys and arguments of <see cref="RedisScripts.TryAdd"/>'s write of an outbound message.
+    /// </summary>
+    private (RedisKey[] Keys, RedisValue[] Args) AddArguments(LoggedMessage message)
     {
         var member = Member(message.Direction, message.MessageId);
         var callKey = message.CallId is null ? string.Empty : _prefix + "call:" + message.CallId;
@@ -74,11 +139,6 @@ public sealed partial class RedisStateStore
         var callerSet = _prefix + "caller:" + message.CallerKey;
 
         var args = new List<RedisValue>(48);
-        for (var i = 0; i < argsBefore; i++)
-        {
-            args.Add(RedisValue.Null);
-        }
-
         args.AddRange([member, Score(message.CreatedAt), RetentionMilliseconds, message.StatusHistory.Count]);
         // A message logged with history (an import, say) keeps it; the log itself adds history through AddStatusAsync.
         args.AddRange(message.StatusHistory.Select(StatusEntry));
@@ -193,7 +253,7 @@ public sealed partial class RedisStateStore
     {
         ArgumentNullException.ThrowIfNull(callerKey);
         RedisKey[] keys = [Key("caller:" + callerKey), Key("messages")];
-        RedisValue[] args = [_prefix + "msg:", _prefix + "hist:"];
+        RedisValue[] args = [_prefix + "msg:", _prefix + "hist:", _prefix];
         return RunAsync("Erasing a caller's messages", async database =>
             (int)await database.ScriptEvaluateAsync(RedisScripts.ForgetCaller, keys, args).ConfigureAwait(false), cancellationToken);
     }
@@ -205,11 +265,13 @@ public sealed partial class RedisStateStore
     /// </remarks>
     public ValueTask<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
     {
-        var cutoffScore = Milliseconds(cutoff).ToString(CultureInfo.InvariantCulture);
+        var cutoffMilliseconds = Milliseconds(cutoff);
+        var cutoffScore = cutoffMilliseconds.ToString(CultureInfo.InvariantCulture);
+        var cutoffMinute = Math.DivRem(cutoffMilliseconds, InboundMinute, out var within) - (within < 0 ? 1 : 0);
         return RunAsync("Deleting old messages", async database =>
         {
             var deleted = 0;
-            // Below the cutoff's millisecond every message is older; within it, the script compares ticks.
+            // Outbound messages: below the cutoff's millisecond every message is older; within it, the script compares ticks.
             foreach (var (bound, repeat) in new[] { ("(" + cutoffScore, true), (cutoffScore, false) })
             {
                 long looked;
@@ -221,6 +283,43 @@ public sealed partial class RedisStateStore
                     deleted += (int)result[1];
                 }
                 while (repeat && looked == DeleteBatch);
+            }
+
+            // Inbound messages: the lists of minutes before the cutoff's are emptied whole; in that minute's, the script
+            // compares ticks.
+            while (true)
+            {
+                var minutes = await database.SortedSetRangeByScoreAsync(_inboundMinutes, double.NegativeInfinity, cutoffMinute,
+                    Exclude.Stop, take: LatestPage).ConfigureAwait(false);
+                foreach (var minute in minutes)
+                {
+                    long taken;
+                    do
+                    {
+                        var result = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.DeleteInboundMinute,
+                            [_inboundMinutes, (string)minute!], [_prefix + "msg:", _prefix, DeleteBatch]).ConfigureAwait(false))!;
+                        taken = (long)result[0];
+                        deleted += (int)result[1];
+                    }
+                    while (taken == DeleteBatch);
+                }
+
+                if (minutes.Length < LatestPage)
+                {
+                    break;
+                }
+            }
+
+            RedisKey last = Key("in:" + cutoffMinute.ToString(CultureInfo.InvariantCulture));
+            for (var first = 0L; ; first += DeleteBatch)
+            {
+                var result = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.DeleteInboundBefore, [last],
+                    [_prefix + "msg:", _prefix, first, DeleteBatch, Ticks(cutoff)]).ConfigureAwait(false))!;
+                deleted += (int)result[1];
+                if ((long)result[0] < DeleteBatch)
+                {
+                    break;
+                }
             }
 
             return deleted;
@@ -270,6 +369,10 @@ public sealed partial class RedisStateStore
             {
                 messages.Add(Read((RedisValue[])parts[0]!, (RedisValue[])parts[1]!));
             }
+            else if (parts.Length == 1)
+            {
+                messages.Add(ReadInbound((byte[])parts[0]!));
+            }
         }
 
         return messages;
@@ -313,9 +416,37 @@ public sealed partial class RedisStateStore
         };
     }
 
-    private static LoggedStatus ReadStatus(RedisValue entry)
+    private static LoggedMessage ReadInbound(byte[] json)
     {
-        var stored = JsonSerializer.Deserialize((string)entry!, RedisJsonContext.Default.StoredStatus)!;
-        return new LoggedStatus(stored.Status, (DeliveryState)stored.State, stored.ErrorCode, Time(stored.At));
+        var stored = JsonSerializer.Deserialize(json, RedisJsonContext.Default.StoredInbound)!;
+        return new LoggedMessage
+        {
+            MessageId = stored.MessageId,
+            Direction = MessageDirection.Inbound,
+            Channel = (MessageChannel)stored.Channel,
+            CallId = stored.CallId,
+            ActionName = stored.ActionName,
+            SenderName = stored.SenderName,
+            SenderIdentity = stored.SenderIdentity,
+            CallerKey = stored.CallerKey,
+            Caller = stored.Caller,
+            Text = stored.Text,
+            ContentHash = stored.ContentHash,
+            TemplateId = stored.TemplateId,
+            MediaUrls = stored.MediaUrls ?? [],
+            ClientReference = stored.ClientReference,
+            InReplyTo = stored.InReplyTo,
+            CreatedAt = Time(long.Parse(stored.CreatedAt, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+            Status = stored.Status,
+            State = (DeliveryState)stored.State,
+            ErrorCode = stored.ErrorCode,
+            StatusHistory = stored.History is null ? [] : [.. stored.History.Select(ReadStatus)],
+        };
     }
+
+    private static LoggedStatus ReadStatus(StoredStatus stored) =>
+        new(stored.Status, (DeliveryState)stored.State, stored.ErrorCode, Time(stored.At));
+
+    private static LoggedStatus ReadStatus(RedisValue entry) =>
+        ReadStatus(JsonSerializer.Deserialize((string)entry!, RedisJsonContext.Default.StoredStatus)!);
 }

@@ -30,6 +30,7 @@ public sealed partial class RedisStateStore : IConsentStore, IMessageLog, IDedup
     private readonly ConfigurationOptions _configuration;
     private readonly TimeProvider _time;
     private readonly string _prefix;
+    private readonly RedisKey _inboundMinutes;
     private readonly string _endpoint;
     private readonly string _store;
     private readonly TimeSpan _retention;
@@ -57,6 +58,7 @@ public sealed partial class RedisStateStore : IConsentStore, IMessageLog, IDedup
         _configuration = Validate(options);
         _time = timeProvider;
         _prefix = options.KeyPrefix;
+        _inboundMinutes = _prefix + "in:minutes";
         _retention = options.MessageRetention;
         _operationTimeout = options.OperationTimeout;
         _endpoint = string.Join(",", _configuration.EndPoints.Select(Describe));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using InCallMessaging.Redis.Internal;
 using InCallMessaging.SemanticKernel;
 using InCallMessaging.Testing;
 using StackExchange.Redis;
@@ -6,9 +7,9 @@ using StackExchange.Redis;
 namespace InCallMessaging.Redis.Tests;
 
 /// <summary>
-/// Group commit of inbound messages (<see cref="RedisStateStore.RecordInboundAsync"/>): records that queue while one
-/// script call is in flight share the next one, and each caller still gets its own answer. The tests hold the first call
-/// in flight with <c>CLIENT PAUSE</c>, so what queues behind it is known; some kill the server, so they share one class.
+/// Group commit of inbound messages (<see cref="RedisStateStore.RecordInboundAsync"/>): records that queue while script
+/// calls are in flight share the next one, and each caller still gets its own answer. The tests hold the calls in flight
+/// with <c>CLIENT PAUSE</c>, so what queues behind them is known; some kill the server, so they share one class.
 /// </summary>
 public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
@@ -37,15 +38,15 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
     {
         await using var store = await WarmStoreAsync();
         await using var admin = await AdminAsync();
-        var first = await HoldOneInFlightAsync(store, admin);
+        var held = await HoldInFlightAsync(store, admin);
 
         var queued = Enumerable.Range(0, 40).Select(i => Record(store, Inbound($"SM{i}", $"text {i}"))).ToArray();
         await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
 
-        Assert.True(await first);
+        Assert.All(await Task.WhenAll(held), recorded => Assert.True(recorded));
         Assert.All(await Task.WhenAll(queued), recorded => Assert.True(recorded));
-        Assert.Equal(3, store.InboundBatchCount); // the warm-up, the one held in flight, then the 40 together
-        Assert.Equal(42, store.InboundMessageCount);
+        Assert.Equal(Batches(1), store.InboundBatchCount); // the 40 together
+        Assert.Equal(Batches(40), store.InboundMessageCount);
         for (var i = 0; i < 40; i++)
         {
             var logged = await store.FindAsync($"SM{i}");
@@ -53,7 +54,7 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
             Assert.Equal($"text {i}", logged?.Text);
         }
 
-        Assert.Equal(41, (await store.GetCallAsync("CA1")).Count(m => m.Direction == MessageDirection.Inbound && m.MessageId != "SM-warm"));
+        Assert.Equal(40 + held.Length, (await store.GetCallAsync("CA1")).Count(m => m.Direction == MessageDirection.Inbound && m.MessageId != "SM-warm"));
         Assert.False(await Record(store, Inbound("SM7", "text 7")));
     }
 
@@ -68,7 +69,7 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
         await using var hostA = await WarmStoreAsync(prefix);
         await using var hostB = await WarmStoreAsync(prefix);
         await using var admin = await AdminAsync();
-        Task<bool>? held = inOneBatch ? await HoldOneInFlightAsync(hostA, admin) : null;
+        var held = inOneBatch ? await HoldInFlightAsync(hostA, admin) : [];
 
         // Fifty deliveries of one provider message: as the hub records them (one message id, the key "in:" and that id),
         // or under different message ids with one delivery key. Only one may be logged and delivered.
@@ -79,7 +80,7 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
         {
             records = [.. Enumerable.Range(0, 50).Select(i => Record(hostA, Delivery(i), "in:SMdup"))];
             await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
-            Assert.True(await held!);
+            Assert.All(await Task.WhenAll(held), recorded => Assert.True(recorded));
         }
         else
         {
@@ -108,7 +109,7 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
 
         if (inOneBatch)
         {
-            Assert.Equal(3, hostA.InboundBatchCount);
+            Assert.Equal(Batches(1), hostA.InboundBatchCount);
         }
     }
 
@@ -137,12 +138,12 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
     {
         await using var store = await WarmStoreAsync();
         await using var admin = await AdminAsync();
-        var first = await HoldOneInFlightAsync(store, admin);
+        var held = await HoldInFlightAsync(store, admin);
         var queued = Enumerable.Range(0, 20).Select(i => Record(store, Inbound($"SM{i}", "lost?"))).ToArray();
 
         await Server.KillAsync();
 
-        foreach (var (record, id) in queued.Select((r, i) => (r, $"SM{i}")).Prepend((first, "SM-first")))
+        foreach (var (record, id) in held.Select((r, i) => (r, $"SM-held{i}")).Concat(queued.Select((r, i) => (r, $"SM{i}"))))
         {
             var error = await Assert.ThrowsAsync<StateStoreException>(() => record);
             Assert.Equal($"Redis ({Server.ConnectionString})", error.Store);
@@ -151,12 +152,13 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
             Assert.IsAssignableFrom<RedisException>(error.InnerException);
         }
 
-        Assert.Equal(3, store.InboundBatchCount); // the warm-up, the one in flight, then the 20 together
-        Assert.Equal(22, store.InboundMessageCount);
+        Assert.Equal(Batches(1), store.InboundBatchCount); // the 20 together
+        Assert.Equal(Batches(20), store.InboundMessageCount);
 
         // Nothing of theirs was written (the server died before it ran them): once Redis is back, each is a first delivery.
         await Server.RestartAsync();
-        Assert.True(await EventuallyAsync(() => Record(store, Inbound("SM-first", "lost?"))));
+        Assert.True(await EventuallyAsync(() => Record(store, Inbound("SM-held0", "lost?"))));
+        Assert.True(await Record(store, Inbound("SM-held1", "lost?")));
         Assert.All(await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Record(store, Inbound($"SM{i}", "lost?")))), recorded => Assert.True(recorded));
     }
 
@@ -165,7 +167,7 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
     {
         await using var store = await WarmStoreAsync();
         await using var admin = await AdminAsync();
-        var first = await HoldOneInFlightAsync(store, admin);
+        var held = await HoldInFlightAsync(store, admin);
         using var cancel = new CancellationTokenSource();
         var before = Record(store, Inbound("SM-before", "kept"));
         var cancelled = Record(store, Inbound("SM-cancelled", "dropped"), cancellationToken: cancel.Token);
@@ -175,11 +177,11 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
         await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
-        Assert.True(await first);
+        Assert.All(await Task.WhenAll(held), recorded => Assert.True(recorded));
         Assert.True(await before);
         Assert.True(await after);
-        Assert.Equal(3, store.InboundBatchCount);
-        Assert.Equal(4, store.InboundMessageCount); // the warm-up, the one in flight, the two left
+        Assert.Equal(Batches(1), store.InboundBatchCount);
+        Assert.Equal(Batches(2), store.InboundMessageCount); // the two left
 
         // It left no trace: not logged, not marked, so its redelivery is its first.
         Assert.Null(await store.FindAsync("SM-cancelled"));
@@ -193,14 +195,14 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
         await using var admin = await AdminAsync();
         // Foreign data under the prefix where this caller's set of messages belongs: Redis refuses to add to it.
         await admin.GetDatabase().StringSetAsync(store.KeyPrefix + "caller:caller-bad", "not a set");
-        var first = await HoldOneInFlightAsync(store, admin);
+        var held = await HoldInFlightAsync(store, admin);
 
         var good1 = Record(store, Inbound("SM-good1", "fine"));
         var bad = Record(store, Inbound("SM-bad", "refused") with { CallerKey = "caller-bad" });
         var good2 = Record(store, Inbound("SM-good2", "fine"));
         await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
 
-        Assert.True(await first);
+        Assert.All(await Task.WhenAll(held), recorded => Assert.True(recorded));
         Assert.True(await good1);
         Assert.True(await good2);
         var error = await Assert.ThrowsAsync<StateStoreException>(() => bad);
@@ -208,7 +210,7 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
             StringComparison.Ordinal);
         Assert.Contains("WRONGTYPE", error.Message, StringComparison.Ordinal);
         Assert.Contains($"no other data uses the key prefix '{store.KeyPrefix}'", error.Message, StringComparison.Ordinal);
-        Assert.Equal(3, store.InboundBatchCount);
+        Assert.Equal(Batches(1), store.InboundBatchCount);
         Assert.NotNull(await store.FindAsync("SM-good1"));
         Assert.NotNull(await store.FindAsync("SM-good2"));
     }
@@ -219,18 +221,18 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
         var prefix = RedisServerFixture.FreshPrefix();
         var store = await WarmStoreAsync(prefix);
         await using var admin = await AdminAsync();
-        var first = await HoldOneInFlightAsync(store, admin);
+        var held = await HoldInFlightAsync(store, admin);
         var queued = Enumerable.Range(0, 10).Select(i => Record(store, Inbound($"SM{i}", "queued"))).ToArray();
 
         var disposing = store.DisposeAsync().AsTask();
         await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
         await disposing;
 
-        Assert.True(await first);
+        Assert.All(await Task.WhenAll(held), recorded => Assert.True(recorded));
         Assert.All(await Task.WhenAll(queued), recorded => Assert.True(recorded));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => Record(store, Inbound("SM-late", "too late")));
         await using var other = redis.CreateStore(configure: o => o.KeyPrefix = prefix);
-        Assert.Equal(11, (await other.GetCallAsync("CA1")).Count(m => m.MessageId != "SM-warm"));
+        Assert.Equal(10 + held.Length, (await other.GetCallAsync("CA1")).Count(m => m.MessageId != "SM-warm"));
     }
 
     /// <summary>A store that has connected and recorded one message (<c>SM-warm</c>): one batch done.</summary>
@@ -245,15 +247,26 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
         return store;
     }
 
-    /// <summary>Pauses Redis's writes (scripts included) and sends one record (<c>SM-first</c>), which stays in flight until the test unpauses it.</summary>
-    private static async Task<Task<bool>> HoldOneInFlightAsync(RedisStateStore store, ConnectionMultiplexer admin)
+    /// <summary>
+    /// Pauses Redis's writes (scripts included) and fills every slot of the batcher with a record of its own
+    /// (<c>SM-held0</c>, <c>SM-held1</c>, ...), each in flight until the test unpauses it: what is recorded next queues.
+    /// </summary>
+    private static async Task<Task<bool>[]> HoldInFlightAsync(RedisStateStore store, ConnectionMultiplexer admin)
     {
         var sent = store.InboundBatchCount;
         await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", ((int)Patience.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "WRITE");
-        var first = Record(store, Inbound("SM-first", "first"));
-        await WaitUntilAsync(() => store.InboundBatchCount == sent + 1);
-        return first;
+        var held = new Task<bool>[InboundBatcher.MaxInFlight];
+        for (var i = 0; i < held.Length; i++)
+        {
+            held[i] = Record(store, Inbound($"SM-held{i}", "held"));
+            await WaitUntilAsync(() => store.InboundBatchCount == sent + i + 1);
+        }
+
+        return held;
     }
+
+    /// <summary>Batches a test sees: the warm-up and the held ones, then <paramref name="more"/>.</summary>
+    private static long Batches(int more) => 1 + InboundBatcher.MaxInFlight + more;
 
     private static Task<bool> Record(RedisStateStore store, LoggedMessage message, string? deliveryKey = null,
         TimeSpan? retention = null, CancellationToken cancellationToken = default) =>

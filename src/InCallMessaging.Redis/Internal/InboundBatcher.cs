@@ -4,18 +4,23 @@ namespace InCallMessaging.Redis.Internal;
 
 /// <summary>
 /// Group commit for inbound messages: one loop reads a queue of <see cref="PendingInbound"/>s and writes every message
-/// that queued while the previous batch was in flight (up to <see cref="MaxBatch"/>) with one script call.
+/// that queued while earlier batches were in flight (up to <see cref="MaxBatch"/>) with one script call, with at most
+/// <see cref="MaxInFlight"/> script calls in flight.
 /// </summary>
 /// <remarks>
 /// Under load this turns many script calls into one: one round trip, one pass of Redis's event loop (so one append-only
 /// file fsync under <c>appendfsync always</c>) and one completion on the client for many webhooks. Idle, a message is
-/// sent at once, alone. Each message is still checked and written on its own inside the script, so a redelivery, or
+/// sent at once, alone. A second batch in flight keeps Redis busy while the client reads the first one's answer and
+/// wakes its callers; Redis runs scripts one at a time, so a batch sees every write of the one before it. Each message is still checked and written on its own inside the script, so a redelivery, or
 /// one message Redis refuses, answers only its own caller. A waiter cancelled before its batch is sent is left out of it.
 /// </remarks>
 internal sealed class InboundBatcher : IAsyncDisposable
 {
     /// <summary>The most messages one script call takes.</summary>
     internal const int MaxBatch = 128;
+
+    /// <summary>The most script calls in flight at once.</summary>
+    internal const int MaxInFlight = 2;
 
     private readonly Channel<PendingInbound> _queue = Channel.CreateUnbounded<PendingInbound>(
         new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
@@ -63,10 +68,14 @@ internal sealed class InboundBatcher : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var batch = new List<PendingInbound>(MaxBatch);
         var reader = _queue.Reader;
+        using var slots = new SemaphoreSlim(MaxInFlight, MaxInFlight);
+        var inFlight = new List<Task>(MaxInFlight);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            // Messages keep queuing while both slots are busy: they make the next batch.
+            await slots.WaitAsync().ConfigureAwait(false);
+            var batch = new List<PendingInbound>(MaxBatch);
             while (batch.Count < MaxBatch && reader.TryRead(out var pending))
             {
                 if (pending.IsWaiting)
@@ -77,26 +86,38 @@ internal sealed class InboundBatcher : IAsyncDisposable
 
             if (batch.Count == 0)
             {
+                slots.Release();
                 continue;
             }
 
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _messages, batch.Count);
-            try
-            {
-                await _record(batch).ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // The loop must outlive any batch: the error goes to that batch's callers.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                foreach (var pending in batch)
-                {
-                    pending.Fail(e);
-                }
-            }
+            inFlight.RemoveAll(task => task.IsCompleted);
+            inFlight.Add(WriteAsync(batch, slots));
+        }
 
-            batch.Clear();
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes one batch, then frees its slot; an error goes to the batch's callers still waiting.</summary>
+    private async Task WriteAsync(List<PendingInbound> batch, SemaphoreSlim slots)
+    {
+        try
+        {
+            await _record(batch).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The loop must outlive any batch: the error goes to that batch's callers.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            foreach (var pending in batch)
+            {
+                pending.Fail(e);
+            }
+        }
+        finally
+        {
+            slots.Release();
         }
     }
 }

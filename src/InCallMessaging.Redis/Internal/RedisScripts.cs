@@ -80,32 +80,58 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// Inbound messages, each with its deduplication mark: one script for a batch of them (group commit). Per message,
-    /// seven KEYS (<see cref="AddMessage"/>'s six, then the mark, or '' when the message's own hash is the mark) and a
-    /// run of ARGV: how many arguments follow, now, the mark's expiry (ticks), its TTL (ms), then
-    /// <see cref="AddMessage"/>'s. Returns one entry per message, in order: 1 when it was recorded, 0 (nothing written)
-    /// when it is already logged or its mark is live (a redelivery, also one earlier in the same batch), or the error
-    /// text when Redis refused one of its writes (the others still run). The mark is set with <c>SET NX GET</c> (one
-    /// command when it is new) and set again only when the one kept has expired on the store's clock.
+    /// <c>touch(key, ttl)</c> keeps an index key alive at least <c>ttl</c> ms from now, plus up to a minute, without writing
+    /// its TTL on every add: a TTL write is a command replicated to the append-only file, a read is not.
     /// </summary>
-    public const string RecordInboundBatch = Later + AddMessage + """
-        local function record(k, o, last)
-          if redis.call('EXISTS', KEYS[k + 1]) == 1 then return 0 end
-          if KEYS[k + 7] ~= '' then
-            local kept = redis.call('SET', KEYS[k + 7], ARGV[o + 2], 'PX', ARGV[o + 3], 'NX', 'GET')
+    private const string Touch = """
+        local function touch(key, ttl)
+          if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl + math.min(ttl, 60000)) end
+        end
+
+        """;
+
+    /// <summary>
+    /// Inbound messages, each with its deduplication mark: one script for a batch of them (group commit). KEYS[1] is the
+    /// index of inbound minutes; then five KEYS per message: its string key, its call's index (or ''), its caller's set,
+    /// its minute's list, its mark (or '' when the message's own key is the mark). Eight ARGV per message: now (ticks),
+    /// the mark's expiry (ticks) and TTL (ms), member, score (ms), TTL (ms), minute, the message's JSON.
+    /// </summary>
+    /// <remarks>
+    /// An inbound message is written once and never changed, so it is one string (<c>SET NX PX</c>: the first-delivery
+    /// check, the write and the TTL in one command) rather than a hash, and its index keys' TTLs are pushed forward only
+    /// when they would lapse before it. It joins the list of its creation minute (not the all-messages sorted set), which
+    /// the retention job empties whole. Returns one entry per message, in order: 1 when it was recorded, 0 (nothing
+    /// written) when it is already logged or its mark is live (a redelivery, also one earlier in the same batch), or the
+    /// error text when Redis refused one of its writes (the others still run). The mark is set with <c>SET NX GET</c>
+    /// (one command when it is new) and set again only when the one kept has expired on the store's clock.
+    /// </remarks>
+    public const string RecordInbound = Later + Touch + """
+        local function record(k, o)
+          if KEYS[k + 5] ~= '' then
+            if redis.call('EXISTS', KEYS[k + 1]) == 1 then return 0 end
+            local kept = redis.call('SET', KEYS[k + 5], ARGV[o + 2], 'PX', ARGV[o + 3], 'NX', 'GET')
             if kept then
               if later(kept, ARGV[o + 1]) then return 0 end
-              redis.call('SET', KEYS[k + 7], ARGV[o + 2], 'PX', ARGV[o + 3])
+              redis.call('SET', KEYS[k + 5], ARGV[o + 2], 'PX', ARGV[o + 3])
             end
           end
-          return add(k, o + 3, last)
+          if not redis.call('SET', KEYS[k + 1], ARGV[o + 8], 'PX', ARGV[o + 6], 'NX') then return 0 end
+          local ttl = tonumber(ARGV[o + 6])
+          if KEYS[k + 2] ~= '' then
+            redis.call('ZADD', KEYS[k + 2], ARGV[o + 5], ARGV[o + 4])
+            touch(KEYS[k + 2], ttl)
+          end
+          redis.call('SADD', KEYS[k + 3], ARGV[o + 4])
+          touch(KEYS[k + 3], ttl)
+          if redis.call('RPUSH', KEYS[k + 4], ARGV[o + 4]) == 1 then redis.call('ZADD', KEYS[1], ARGV[o + 7], KEYS[k + 4]) end
+          touch(KEYS[k + 4], ttl)
+          return 1
         end
 
         local out = {}
-        local k, o = 0, 1
-        while o <= #ARGV do
-          local last = o + tonumber(ARGV[o])
-          local ok, result = pcall(record, k, o, last)
+        local k, o = 1, 0
+        while o < #ARGV do
+          local ok, result = pcall(record, k, o)
           if ok then
             out[#out + 1] = result
           elseif type(result) == 'table' and result.err then
@@ -113,8 +139,8 @@ internal static class RedisScripts
           else
             out[#out + 1] = tostring(result)
           end
-          k = k + 7
-          o = last + 1
+          k = k + 5
+          o = o + 8
         end
         return out
         """;
@@ -152,20 +178,47 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// ARGV: message key prefix, history key prefix, then members. One entry per member: empty when it is gone, else
-    /// the hash's field/value pairs and the history list. One atomic read, so a status and its history agree.
+    /// ARGV: message key prefix, history key prefix, then members. One entry per member: empty when it is gone, the
+    /// JSON string of an inbound message, or the hash's field/value pairs and the history list (an outbound message, or
+    /// an inbound one logged before inbound messages were strings). One atomic read, so a status and its history agree.
     /// </summary>
     public const string Load = """
         local out = {}
         for i = 3, #ARGV do
-          local h = redis.call('HGETALL', ARGV[1] .. ARGV[i])
-          if #h == 0 then
+          local key = ARGV[1] .. ARGV[i]
+          local h = {}
+          if string.sub(ARGV[i], 1, 2) == 'i:' and redis.call('TYPE', key).ok == 'string' then
+            h = {redis.call('GET', key)}
+          else
+            h = redis.call('HGETALL', key)
+          end
+          if #h == 1 then
+            out[#out + 1] = h
+          elseif #h == 0 then
             out[#out + 1] = {}
           else
             out[#out + 1] = {h, redis.call('LRANGE', ARGV[2] .. ARGV[i], 0, -1)}
           end
         end
         return out
+        """;
+
+    /// <summary>
+    /// <c>erase_inbound(m, messages, prefix)</c> deletes the inbound message <c>m</c> kept as a string (false when it is
+    /// not one: gone, or a hash) and its call and caller index entries, which it names: 1 when it was there. Its minute's
+    /// list entry stays; the retention job drops it with the list.
+    /// </summary>
+    private const string EraseInbound = """
+        local function erase_inbound(m, messages, prefix)
+          local key = messages .. m
+          if string.sub(m, 1, 2) ~= 'i:' or redis.call('TYPE', key).ok ~= 'string' then return false end
+          local doc = cjson.decode(redis.call('GET', key))
+          redis.call('DEL', key)
+          if doc.call then redis.call('ZREM', prefix .. 'call:' .. doc.call, m) end
+          redis.call('SREM', prefix .. 'caller:' .. doc.ck, m)
+          return 1
+        end
+
         """;
 
     private const string Erase = """
@@ -179,13 +232,21 @@ internal static class RedisScripts
 
         """;
 
-    /// <summary>KEYS: the caller set, the all-messages index. ARGV: message and history key prefixes. The count erased.</summary>
-    public const string ForgetCaller = Erase + """
+    /// <summary>
+    /// KEYS: the caller set, the all-messages index. ARGV: message and history key prefixes, the store's prefix. The
+    /// count erased.
+    /// </summary>
+    public const string ForgetCaller = Erase + EraseInbound + """
         local n = 0
         for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-          local f = redis.call('HMGET', ARGV[1] .. m, '_call', '_conv', '_caller')
-          if redis.call('EXISTS', ARGV[1] .. m) == 1 then n = n + 1 end
-          erase(KEYS[2], m, f)
+          local erased = erase_inbound(m, ARGV[1], ARGV[3])
+          if erased then
+            n = n + erased
+          else
+            local f = redis.call('HMGET', ARGV[1] .. m, '_call', '_conv', '_caller')
+            if redis.call('EXISTS', ARGV[1] .. m) == 1 then n = n + 1 end
+            erase(KEYS[2], m, f)
+          end
         end
         redis.call('DEL', KEYS[1])
         return n
@@ -206,6 +267,35 @@ internal static class RedisScripts
             erase(KEYS[1], m, f)
             n = n + 1
           end
+        end
+        return {#members, n}
+        """;
+
+    /// <summary>
+    /// KEYS: the index of inbound minutes, one minute's list (wholly older than the cutoff). ARGV: message key prefix,
+    /// the store's prefix, the batch size. Takes up to a batch of the list's members and erases their messages; the
+    /// emptied list leaves the index. Returns {members taken, messages deleted}.
+    /// </summary>
+    public const string DeleteInboundMinute = EraseInbound + """
+        local members = redis.call('LPOP', KEYS[2], tonumber(ARGV[3])) or {}
+        local n = 0
+        for _, m in ipairs(members) do n = n + (erase_inbound(m, ARGV[1], ARGV[2]) or 0) end
+        if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('ZREM', KEYS[1], KEYS[2]) end
+        return {#members, n}
+        """;
+
+    /// <summary>
+    /// KEYS: the list of the minute that holds the cutoff. ARGV: message key prefix, the store's prefix, the first index
+    /// to look at, the batch size, the cutoff (ticks). Erases the messages of that page created before the cutoff (the
+    /// list keeps their entries until its minute is wholly past). Returns {members looked at, messages deleted}.
+    /// </summary>
+    public const string DeleteInboundBefore = Later + EraseInbound + """
+        local first = tonumber(ARGV[3])
+        local members = redis.call('LRANGE', KEYS[1], first, first + tonumber(ARGV[4]) - 1)
+        local n = 0
+        for _, m in ipairs(members) do
+          local blob = redis.call('GET', ARGV[1] .. m)
+          if blob and later(ARGV[5], cjson.decode(blob).at) then n = n + (erase_inbound(m, ARGV[1], ARGV[2]) or 0) end
         end
         return {#members, n}
         """;

@@ -305,7 +305,10 @@ internal static class BenchServer
         /// <summary>A connection of its own to <see cref="Redis"/>, to count the message log.</summary>
         public ConnectionMultiplexer? RedisConnection;
 
-        /// <summary>Inbound messages in the Redis message log (members <c>i:{id}</c> of its <c>messages</c> index); -1 without it.</summary>
+        /// <summary>
+        /// Inbound messages in the Redis message log (the members of its lists by creation minute, each checked to still be
+        /// logged); -1 without it.
+        /// </summary>
         private long InboundInRedis()
         {
             if (RedisConnection is null)
@@ -315,12 +318,14 @@ internal static class BenchServer
 
             const string Count = """
                 local n = 0
-                for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-                  if string.sub(member, 1, 2) == 'i:' then n = n + 1 end
+                for _, list in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+                  for _, member in ipairs(redis.call('LRANGE', list, 0, -1)) do
+                    n = n + redis.call('EXISTS', ARGV[1] .. member)
+                  end
                 end
                 return n
                 """;
-            return (long)RedisConnection.GetDatabase().ScriptEvaluate(Count, [(RedisKey)(RedisPrefix + "messages")]);
+            return (long)RedisConnection.GetDatabase().ScriptEvaluate(Count, [(RedisKey)(RedisPrefix + "in:minutes")], [RedisPrefix + "msg:"]);
         }
 
         public ServerStats Snapshot(string mode, List<CallSession> sessions)
