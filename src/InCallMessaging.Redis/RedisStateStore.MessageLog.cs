@@ -10,12 +10,14 @@ namespace InCallMessaging.Redis;
 // - msg:o:{id}: an outbound message, a hash (statuses update it); hist:o:{id}, its status history, a list. The hash
 //   names its own index keys (_call, _conv, _caller), so erasure and retention need not rebuild them.
 // - msg:i:{id}: an inbound message, one JSON string (StoredInbound), written once with SET NX PX and never changed;
-//   its status history is inside it. (Inbound messages logged before this format are hashes; reads and erasure take both.)
+//   its status history is inside it. Its index entries are list appends: in:call:{callId} and in:caller:{callerKey}
+//   (its call's and its caller's inbound messages), and in:minute:{minute} (those created in that minute since the
+//   Unix epoch), listed by minute in the sorted set in:minutes, for the retention job, which empties a minute's list
+//   wholly older than the cutoff in batches.
 // - messages: outbound messages by creation time (a sorted set), for the retention job.
-// - in:{minute} (a list of the inbound messages created in that minute since the Unix epoch) and in:minutes (those
-//   lists by minute, a sorted set), for the retention job: a list wholly older than the cutoff is emptied in batches.
-// - call:{callId} and conv:{channel}:{callerKey}:{identity}: sorted sets by creation time, in milliseconds;
-//   caller:{callerKey}: a set, for erasure.
+// - call:{callId} and conv:{channel}:{callerKey}:{identity}: outbound messages by creation time, in milliseconds
+//   (sorted sets); caller:{callerKey}: a set of outbound messages, for erasure.
+// Inbound messages logged before they were strings are hashes indexed like outbound ones; reads and erasure take both.
 public sealed partial class RedisStateStore
 {
     private const int DeleteBatch = 500;
@@ -112,9 +114,9 @@ public sealed partial class RedisStateStore
         RedisKey[] keys =
         [
             Key("msg:" + member),
-            message.CallId is null ? string.Empty : Key("call:" + message.CallId),
-            Key("caller:" + message.CallerKey),
-            Key("in:" + minute.ToString(CultureInfo.InvariantCulture)),
+            message.CallId is null ? string.Empty : Key("in:call:" + message.CallId),
+            Key("in:caller:" + message.CallerKey),
+            InboundMinuteKey(minute),
             deliveryKey is null ? string.Empty : Key("dedupe:" + deliveryKey),
         ];
         RedisValue[] args =
@@ -217,8 +219,10 @@ public sealed partial class RedisStateStore
         ArgumentNullException.ThrowIfNull(callId);
         return RunAsync<IReadOnlyList<LoggedMessage>>($"Reading the messages of call {callId}", async database =>
         {
-            var members = await database.SortedSetRangeByRankAsync(Key("call:" + callId)).ConfigureAwait(false);
-            var messages = await LoadAsync(database, members).ConfigureAwait(false);
+            var outbound = database.SortedSetRangeByRankAsync(Key("call:" + callId));
+            var inbound = database.ListRangeAsync(Key("in:call:" + callId));
+            var messages = await LoadAsync(database, [.. await outbound.ConfigureAwait(false), .. await inbound.ConfigureAwait(false)])
+                .ConfigureAwait(false);
             return [.. messages.OrderBy(m => m.CreatedAt).ThenBy(m => m.Direction)];
         }, cancellationToken);
     }
@@ -252,7 +256,7 @@ public sealed partial class RedisStateStore
     public ValueTask<int> ForgetCallerAsync(string callerKey, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(callerKey);
-        RedisKey[] keys = [Key("caller:" + callerKey), Key("messages")];
+        RedisKey[] keys = [Key("caller:" + callerKey), Key("messages"), Key("in:caller:" + callerKey)];
         RedisValue[] args = [_prefix + "msg:", _prefix + "hist:", _prefix];
         return RunAsync("Erasing a caller's messages", async database =>
             (int)await database.ScriptEvaluateAsync(RedisScripts.ForgetCaller, keys, args).ConfigureAwait(false), cancellationToken);
@@ -310,7 +314,7 @@ public sealed partial class RedisStateStore
                 }
             }
 
-            RedisKey last = Key("in:" + cutoffMinute.ToString(CultureInfo.InvariantCulture));
+            var last = InboundMinuteKey(cutoffMinute);
             for (var first = 0L; ; first += DeleteBatch)
             {
                 var result = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.DeleteInboundBefore, [last],
@@ -325,6 +329,8 @@ public sealed partial class RedisStateStore
             return deleted;
         }, cancellationToken);
     }
+
+    private RedisKey InboundMinuteKey(long minute) => Key("in:minute:" + minute.ToString(CultureInfo.InvariantCulture));
 
     private long RetentionMilliseconds => Math.Max(1L, (long)Math.Ceiling(_retention.TotalMilliseconds));
 

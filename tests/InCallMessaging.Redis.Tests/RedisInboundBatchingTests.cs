@@ -193,8 +193,8 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
     {
         await using var store = await WarmStoreAsync();
         await using var admin = await AdminAsync();
-        // Foreign data under the prefix where this caller's set of messages belongs: Redis refuses to add to it.
-        await admin.GetDatabase().StringSetAsync(store.KeyPrefix + "caller:caller-bad", "not a set");
+        // Foreign data under the prefix where this caller's list of inbound messages belongs: Redis refuses to add to it.
+        await admin.GetDatabase().StringSetAsync(store.KeyPrefix + "in:caller:caller-bad", "not a list");
         var held = await HoldInFlightAsync(store, admin);
 
         var good1 = Record(store, Inbound("SM-good1", "fine"));

@@ -92,15 +92,16 @@ internal static class RedisScripts
 
     /// <summary>
     /// Inbound messages, each with its deduplication mark: one script for a batch of them (group commit). KEYS[1] is the
-    /// index of inbound minutes; then five KEYS per message: its string key, its call's index (or ''), its caller's set,
-    /// its minute's list, its mark (or '' when the message's own key is the mark). Eight ARGV per message: now (ticks),
-    /// the mark's expiry (ticks) and TTL (ms), member, score (ms), TTL (ms), minute, the message's JSON.
+    /// index of inbound minutes; then five KEYS per message: its string key, its call's inbound list (or ''), its
+    /// caller's inbound list, its minute's list, its mark (or '' when the message's own key is the mark). Eight ARGV per
+    /// message: now (ticks), the mark's expiry (ticks) and TTL (ms), member, score (ms, unused), TTL (ms), minute, the
+    /// message's JSON.
     /// </summary>
     /// <remarks>
     /// An inbound message is written once and never changed, so it is one string (<c>SET NX PX</c>: the first-delivery
-    /// check, the write and the TTL in one command) rather than a hash, and its index keys' TTLs are pushed forward only
-    /// when they would lapse before it. It joins the list of its creation minute (not the all-messages sorted set), which
-    /// the retention job empties whole. Returns one entry per message, in order: 1 when it was recorded, 0 (nothing
+    /// check, the write and the TTL in one command), and its index entries are appends to lists (its call's, its
+    /// caller's, its creation minute's): no hashing, no sorted-set insert. The lists' TTLs are pushed forward only when
+    /// they would lapse before the message. Returns one entry per message, in order: 1 when it was recorded, 0 (nothing
     /// written) when it is already logged or its mark is live (a redelivery, also one earlier in the same batch), or the
     /// error text when Redis refused one of its writes (the others still run). The mark is set with <c>SET NX GET</c>
     /// (one command when it is new) and set again only when the one kept has expired on the store's clock.
@@ -118,13 +119,16 @@ internal static class RedisScripts
           if not redis.call('SET', KEYS[k + 1], ARGV[o + 8], 'PX', ARGV[o + 6], 'NX') then return 0 end
           local ttl = tonumber(ARGV[o + 6])
           if KEYS[k + 2] ~= '' then
-            redis.call('ZADD', KEYS[k + 2], ARGV[o + 5], ARGV[o + 4])
+            redis.call('RPUSH', KEYS[k + 2], ARGV[o + 4])
             touch(KEYS[k + 2], ttl)
           end
-          redis.call('SADD', KEYS[k + 3], ARGV[o + 4])
+          redis.call('RPUSH', KEYS[k + 3], ARGV[o + 4])
           touch(KEYS[k + 3], ttl)
-          if redis.call('RPUSH', KEYS[k + 4], ARGV[o + 4]) == 1 then redis.call('ZADD', KEYS[1], ARGV[o + 7], KEYS[k + 4]) end
-          touch(KEYS[k + 4], ttl)
+          -- A minute's list outlives the messages of that minute by a minute or two; it is touched once, when it is new.
+          if redis.call('RPUSH', KEYS[k + 4], ARGV[o + 4]) == 1 then
+            redis.call('PEXPIRE', KEYS[k + 4], ttl + 120000)
+            redis.call('ZADD', KEYS[1], ARGV[o + 7], KEYS[k + 4])
+          end
           return 1
         end
 
@@ -204,18 +208,19 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// <c>erase_inbound(m, messages, prefix)</c> deletes the inbound message <c>m</c> kept as a string (false when it is
-    /// not one: gone, or a hash) and its call and caller index entries, which it names: 1 when it was there. Its minute's
-    /// list entry stays; the retention job drops it with the list.
+    /// <c>erase_inbound(m, messages, prefix, caller)</c> deletes the inbound message <c>m</c> kept as a string (false when
+    /// it is not one: gone, or a hash) and its entry in its call's inbound list, and in its caller's when
+    /// <c>caller</c> is true: 1 when it was there. Lists are searched from their oldest end, where the retention job's
+    /// messages are. Its minute's list entry stays; the retention job drops it with the list.
     /// </summary>
     private const string EraseInbound = """
-        local function erase_inbound(m, messages, prefix)
+        local function erase_inbound(m, messages, prefix, caller)
           local key = messages .. m
           if string.sub(m, 1, 2) ~= 'i:' or redis.call('TYPE', key).ok ~= 'string' then return false end
           local doc = cjson.decode(redis.call('GET', key))
           redis.call('DEL', key)
-          if doc.call then redis.call('ZREM', prefix .. 'call:' .. doc.call, m) end
-          redis.call('SREM', prefix .. 'caller:' .. doc.ck, m)
+          if doc.call then redis.call('LREM', prefix .. 'in:call:' .. doc.call, 1, m) end
+          if caller then redis.call('LREM', prefix .. 'in:caller:' .. doc.ck, 1, m) end
           return 1
         end
 
@@ -233,22 +238,19 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: the caller set, the all-messages index. ARGV: message and history key prefixes, the store's prefix. The
-    /// count erased.
+    /// KEYS: the caller set, the all-messages index, the caller's inbound list. ARGV: message and history key prefixes,
+    /// the store's prefix. The count erased.
     /// </summary>
     public const string ForgetCaller = Erase + EraseInbound + """
         local n = 0
+        for _, m in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do n = n + (erase_inbound(m, ARGV[1], ARGV[3], false) or 0) end
         for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-          local erased = erase_inbound(m, ARGV[1], ARGV[3])
-          if erased then
-            n = n + erased
-          else
-            local f = redis.call('HMGET', ARGV[1] .. m, '_call', '_conv', '_caller')
-            if redis.call('EXISTS', ARGV[1] .. m) == 1 then n = n + 1 end
-            erase(KEYS[2], m, f)
-          end
+          -- Outbound messages, and inbound ones logged as hashes before inbound messages were strings.
+          local f = redis.call('HMGET', ARGV[1] .. m, '_call', '_conv', '_caller')
+          if redis.call('EXISTS', ARGV[1] .. m) == 1 then n = n + 1 end
+          erase(KEYS[2], m, f)
         end
-        redis.call('DEL', KEYS[1])
+        redis.call('DEL', KEYS[1], KEYS[3])
         return n
         """;
 
@@ -279,7 +281,7 @@ internal static class RedisScripts
     public const string DeleteInboundMinute = EraseInbound + """
         local members = redis.call('LPOP', KEYS[2], tonumber(ARGV[3])) or {}
         local n = 0
-        for _, m in ipairs(members) do n = n + (erase_inbound(m, ARGV[1], ARGV[2]) or 0) end
+        for _, m in ipairs(members) do n = n + (erase_inbound(m, ARGV[1], ARGV[2], true) or 0) end
         if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('ZREM', KEYS[1], KEYS[2]) end
         return {#members, n}
         """;
@@ -295,7 +297,7 @@ internal static class RedisScripts
         local n = 0
         for _, m in ipairs(members) do
           local blob = redis.call('GET', ARGV[1] .. m)
-          if blob and later(ARGV[5], cjson.decode(blob).at) then n = n + (erase_inbound(m, ARGV[1], ARGV[2]) or 0) end
+          if blob and later(ARGV[5], cjson.decode(blob).at) then n = n + (erase_inbound(m, ARGV[1], ARGV[2], true) or 0) end
         end
         return {#members, n}
         """;
