@@ -77,15 +77,14 @@ public sealed partial class RedisStateStore
         && deliveryKey.EndsWith(messageId, StringComparison.Ordinal);
 
     /// <summary>
-    /// One inbound message's five keys and eight arguments of <see cref="RedisScripts.RecordInbound"/>, with the mark
+    /// One inbound message's five keys and seven arguments of <see cref="RedisScripts.RecordInbound"/>, with the mark
     /// <c>dedupe:</c><paramref name="deliveryKey"/> kept for <paramref name="markRetention"/> when a key is given.
     /// </summary>
     private (RedisKey[] Keys, RedisValue[] Args) InboundArguments(LoggedMessage message, string? deliveryKey, DateTimeOffset now,
         TimeSpan markRetention)
     {
         var member = Member(MessageDirection.Inbound, message.MessageId);
-        var created = Milliseconds(message.CreatedAt);
-        var minute = Math.DivRem(created, InboundMinute, out var within) - (within < 0 ? 1 : 0);
+        var minute = MinuteOf(message.CreatedAt);
         var stored = new StoredInbound
         {
             MessageId = message.MessageId,
@@ -122,7 +121,7 @@ public sealed partial class RedisStateStore
         RedisValue[] args =
         [
             Ticks(now), Ticks(now + markRetention), Math.Max(1L, (long)Math.Ceiling(markRetention.TotalMilliseconds)),
-            member, created, RetentionMilliseconds, minute,
+            member, RetentionMilliseconds, minute,
             JsonSerializer.SerializeToUtf8Bytes(stored, RedisJsonContext.Default.StoredInbound),
         ];
         return (keys, args);
@@ -271,7 +270,7 @@ public sealed partial class RedisStateStore
     {
         var cutoffMilliseconds = Milliseconds(cutoff);
         var cutoffScore = cutoffMilliseconds.ToString(CultureInfo.InvariantCulture);
-        var cutoffMinute = Math.DivRem(cutoffMilliseconds, InboundMinute, out var within) - (within < 0 ? 1 : 0);
+        var cutoffMinute = MinuteOf(cutoff);
         return RunAsync("Deleting old messages", async database =>
         {
             var deleted = 0;
@@ -329,6 +328,9 @@ public sealed partial class RedisStateStore
             return deleted;
         }, cancellationToken);
     }
+
+    /// <summary>The minute since the Unix epoch that holds <paramref name="at"/>.</summary>
+    private static long MinuteOf(DateTimeOffset at) => Math.DivRem(Milliseconds(at), InboundMinute, out var within) - (within < 0 ? 1 : 0);
 
     private RedisKey InboundMinuteKey(long minute) => Key("in:minute:" + minute.ToString(CultureInfo.InvariantCulture));
 

@@ -216,6 +216,32 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
     }
 
     [Fact]
+    public async Task A_refused_append_to_a_minutes_list_fails_that_minutes_messages_and_no_other()
+    {
+        await using var store = await WarmStoreAsync();
+        await using var admin = await AdminAsync();
+        // Foreign data where the list of the inbound messages created in the minute after T0 belongs.
+        var minute = (T0.ToUnixTimeMilliseconds() / 60_000) + 1;
+        await admin.GetDatabase().StringSetAsync(store.KeyPrefix + "in:minute:" + minute, "not a list");
+        var held = await HoldInFlightAsync(store, admin);
+
+        var good = Record(store, Inbound("SM-good", "fine"));
+        var bad = new[] { "SM-bad1", "SM-bad2" }.Select(id => Record(store, Inbound(id, "refused") with { CreatedAt = T0.AddMinutes(1) })).ToArray();
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
+
+        Assert.All(await Task.WhenAll(held), recorded => Assert.True(recorded));
+        Assert.True(await good);
+        foreach (var record in bad)
+        {
+            var error = await Assert.ThrowsAsync<StateStoreException>(() => record);
+            Assert.Contains("WRONGTYPE", error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(Batches(1), store.InboundBatchCount);
+        Assert.Equal(T0, (await store.FindAsync("SM-good"))?.CreatedAt);
+    }
+
+    [Fact]
     public async Task Disposing_the_store_writes_the_queued_records_first_and_then_refuses_more()
     {
         var prefix = RedisServerFixture.FreshPrefix();

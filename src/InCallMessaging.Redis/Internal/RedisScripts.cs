@@ -93,21 +93,23 @@ internal static class RedisScripts
     /// <summary>
     /// Inbound messages, each with its deduplication mark: one script for a batch of them (group commit). KEYS[1] is the
     /// index of inbound minutes; then five KEYS per message: its string key, its call's inbound list (or ''), its
-    /// caller's inbound list, its minute's list, its mark (or '' when the message's own key is the mark). Eight ARGV per
-    /// message: now (ticks), the mark's expiry (ticks) and TTL (ms), member, score (ms, unused), TTL (ms), minute, the
-    /// message's JSON.
+    /// caller's inbound list, its minute's list, its mark (or '' when the message's own key is the mark). Seven ARGV per
+    /// message: now (ticks), the mark's expiry (ticks) and TTL (ms), member, TTL (ms), minute, the message's JSON.
     /// </summary>
     /// <remarks>
     /// An inbound message is written once and never changed, so it is one string (<c>SET NX PX</c>: the first-delivery
     /// check, the write and the TTL in one command), and its index entries are appends to lists (its call's, its
-    /// caller's, its creation minute's): no hashing, no sorted-set insert. The lists' TTLs are pushed forward only when
-    /// they would lapse before the message. Returns one entry per message, in order: 1 when it was recorded, 0 (nothing
-    /// written) when it is already logged or its mark is live (a redelivery, also one earlier in the same batch), or the
-    /// error text when Redis refused one of its writes (the others still run). The mark is set with <c>SET NX GET</c>
-    /// (one command when it is new) and set again only when the one kept has expired on the store's clock.
+    /// caller's, its creation minute's): no hashing, no sorted-set insert. The call's and caller's lists' TTLs are pushed
+    /// forward only when they would lapse before the message; the batch's messages of one minute are appended at once.
+    /// Returns one entry per message, in order: 1 when it was recorded, 0 (nothing written) when it is already logged or
+    /// its mark is live (a redelivery, also one earlier in the same batch), or the error text when Redis refused one of
+    /// its writes (the others still run; a refused append to a minute's list fails that minute's messages of the batch).
+    /// The mark is set with <c>SET NX GET</c> (one command when it is new) and set again only when the one kept has
+    /// expired on the store's clock.
     /// </remarks>
     public const string RecordInbound = Later + Touch + """
-        local function record(k, o)
+        local minutes, order = {}, {}
+        local function record(i, k, o)
           if KEYS[k + 5] ~= '' then
             if redis.call('EXISTS', KEYS[k + 1]) == 1 then return 0 end
             local kept = redis.call('SET', KEYS[k + 5], ARGV[o + 2], 'PX', ARGV[o + 3], 'NX', 'GET')
@@ -116,35 +118,53 @@ internal static class RedisScripts
               redis.call('SET', KEYS[k + 5], ARGV[o + 2], 'PX', ARGV[o + 3])
             end
           end
-          if not redis.call('SET', KEYS[k + 1], ARGV[o + 8], 'PX', ARGV[o + 6], 'NX') then return 0 end
-          local ttl = tonumber(ARGV[o + 6])
+          if not redis.call('SET', KEYS[k + 1], ARGV[o + 7], 'PX', ARGV[o + 5], 'NX') then return 0 end
+          local ttl = tonumber(ARGV[o + 5])
           if KEYS[k + 2] ~= '' then
             redis.call('RPUSH', KEYS[k + 2], ARGV[o + 4])
             touch(KEYS[k + 2], ttl)
           end
           redis.call('RPUSH', KEYS[k + 3], ARGV[o + 4])
           touch(KEYS[k + 3], ttl)
-          -- A minute's list outlives the messages of that minute by a minute or two; it is touched once, when it is new.
-          if redis.call('RPUSH', KEYS[k + 4], ARGV[o + 4]) == 1 then
-            redis.call('PEXPIRE', KEYS[k + 4], ttl + 120000)
-            redis.call('ZADD', KEYS[1], ARGV[o + 7], KEYS[k + 4])
+          local minute = minutes[KEYS[k + 4]]
+          if not minute then
+            minute = {score = ARGV[o + 6], ttl = ttl, members = {}, messages = {}}
+            minutes[KEYS[k + 4]] = minute
+            order[#order + 1] = KEYS[k + 4]
           end
+          minute.members[#minute.members + 1] = ARGV[o + 4]
+          minute.messages[#minute.messages + 1] = i
           return 1
         end
 
+        local function failure(result)
+          if type(result) == 'table' and result.err then return result.err end
+          return tostring(result)
+        end
+
         local out = {}
-        local k, o = 1, 0
+        local i, k, o = 1, 1, 0
         while o < #ARGV do
-          local ok, result = pcall(record, k, o)
-          if ok then
-            out[#out + 1] = result
-          elseif type(result) == 'table' and result.err then
-            out[#out + 1] = result.err
-          else
-            out[#out + 1] = tostring(result)
-          end
+          local ok, result = pcall(record, i, k, o)
+          out[i] = ok and result or failure(result)
+          i = i + 1
           k = k + 5
-          o = o + 8
+          o = o + 7
+        end
+
+        -- One append per minute for the whole batch. A list outlives the messages of its minute by a minute or two: it
+        -- is given its TTL and joins the index of minutes once, when it is new.
+        for _, key in ipairs(order) do
+          local minute = minutes[key]
+          local ok, result = pcall(function()
+            if redis.call('RPUSH', key, unpack(minute.members)) == #minute.members then
+              redis.call('PEXPIRE', key, minute.ttl + 120000)
+              redis.call('ZADD', KEYS[1], minute.score, key)
+            end
+          end)
+          if not ok then
+            for _, m in ipairs(minute.messages) do out[m] = failure(result) end
+          end
         end
         return out
         """;
