@@ -216,7 +216,7 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
     }
 
     [Fact]
-    public async Task A_refused_append_to_a_minutes_list_fails_that_minutes_messages_and_no_other()
+    public async Task A_refused_append_to_a_minutes_list_fails_the_messages_of_that_minute_alone()
     {
         await using var store = await WarmStoreAsync();
         await using var admin = await AdminAsync();

@@ -100,16 +100,14 @@ internal static class RedisScripts
     /// An inbound message is written once and never changed, so it is one string (<c>SET NX PX</c>: the first-delivery
     /// check, the write and the TTL in one command), and its index entries are appends to lists (its call's, its
     /// caller's, its creation minute's): no hashing, no sorted-set insert. The call's and caller's lists' TTLs are pushed
-    /// forward only when they would lapse before the message; the batch's messages of one minute are appended at once.
-    /// Returns one entry per message, in order: 1 when it was recorded, 0 (nothing written) when it is already logged or
-    /// its mark is live (a redelivery, also one earlier in the same batch), or the error text when Redis refused one of
-    /// its writes (the others still run; a refused append to a minute's list fails that minute's messages of the batch).
+    /// forward only when they would lapse before the message. Returns one entry per message, in order: 1 when it was
+    /// recorded, 0 (nothing written) when it is already logged or its mark is live (a redelivery, also one earlier in the
+    /// same batch), or the error text when Redis refused one of its writes (the others still run).
     /// The mark is set with <c>SET NX GET</c> (one command when it is new) and set again only when the one kept has
     /// expired on the store's clock.
     /// </remarks>
     public const string RecordInbound = Later + Touch + """
-        local minutes, order = {}, {}
-        local function record(i, k, o)
+        local function record(k, o)
           if KEYS[k + 5] ~= '' then
             if redis.call('EXISTS', KEYS[k + 1]) == 1 then return 0 end
             local kept = redis.call('SET', KEYS[k + 5], ARGV[o + 2], 'PX', ARGV[o + 3], 'NX', 'GET')
@@ -126,45 +124,27 @@ internal static class RedisScripts
           end
           redis.call('RPUSH', KEYS[k + 3], ARGV[o + 4])
           touch(KEYS[k + 3], ttl)
-          local minute = minutes[KEYS[k + 4]]
-          if not minute then
-            minute = {score = ARGV[o + 6], ttl = ttl, members = {}, messages = {}}
-            minutes[KEYS[k + 4]] = minute
-            order[#order + 1] = KEYS[k + 4]
+          -- A minute's list outlives the messages of that minute by a minute or two: it is touched once, when it is new.
+          if redis.call('RPUSH', KEYS[k + 4], ARGV[o + 4]) == 1 then
+            redis.call('PEXPIRE', KEYS[k + 4], ttl + 120000)
+            redis.call('ZADD', KEYS[1], ARGV[o + 6], KEYS[k + 4])
           end
-          minute.members[#minute.members + 1] = ARGV[o + 4]
-          minute.messages[#minute.messages + 1] = i
           return 1
         end
 
-        local function failure(result)
-          if type(result) == 'table' and result.err then return result.err end
-          return tostring(result)
-        end
-
         local out = {}
-        local i, k, o = 1, 1, 0
+        local k, o = 1, 0
         while o < #ARGV do
-          local ok, result = pcall(record, i, k, o)
-          out[i] = ok and result or failure(result)
-          i = i + 1
+          local ok, result = pcall(record, k, o)
+          if ok then
+            out[#out + 1] = result
+          elseif type(result) == 'table' and result.err then
+            out[#out + 1] = result.err
+          else
+            out[#out + 1] = tostring(result)
+          end
           k = k + 5
           o = o + 7
-        end
-
-        -- One append per minute for the whole batch. A list outlives the messages of its minute by a minute or two: it
-        -- is given its TTL and joins the index of minutes once, when it is new.
-        for _, key in ipairs(order) do
-          local minute = minutes[key]
-          local ok, result = pcall(function()
-            if redis.call('RPUSH', key, unpack(minute.members)) == #minute.members then
-              redis.call('PEXPIRE', key, minute.ttl + 120000)
-              redis.call('ZADD', KEYS[1], minute.score, key)
-            end
-          end)
-          if not ok then
-            for _, m in ipairs(minute.messages) do out[m] = failure(result) end
-          end
         end
         return out
         """;
