@@ -85,30 +85,6 @@ public sealed partial class RedisStateStore
     {
         var member = Member(MessageDirection.Inbound, message.MessageId);
         var minute = MinuteOf(message.CreatedAt);
-        var stored = new StoredInbound
-        {
-            MessageId = message.MessageId,
-            Channel = (int)message.Channel,
-            CallId = message.CallId,
-            ActionName = message.ActionName,
-            SenderName = message.SenderName,
-            SenderIdentity = message.SenderIdentity,
-            CallerKey = message.CallerKey,
-            Caller = message.Caller,
-            Text = message.Text,
-            ContentHash = message.ContentHash,
-            TemplateId = message.TemplateId,
-            MediaUrls = message.MediaUrls.Count == 0 ? null : [.. message.MediaUrls],
-            ClientReference = message.ClientReference,
-            InReplyTo = message.InReplyTo,
-            CreatedAt = Ticks(message.CreatedAt),
-            Status = message.Status,
-            State = (int)message.State,
-            ErrorCode = message.ErrorCode,
-            History = message.StatusHistory.Count == 0
-                ? null
-                : [.. message.StatusHistory.Select(s => new StoredStatus(s.Status, (int)s.State, s.ErrorCode, s.At.UtcTicks))],
-        };
 
         RedisKey[] keys =
         [
@@ -122,7 +98,7 @@ public sealed partial class RedisStateStore
         [
             Ticks(now), Ticks(now + markRetention), Math.Max(1L, (long)Math.Ceiling(markRetention.TotalMilliseconds)),
             member, RetentionMilliseconds, minute,
-            JsonSerializer.SerializeToUtf8Bytes(stored, RedisJsonContext.Default.StoredInbound),
+            JsonSerializer.SerializeToUtf8Bytes(StoredInbound.From(message), RedisJsonContext.Default.StoredInbound),
         ];
         return (keys, args);
     }
@@ -358,7 +334,7 @@ public sealed partial class RedisStateStore
     private static double Score(DateTimeOffset at) => Milliseconds(at);
 
     private static RedisValue StatusEntry(LoggedStatus status) =>
-        JsonSerializer.Serialize(new StoredStatus(status.Status, (int)status.State, status.ErrorCode, status.At.UtcTicks), RedisJsonContext.Default.StoredStatus);
+        JsonSerializer.Serialize(StoredStatus.From(status), RedisJsonContext.Default.StoredStatus);
 
     private async Task<List<LoggedMessage>> LoadAsync(IDatabase database, RedisValue[] members)
     {
@@ -424,37 +400,9 @@ public sealed partial class RedisStateStore
         };
     }
 
-    private static LoggedMessage ReadInbound(byte[] json)
-    {
-        var stored = JsonSerializer.Deserialize(json, RedisJsonContext.Default.StoredInbound)!;
-        return new LoggedMessage
-        {
-            MessageId = stored.MessageId,
-            Direction = MessageDirection.Inbound,
-            Channel = (MessageChannel)stored.Channel,
-            CallId = stored.CallId,
-            ActionName = stored.ActionName,
-            SenderName = stored.SenderName,
-            SenderIdentity = stored.SenderIdentity,
-            CallerKey = stored.CallerKey,
-            Caller = stored.Caller,
-            Text = stored.Text,
-            ContentHash = stored.ContentHash,
-            TemplateId = stored.TemplateId,
-            MediaUrls = stored.MediaUrls ?? [],
-            ClientReference = stored.ClientReference,
-            InReplyTo = stored.InReplyTo,
-            CreatedAt = Time(long.Parse(stored.CreatedAt, NumberStyles.Integer, CultureInfo.InvariantCulture)),
-            Status = stored.Status,
-            State = (DeliveryState)stored.State,
-            ErrorCode = stored.ErrorCode,
-            StatusHistory = stored.History is null ? [] : [.. stored.History.Select(ReadStatus)],
-        };
-    }
-
-    private static LoggedStatus ReadStatus(StoredStatus stored) =>
-        new(stored.Status, (DeliveryState)stored.State, stored.ErrorCode, Time(stored.At));
+    private static LoggedMessage ReadInbound(byte[] json) =>
+        JsonSerializer.Deserialize(json, RedisJsonContext.Default.StoredInbound)!.ToMessage();
 
     private static LoggedStatus ReadStatus(RedisValue entry) =>
-        ReadStatus(JsonSerializer.Deserialize((string)entry!, RedisJsonContext.Default.StoredStatus)!);
+        JsonSerializer.Deserialize((string)entry!, RedisJsonContext.Default.StoredStatus)!.ToStatus();
 }

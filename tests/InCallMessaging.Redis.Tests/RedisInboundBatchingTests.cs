@@ -301,22 +301,7 @@ public sealed class RedisInboundBatchingTests(RedisServerFixture redis) : IClass
     private async Task<ConnectionMultiplexer> AdminAsync() =>
         await ConnectionMultiplexer.ConnectAsync(Server.ConnectionString + ",allowAdmin=true");
 
-    private static LoggedMessage Inbound(string messageId, string text) => new()
-    {
-        MessageId = messageId,
-        Direction = MessageDirection.Inbound,
-        Channel = MessageChannel.Sms,
-        CallId = "CA1",
-        SenderName = "default",
-        SenderIdentity = "+15550001",
-        CallerKey = "caller-a",
-        Caller = "+1415***0100",
-        Text = text,
-        ContentHash = "0123abcd",
-        CreatedAt = T0,
-        Status = "received",
-        State = DeliveryState.Delivered,
-    };
+    private static LoggedMessage Inbound(string messageId, string text) => TestMessages.Received(messageId, text, T0);
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {

@@ -119,20 +119,6 @@ public sealed class RedisInboundLogTests(RedisServerFixture redis) : IClassFixtu
 
     private static long MinuteOf(DateTimeOffset at) => (long)Math.Floor(at.ToUnixTimeMilliseconds() / 60_000.0);
 
-    private static LoggedMessage Inbound(string messageId, DateTimeOffset createdAt) => new()
-    {
-        MessageId = messageId,
-        Direction = MessageDirection.Inbound,
-        Channel = MessageChannel.Sms,
-        CallId = "CA1",
-        SenderName = "default",
-        SenderIdentity = "+15550001",
-        CallerKey = messageId == "SM-a7" ? "caller-gone" : "caller-a",
-        Caller = "+1415***0100",
-        Text = "Yes, Tuesday works",
-        ContentHash = "0123abcd",
-        CreatedAt = createdAt,
-        Status = "received",
-        State = DeliveryState.Delivered,
-    };
+    private static LoggedMessage Inbound(string messageId, DateTimeOffset createdAt) =>
+        TestMessages.Received(messageId, "Yes, Tuesday works", createdAt) with { CallerKey = messageId == "SM-a7" ? "caller-gone" : "caller-a" };
 }

@@ -226,21 +226,7 @@ public sealed class RedisStateStoreTests(RedisServerFixture redis) : IClassFixtu
         Assert.Contains("ConnectionStrings:InCallMessaging", error.Message, StringComparison.Ordinal);
     }
 
-    private static LoggedMessage Message(string messageId, DateTimeOffset? createdAt = null) => new()
-    {
-        MessageId = messageId,
-        Direction = MessageDirection.Outbound,
-        Channel = MessageChannel.Sms,
-        CallId = "CA1",
-        SenderName = "default",
-        SenderIdentity = "+15550001",
-        CallerKey = "caller-a",
-        Caller = "+1415***0100",
-        ContentHash = "0123abcd",
-        CreatedAt = createdAt ?? T0,
-        Status = "queued",
-        State = DeliveryState.Queued,
-    };
+    private static LoggedMessage Message(string messageId, DateTimeOffset? createdAt = null) => TestMessages.Sent(messageId, createdAt ?? T0);
 
     /// <summary>Retries an operation while the store reconnects after a restart.</summary>
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> operation)

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using InCallMessaging.SemanticKernel;
 
 namespace InCallMessaging.Redis.Internal;
 
@@ -11,53 +12,13 @@ internal sealed record StoredStatus(
     [property: JsonPropertyName("s")] string Status,
     [property: JsonPropertyName("st")] int State,
     [property: JsonPropertyName("e")] string? ErrorCode,
-    [property: JsonPropertyName("at")] long At);
-
-/// <summary>
-/// An inbound message as the store keeps it: one JSON string under <c>msg:i:{id}</c>, written once with
-/// <c>SET NX PX</c> (the write, the first-delivery check and the TTL in one command) and never changed. Times are UTC
-/// ticks as decimal strings, which Lua's <c>cjson</c> reads without rounding. The erasure and retention scripts read
-/// <see cref="CallId"/> and <see cref="CallerKey"/> to find the message's index entries.
-/// </summary>
-internal sealed record StoredInbound
+    [property: JsonPropertyName("at")] long At)
 {
-    [JsonPropertyName("id")] public required string MessageId { get; init; }
+    /// <summary>The entry for <paramref name="status"/>.</summary>
+    public static StoredStatus From(LoggedStatus status) => new(status.Status, (int)status.State, status.ErrorCode, status.At.UtcTicks);
 
-    [JsonPropertyName("ch")] public int Channel { get; init; }
-
-    [JsonPropertyName("call")] public string? CallId { get; init; }
-
-    [JsonPropertyName("act")] public string? ActionName { get; init; }
-
-    [JsonPropertyName("sn")] public required string SenderName { get; init; }
-
-    [JsonPropertyName("si")] public required string SenderIdentity { get; init; }
-
-    [JsonPropertyName("ck")] public required string CallerKey { get; init; }
-
-    [JsonPropertyName("cr")] public required string Caller { get; init; }
-
-    [JsonPropertyName("tx")] public string? Text { get; init; }
-
-    [JsonPropertyName("h")] public required string ContentHash { get; init; }
-
-    [JsonPropertyName("tpl")] public string? TemplateId { get; init; }
-
-    [JsonPropertyName("media")] public string[]? MediaUrls { get; init; }
-
-    [JsonPropertyName("ref")] public string? ClientReference { get; init; }
-
-    [JsonPropertyName("irt")] public string? InReplyTo { get; init; }
-
-    [JsonPropertyName("at")] public required string CreatedAt { get; init; }
-
-    [JsonPropertyName("st")] public required string Status { get; init; }
-
-    [JsonPropertyName("state")] public int State { get; init; }
-
-    [JsonPropertyName("err")] public string? ErrorCode { get; init; }
-
-    [JsonPropertyName("hist")] public StoredStatus[]? History { get; init; }
+    /// <summary>The status this entry keeps.</summary>
+    public LoggedStatus ToStatus() => new(Status, (DeliveryState)State, ErrorCode, new DateTimeOffset(At, TimeSpan.Zero));
 }
 
 /// <summary>
