@@ -86,17 +86,18 @@ public sealed partial class RedisStateStore
         var member = Member(MessageDirection.Inbound, message.MessageId);
         var minute = MinuteOf(message.CreatedAt);
 
+        // On every webhook's path: each key is one concatenation, and times go as numbers (Lua reads them as the same text).
         RedisKey[] keys =
         [
-            Key("msg:" + member),
-            message.CallId is null ? string.Empty : Key("in:call:" + message.CallId),
-            Key("in:caller:" + message.CallerKey),
+            string.Concat(_prefix, "msg:", member),
+            message.CallId is null ? string.Empty : string.Concat(_prefix, "in:call:", message.CallId),
+            string.Concat(_prefix, "in:caller:", message.CallerKey),
             InboundMinuteKey(minute),
-            deliveryKey is null ? string.Empty : Key("dedupe:" + deliveryKey),
+            deliveryKey is null ? string.Empty : string.Concat(_prefix, "dedupe:", deliveryKey),
         ];
         RedisValue[] args =
         [
-            Ticks(now), Ticks(now + markRetention), Math.Max(1L, (long)Math.Ceiling(markRetention.TotalMilliseconds)),
+            now.UtcTicks, (now + markRetention).UtcTicks, Math.Max(1L, (long)Math.Ceiling(markRetention.TotalMilliseconds)),
             member, RetentionMilliseconds, minute,
             JsonSerializer.SerializeToUtf8Bytes(StoredInbound.From(message), RedisJsonContext.Default.StoredInbound),
         ];
@@ -308,7 +309,7 @@ public sealed partial class RedisStateStore
     /// <summary>The minute since the Unix epoch that holds <paramref name="at"/>.</summary>
     private static long MinuteOf(DateTimeOffset at) => Math.DivRem(Milliseconds(at), InboundMinute, out var within) - (within < 0 ? 1 : 0);
 
-    private RedisKey InboundMinuteKey(long minute) => Key("in:minute:" + minute.ToString(CultureInfo.InvariantCulture));
+    private RedisKey InboundMinuteKey(long minute) => string.Concat(_prefix, "in:minute:", minute.ToString(CultureInfo.InvariantCulture));
 
     private long RetentionMilliseconds => Math.Max(1L, (long)Math.Ceiling(_retention.TotalMilliseconds));
 
