@@ -11,9 +11,10 @@ namespace InCallMessaging.Redis;
 //   names its own index keys (_call, _conv, _caller), so erasure and retention need not rebuild them.
 // - msg:i:{id}: an inbound message, one JSON string (StoredInbound), written once with SET NX PX and never changed;
 //   its status history is inside it. Its index entries are list appends: in:call:{callId} and in:caller:{callerKey}
-//   (its call's and its caller's inbound messages), and in:minute:{minute} (those created in that minute since the
-//   Unix epoch), listed by minute in the sorted set in:minutes, for the retention job, which empties a minute's list
-//   wholly older than the cutoff in batches.
+//   (its call's and its caller's inbound messages, by member), and in:minute:{minute} (those created in that minute
+//   since the Unix epoch, each entry a JSON array of member, call id and caller key), listed by minute in the sorted
+//   set in:minutes, for the retention job, which empties a minute's list wholly older than the cutoff in batches and
+//   removes the call and caller entries of its messages, also of those Redis already expired.
 // - messages: outbound messages by creation time (a sorted set), for the retention job.
 // - call:{callId} and conv:{channel}:{callerKey}:{identity}: outbound messages by creation time, in milliseconds
 //   (sorted sets); caller:{callerKey}: a set of outbound messages, for erasure.
@@ -77,7 +78,7 @@ public sealed partial class RedisStateStore
         && deliveryKey.EndsWith(messageId, StringComparison.Ordinal);
 
     /// <summary>
-    /// One inbound message's five keys and seven arguments of <see cref="RedisScripts.RecordInbound"/>, with the mark
+    /// One inbound message's five keys and eight arguments of <see cref="RedisScripts.RecordInbound"/>, with the mark
     /// <c>dedupe:</c><paramref name="deliveryKey"/> kept for <paramref name="markRetention"/> when a key is given.
     /// </summary>
     private (RedisKey[] Keys, RedisValue[] Args) InboundArguments(LoggedMessage message, string? deliveryKey, DateTimeOffset now,
@@ -100,6 +101,7 @@ public sealed partial class RedisStateStore
             now.UtcTicks, (now + markRetention).UtcTicks, Math.Max(1L, (long)Math.Ceiling(markRetention.TotalMilliseconds)),
             member, RetentionMilliseconds, minute,
             JsonSerializer.SerializeToUtf8Bytes(StoredInbound.From(message), RedisJsonContext.Default.StoredInbound),
+            JsonSerializer.SerializeToUtf8Bytes([member, message.CallId ?? string.Empty, message.CallerKey], RedisJsonContext.Default.StringArray),
         ];
         return (keys, args);
     }

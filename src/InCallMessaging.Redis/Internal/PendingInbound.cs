@@ -13,7 +13,7 @@ internal sealed class PendingInbound : TaskCompletionSource<bool>
     /// <summary>Creates the waiter; cancelling <paramref name="cancellationToken"/> cancels this waiter alone.</summary>
     /// <param name="messageId">The message's id, for errors.</param>
     /// <param name="keys">Its five keys of <see cref="RedisScripts.RecordInbound"/>.</param>
-    /// <param name="args">Its seven arguments of <see cref="RedisScripts.RecordInbound"/>.</param>
+    /// <param name="args">Its eight arguments of <see cref="RedisScripts.RecordInbound"/>.</param>
     /// <param name="cancellationToken">The caller's token.</param>
     public PendingInbound(string messageId, RedisKey[] keys, RedisValue[] args, CancellationToken cancellationToken)
         : base(TaskCreationOptions.RunContinuationsAsynchronously)

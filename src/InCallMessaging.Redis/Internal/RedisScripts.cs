@@ -93,8 +93,10 @@ internal static class RedisScripts
     /// <summary>
     /// Inbound messages, each with its deduplication mark: one script for a batch of them (group commit). KEYS[1] is the
     /// index of inbound minutes; then five KEYS per message: its string key, its call's inbound list (or ''), its
-    /// caller's inbound list, its minute's list, its mark (or '' when the message's own key is the mark). Seven ARGV per
-    /// message: now (ticks), the mark's expiry (ticks) and TTL (ms), member, TTL (ms), minute, the message's JSON.
+    /// caller's inbound list, its minute's list, its mark (or '' when the message's own key is the mark). Eight ARGV per
+    /// message: now (ticks), the mark's expiry (ticks) and TTL (ms), member, TTL (ms), minute, the message's JSON, its
+    /// minute's list entry (a JSON array: member, call id or '', caller key, so that the retention job can remove the
+    /// index entries of a message Redis already expired).
     /// </summary>
     /// <remarks>
     /// An inbound message is written once and never changed, so it is one string (<c>SET NX PX</c>: the first-delivery
@@ -125,7 +127,7 @@ internal static class RedisScripts
           redis.call('RPUSH', KEYS[k + 3], ARGV[o + 4])
           touch(KEYS[k + 3], ttl)
           -- A minute's list outlives the messages of that minute by a minute or two: it is touched once, when it is new.
-          if redis.call('RPUSH', KEYS[k + 4], ARGV[o + 4]) == 1 then
+          if redis.call('RPUSH', KEYS[k + 4], ARGV[o + 8]) == 1 then
             redis.call('PEXPIRE', KEYS[k + 4], ttl + 120000)
             redis.call('ZADD', KEYS[1], ARGV[o + 6], KEYS[k + 4])
           end
@@ -144,7 +146,7 @@ internal static class RedisScripts
             out[#out + 1] = tostring(result)
           end
           k = k + 5
-          o = o + 7
+          o = o + 8
         end
         return out
         """;
@@ -208,20 +210,23 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// <c>erase_inbound(m, messages, prefix, caller)</c> deletes the inbound message <c>m</c> kept as a string (false when
-    /// it is not one: gone, or a hash) and its entry in its call's inbound list, and in its caller's when
-    /// <c>caller</c> is true: 1 when it was there. Lists are searched from their oldest end, where the retention job's
-    /// messages are. Its minute's list entry stays; the retention job drops it with the list.
+    /// <c>erase_inbound(m, messages, prefix, call, ck)</c> deletes the inbound message <c>m</c> (a string) if it is still
+    /// there, and its entry in its call's inbound list and, when <c>ck</c> is given, in that caller's: 1 when the message
+    /// was there, else 0. <c>call</c> ('' for none) and <c>ck</c> come from its minute's list entry, so the entries of a
+    /// message Redis already expired go too; when <c>call</c> is nil it is read from the message. Lists are searched from
+    /// their oldest end, where the retention job's messages are.
     /// </summary>
     private const string EraseInbound = """
-        local function erase_inbound(m, messages, prefix, caller)
+        local function erase_inbound(m, messages, prefix, call, ck)
           local key = messages .. m
-          if string.sub(m, 1, 2) ~= 'i:' or redis.call('TYPE', key).ok ~= 'string' then return false end
-          local doc = cjson.decode(redis.call('GET', key))
-          redis.call('DEL', key)
-          if doc.call then redis.call('LREM', prefix .. 'in:call:' .. doc.call, 1, m) end
-          if caller then redis.call('LREM', prefix .. 'in:caller:' .. doc.ck, 1, m) end
-          return 1
+          local found = redis.call('TYPE', key).ok == 'string'
+          if found then
+            if call == nil then call = cjson.decode(redis.call('GET', key)).call end
+            redis.call('DEL', key)
+          end
+          if call and call ~= '' then redis.call('LREM', prefix .. 'in:call:' .. call, 1, m) end
+          if ck then redis.call('LREM', prefix .. 'in:caller:' .. ck, 1, m) end
+          return found and 1 or 0
         end
 
         """;
@@ -243,7 +248,7 @@ internal static class RedisScripts
     /// </summary>
     public const string ForgetCaller = Erase + EraseInbound + """
         local n = 0
-        for _, m in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do n = n + (erase_inbound(m, ARGV[1], ARGV[3], false) or 0) end
+        for _, m in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do n = n + erase_inbound(m, ARGV[1], ARGV[3], nil, nil) end
         for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
           -- Outbound messages, and inbound ones logged as hashes before inbound messages were strings.
           local f = redis.call('HMGET', ARGV[1] .. m, '_call', '_conv', '_caller')
@@ -275,15 +280,19 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS: the index of inbound minutes, one minute's list (wholly older than the cutoff). ARGV: message key prefix,
-    /// the store's prefix, the batch size. Takes up to a batch of the list's members and erases their messages; the
-    /// emptied list leaves the index. Returns {members taken, messages deleted}.
+    /// the store's prefix, the batch size. Takes up to a batch of the list's entries (each a JSON array: member, call id
+    /// or '', caller key) and erases their messages and index entries; the emptied list leaves the index. Returns
+    /// {entries taken, messages deleted}.
     /// </summary>
     public const string DeleteInboundMinute = EraseInbound + """
-        local members = redis.call('LPOP', KEYS[2], tonumber(ARGV[3])) or {}
+        local entries = redis.call('LPOP', KEYS[2], tonumber(ARGV[3])) or {}
         local n = 0
-        for _, m in ipairs(members) do n = n + (erase_inbound(m, ARGV[1], ARGV[2], true) or 0) end
+        for _, entry in ipairs(entries) do
+          local e = cjson.decode(entry)
+          n = n + erase_inbound(e[1], ARGV[1], ARGV[2], e[2], e[3])
+        end
         if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('ZREM', KEYS[1], KEYS[2]) end
-        return {#members, n}
+        return {#entries, n}
         """;
 
     /// <summary>
@@ -293,12 +302,13 @@ internal static class RedisScripts
     /// </summary>
     public const string DeleteInboundBefore = Later + EraseInbound + """
         local first = tonumber(ARGV[3])
-        local members = redis.call('LRANGE', KEYS[1], first, first + tonumber(ARGV[4]) - 1)
+        local entries = redis.call('LRANGE', KEYS[1], first, first + tonumber(ARGV[4]) - 1)
         local n = 0
-        for _, m in ipairs(members) do
-          local blob = redis.call('GET', ARGV[1] .. m)
-          if blob and later(ARGV[5], cjson.decode(blob).at) then n = n + (erase_inbound(m, ARGV[1], ARGV[2], true) or 0) end
+        for _, entry in ipairs(entries) do
+          local e = cjson.decode(entry)
+          local blob = redis.call('GET', ARGV[1] .. e[1])
+          if blob and later(ARGV[5], cjson.decode(blob).at) then n = n + erase_inbound(e[1], ARGV[1], ARGV[2], e[2], e[3]) end
         end
-        return {#members, n}
+        return {#entries, n}
         """;
 }

@@ -319,8 +319,8 @@ internal static class BenchServer
             const string Count = """
                 local n = 0
                 for _, list in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-                  for _, member in ipairs(redis.call('LRANGE', list, 0, -1)) do
-                    n = n + redis.call('EXISTS', ARGV[1] .. member)
+                  for _, entry in ipairs(redis.call('LRANGE', list, 0, -1)) do
+                    n = n + redis.call('EXISTS', ARGV[1] .. cjson.decode(entry)[1])
                   end
                 end
                 return n
