@@ -23,6 +23,7 @@ public sealed partial class RedisStateStore
 {
     private const int DeleteBatch = 500;
     private const int LatestPage = 16;
+    private const int MinutesPage = 16;
     private const long InboundMinute = 60_000;
 
     /// <inheritdoc />
@@ -31,15 +32,10 @@ public sealed partial class RedisStateStore
         ArgumentNullException.ThrowIfNull(message);
         if (message.Direction == MessageDirection.Inbound)
         {
+            // Written as the webhooks write them (group commit), with no mark but the message itself.
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var (inboundKeys, inboundArgs) = InboundArguments(message, null, _time.GetUtcNow(), TimeSpan.Zero);
-            return RunAsync($"Logging message {message.MessageId}", async database =>
-            {
-                var result = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.RecordInbound, [_inboundMinutes, .. inboundKeys],
-                    inboundArgs).ConfigureAwait(false))!;
-                return result[0].Resp2Type == ResultType.Integer
-                    ? (long)result[0] == 1
-                    : throw Refused($"Logging message {message.MessageId}", (string?)result[0] ?? "an error without text", null);
-            }, cancellationToken);
+            return new ValueTask<bool>(EnqueueInbound(new PendingInbound(message.MessageId, inboundKeys, inboundArgs, cancellationToken)));
         }
 
         var (keys, args) = AddArguments(message);
@@ -247,8 +243,7 @@ public sealed partial class RedisStateStore
     /// </remarks>
     public ValueTask<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
     {
-        var cutoffMilliseconds = Milliseconds(cutoff);
-        var cutoffScore = cutoffMilliseconds.ToString(CultureInfo.InvariantCulture);
+        var cutoffScore = Milliseconds(cutoff).ToString(CultureInfo.InvariantCulture);
         var cutoffMinute = MinuteOf(cutoff);
         return RunAsync("Deleting old messages", async database =>
         {
@@ -272,7 +267,7 @@ public sealed partial class RedisStateStore
             while (true)
             {
                 var minutes = await database.SortedSetRangeByScoreAsync(_inboundMinutes, double.NegativeInfinity, cutoffMinute,
-                    Exclude.Stop, take: LatestPage).ConfigureAwait(false);
+                    Exclude.Stop, take: MinutesPage).ConfigureAwait(false);
                 foreach (var minute in minutes)
                 {
                     long taken;
@@ -286,7 +281,7 @@ public sealed partial class RedisStateStore
                     while (taken == DeleteBatch);
                 }
 
-                if (minutes.Length < LatestPage)
+                if (minutes.Length < MinutesPage)
                 {
                     break;
                 }

@@ -11,8 +11,9 @@ namespace InCallMessaging.Redis.Internal;
 /// Under load this turns many script calls into one: one round trip, one pass of Redis's event loop (so one append-only
 /// file fsync under <c>appendfsync always</c>) and one completion on the client for many webhooks. Idle, a message is
 /// sent at once, alone. A second batch in flight keeps Redis busy while the client reads the first one's answer and
-/// wakes its callers; Redis runs scripts one at a time, so a batch sees every write of the one before it. Each message is still checked and written on its own inside the script, so a redelivery, or
-/// one message Redis refuses, answers only its own caller. A waiter cancelled before its batch is sent is left out of it.
+/// wakes its callers; Redis runs scripts one at a time, so a batch sees every write of the one before it. Each message
+/// is still checked and written on its own inside the script, so a redelivery, or one message Redis refuses, answers
+/// only its own caller. A waiter cancelled before its batch is sent is left out of it.
 /// </remarks>
 internal sealed class InboundBatcher : IAsyncDisposable
 {

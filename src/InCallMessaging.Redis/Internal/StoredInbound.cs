@@ -7,8 +7,9 @@ namespace InCallMessaging.Redis.Internal;
 /// <summary>
 /// An inbound message as the store keeps it: one JSON string under <c>msg:i:{id}</c>, written once with
 /// <c>SET NX PX</c> (the write, the first-delivery check and the TTL in one command) and never changed. Times are UTC
-/// ticks as decimal strings, which Lua's <c>cjson</c> reads without rounding. The erasure and retention scripts read
-/// <see cref="CallId"/> and <see cref="CallerKey"/> to find the message's index entries.
+/// ticks as decimal strings, which Lua's <c>cjson</c> reads without rounding. Scripts read two fields: erasure reads
+/// <see cref="CallId"/> to find the message's entry in its call's list, and retention <see cref="CreatedAt"/> in the
+/// cutoff's own minute.
 /// </summary>
 internal sealed record StoredInbound
 {
