@@ -97,14 +97,8 @@ public sealed class AfterCallRunTests
     {
         await using var llm = await ScriptedOpenAIServer.StartAsync();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        llm.Then(ScriptedTurn.Call("appointments-book_technician_visit"))
-            .Then(ScriptedTurn.Text("You're booked for tomorrow morning."))
-            // The after-call request: the model takes its time, so the host stops in the middle of the run.
-            .Then(_ =>
-            {
-                release.Task.Wait(TimeSpan.FromMinutes(2));
-                return ScriptedTurn.Call("messaging-" + Confirmation);
-            });
+        // The after-call request: the model takes its time, so the host stops in the middle of the run.
+        ScriptBookingThenSlowAfterCall(llm, release.Task);
         try
         {
             await using var sample = SampleProcess.Start([$"--Llm:BaseUrl={llm.Endpoint.AbsoluteUri}", "--Llm:ApiKey=test", "--Llm:Model=test"]);
@@ -138,13 +132,7 @@ public sealed class AfterCallRunTests
     {
         await using var llm = await ScriptedOpenAIServer.StartAsync();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        llm.Then(ScriptedTurn.Call("appointments-book_technician_visit"))
-            .Then(ScriptedTurn.Text("You're booked for tomorrow morning."))
-            .Then(_ =>
-            {
-                release.Task.Wait(TimeSpan.FromMinutes(2));
-                return ScriptedTurn.Call("messaging-" + Confirmation);
-            });
+        ScriptBookingThenSlowAfterCall(llm, release.Task);
         var log = new CapturedLog();
         try
         {
@@ -178,6 +166,19 @@ public sealed class AfterCallRunTests
     }
 
     /// <summary>The host (on the offline demo model unless <paramref name="llm"/> is given), with the after-call runs' outcome lines captured.</summary>
+    /// <summary>
+    /// Scripts a call that books a visit and is told so, then an after-call request the model answers (with the
+    /// confirmation) only once <paramref name="release"/> completes.
+    /// </summary>
+    private static void ScriptBookingThenSlowAfterCall(ScriptedOpenAIServer llm, Task release) =>
+        llm.Then(ScriptedTurn.Call("appointments-book_technician_visit"))
+            .Then(ScriptedTurn.Text("You're booked for tomorrow morning."))
+            .Then(_ =>
+            {
+                release.Wait(TimeSpan.FromMinutes(2));
+                return ScriptedTurn.Call("messaging-" + Confirmation);
+            });
+
     private static Task<VoiceBotTestHost> StartWithLogAsync(CapturedLog log, Uri? llm = null, params (string Key, string Value)[] settings)
     {
         var overrides = new Dictionary<string, string?> { [$"Logging:LogLevel:{typeof(AfterCallRuns).FullName}"] = "Information" };

@@ -9,8 +9,15 @@ public sealed class ConsoleDemoTests
     public async Task The_demo_runs_one_call_end_to_end_and_exits_zero()
     {
         using var transcript = new StringWriter();
+        // A database of its own: the sample's default file in the build output outlives the run and is shared.
+        var database = Path.Combine(Path.GetTempPath(), $"voicebot-demo-{Guid.NewGuid():N}.db");
 
-        var exitCode = await ConsoleDemo.RunAsync(transcript);
+        var exitCode = await ConsoleDemo.RunAsync(transcript, builder => builder.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?> { ["ConnectionStrings:InCallMessaging"] = $"Data Source={database}" }));
+        foreach (var file in new[] { database, database + "-wal", database + "-shm" })
+        {
+            File.Delete(file);
+        }
 
         var text = transcript.ToString();
         Assert.True(exitCode == 0, text);

@@ -16,10 +16,8 @@ public sealed partial class CallSimulatorBrowserTests(ITestOutputHelper output)
     public async Task Simulator_call_texts_a_code_and_the_agent_uses_the_texted_reply()
     {
         await using var host = await VoiceBotTestHost.StartAsync();
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
-        var pageErrors = new List<string>();
-        var page = await HeadlessChromium.NewDesktopPageAsync(browser, pageErrors);
+        await using var chromium = await HeadlessChromium.StartAsync();
+        var (page, pageErrors) = await chromium.NewDesktopPageAsync();
 
         await page.GotoAsync(host.BaseUri.AbsoluteUri);
         await Expect(page.Locator("#llm-badge")).ToContainTextAsync("offline demo model");
@@ -66,10 +64,8 @@ public sealed partial class CallSimulatorBrowserTests(ITestOutputHelper output)
     public async Task After_a_call_with_a_booking_the_confirmation_text_arrives_on_the_simulated_phone()
     {
         await using var host = await VoiceBotTestHost.StartAsync();
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
-        var pageErrors = new List<string>();
-        var page = await HeadlessChromium.NewDesktopPageAsync(browser, pageErrors);
+        await using var chromium = await HeadlessChromium.StartAsync();
+        var (page, pageErrors) = await chromium.NewDesktopPageAsync();
         await page.GotoAsync(host.BaseUri.AbsoluteUri);
         await page.ClickAsync("#call-button");
         await Expect(page.Locator(".turn.agent").First).ToContainTextAsync("Ava from Acme");
@@ -105,9 +101,8 @@ public sealed partial class CallSimulatorBrowserTests(ITestOutputHelper output)
     public async Task Simulator_is_usable_at_laptop_and_phone_sizes_without_sideways_scroll_or_failed_requests(int width, int height)
     {
         await using var host = await VoiceBotTestHost.StartAsync();
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        await using var chromium = await HeadlessChromium.StartAsync();
+        var page = await chromium.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         var problems = WatchForProblems(page);
 
         await page.GotoAsync(host.BaseUri.AbsoluteUri);
@@ -157,9 +152,8 @@ public sealed partial class CallSimulatorBrowserTests(ITestOutputHelper output)
     public async Task The_phones_clock_ticks()
     {
         await using var host = await VoiceBotTestHost.StartAsync();
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { Locale = "en-US", TimezoneId = "UTC" });
+        await using var chromium = await HeadlessChromium.StartAsync();
+        var page = await chromium.Browser.NewPageAsync(new BrowserNewPageOptions { Locale = "en-US", TimezoneId = "UTC" });
         var problems = WatchForProblems(page);
         await page.Clock.InstallAsync(new ClockInstallOptions { TimeDate = new DateTime(2026, 11, 30, 9, 41, 30, DateTimeKind.Utc) });
 

@@ -15,10 +15,8 @@ public sealed partial class ModelViewBrowserTests
     public async Task The_model_view_shows_tool_calls_results_and_reply_lines_in_order_and_the_wait_is_timed()
     {
         await using var host = await VoiceBotTestHost.StartAsync();
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
-        var pageErrors = new List<string>();
-        var page = await HeadlessChromium.NewDesktopPageAsync(browser, pageErrors);
+        await using var chromium = await HeadlessChromium.StartAsync();
+        var (page, pageErrors) = await chromium.NewDesktopPageAsync();
 
         await page.GotoAsync(host.BaseUri.AbsoluteUri);
         await Expect(page.Locator("#model-toggle")).ToBeCheckedAsync();
