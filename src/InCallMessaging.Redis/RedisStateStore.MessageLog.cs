@@ -15,7 +15,9 @@ namespace InCallMessaging.Redis;
 //   since the Unix epoch, each entry a JSON array of member, call id and caller key), listed by minute in the sorted
 //   set in:minutes, for the retention job, which empties a minute's list wholly older than the cutoff in batches and
 //   removes the call and caller entries of its messages, also of those Redis already expired.
-// - messages: outbound messages by creation time (a sorted set), for the retention job.
+// - messages: outbound messages by creation time (a sorted set), for the retention job; index:out, a hash of each
+//   outbound message's index keys (a JSON array: call, conversation, caller), so that the job and erasure remove the
+//   index entries of a message whose hash Redis expired first.
 // - call:{callId} and conv:{channel}:{callerKey}:{identity}: outbound messages by creation time, in milliseconds
 //   (sorted sets); caller:{callerKey}: a set of outbound messages, for erasure.
 // Inbound messages logged before they were strings are hashes indexed like outbound ones; reads and erasure take both.
@@ -25,6 +27,9 @@ public sealed partial class RedisStateStore
     private const int LatestPage = 16;
     private const int MinutesPage = 16;
     private const long InboundMinute = 60_000;
+
+    /// <summary>The hash of each outbound message's index keys, kept until the retention job or erasure removes it.</summary>
+    private const string OutboundIndexKeys = "index:out";
 
     /// <inheritdoc />
     public ValueTask<bool> TryAddAsync(LoggedMessage message, CancellationToken cancellationToken = default)
@@ -153,7 +158,7 @@ public sealed partial class RedisStateStore
             }
         }
 
-        return ([Key("msg:" + member), Key("messages"), callerSet, callKey, convKey, Key("hist:" + member)], [.. args]);
+        return ([Key("msg:" + member), Key("messages"), callerSet, callKey, convKey, Key("hist:" + member), Key(OutboundIndexKeys)], [.. args]);
     }
 
     /// <inheritdoc />
@@ -167,7 +172,7 @@ public sealed partial class RedisStateStore
         [
             Key("msg:" + member), Key("hist:" + member),
             old is null ? string.Empty : Key("msg:" + old), old is null ? string.Empty : Key("hist:" + old),
-            Key("messages"),
+            Key("messages"), Key(OutboundIndexKeys),
         ];
         RedisValue[] args =
         [
@@ -230,7 +235,7 @@ public sealed partial class RedisStateStore
     public ValueTask<int> ForgetCallerAsync(string callerKey, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(callerKey);
-        RedisKey[] keys = [Key("caller:" + callerKey), Key("messages"), Key("in:caller:" + callerKey)];
+        RedisKey[] keys = [Key("caller:" + callerKey), Key("messages"), Key("in:caller:" + callerKey), Key(OutboundIndexKeys)];
         RedisValue[] args = [_prefix + "msg:", _prefix + "hist:", _prefix];
         return RunAsync("Erasing a caller's messages", async database =>
             (int)await database.ScriptEvaluateAsync(RedisScripts.ForgetCaller, keys, args).ConfigureAwait(false), cancellationToken);
@@ -254,7 +259,7 @@ public sealed partial class RedisStateStore
                 long looked;
                 do
                 {
-                    var result = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.DeleteOlderThan, [Key("messages")],
+                    var result = (RedisResult[])(await database.ScriptEvaluateAsync(RedisScripts.DeleteOlderThan, [Key("messages"), Key(OutboundIndexKeys)],
                         [_prefix + "msg:", _prefix + "hist:", bound, Ticks(cutoff), DeleteBatch]).ConfigureAwait(false))!;
                     looked = (long)result[0];
                     deleted += (int)result[1];

@@ -45,9 +45,10 @@ internal static class RedisScripts
 
     /// <summary>
     /// <c>add(k, o, last)</c> writes a message not yet logged: its hash, history and index entries. Its keys are
-    /// KEYS[k + 1] to KEYS[k + 6]: message hash, all-messages index, caller set, call index or '', conversation index or
-    /// '', history list. Its arguments are ARGV[o + 1] to ARGV[last]: member, score (ms), TTL (ms), the number of history
-    /// entries, the entries, then the hash's field/value pairs.
+    /// KEYS[k + 1] to KEYS[k + 7]: message hash, all-messages index, caller set, call index or '', conversation index or
+    /// '', history list, the hash of index keys (see <see cref="IndexKeys"/>). Its arguments are ARGV[o + 1] to
+    /// ARGV[last]: member, score (ms), TTL (ms), the number of history entries, the entries, then the hash's field/value
+    /// pairs.
     /// </summary>
     private const string AddMessage = """
         local function add(k, o, last)
@@ -60,6 +61,7 @@ internal static class RedisScripts
             redis.call('PEXPIRE', KEYS[k + 6], ARGV[o + 3])
           end
           redis.call('ZADD', KEYS[k + 2], ARGV[o + 2], ARGV[o + 1])
+          redis.call('HSET', KEYS[k + 7], ARGV[o + 1], cjson.encode({KEYS[k + 4], KEYS[k + 5], KEYS[k + 3]}))
           redis.call('SADD', KEYS[k + 3], ARGV[o + 1])
           redis.call('PEXPIRE', KEYS[k + 3], ARGV[o + 3])
           for i = k + 4, k + 5 do
@@ -153,8 +155,9 @@ internal static class RedisScripts
 
     /// <summary>
     /// KEYS: message hash, its history list, the hash and history under the client reference (or ''), the all-messages
-    /// index. ARGV: member, client reference member, message id, status, state, has error ('1'/'0'), error, history
-    /// entry, TTL (ms). Renames a message found by its client reference. 1 when a message was updated.
+    /// index, the hash of index keys. ARGV: member, client reference member, message id, status, state, has error
+    /// ('1'/'0'), error, history entry, TTL (ms). Renames a message found by its client reference. 1 when a message was
+    /// updated.
     /// </summary>
     public const string AddStatus = """
         if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -174,6 +177,11 @@ internal static class RedisScripts
             end
           end
           if f[3] and redis.call('SREM', f[3], old) == 1 then redis.call('SADD', f[3], ARGV[1]) end
+          local indexed = redis.call('HGET', KEYS[6], old)
+          if indexed then
+            redis.call('HDEL', KEYS[6], old)
+            redis.call('HSET', KEYS[6], ARGV[1], indexed)
+          end
         end
         redis.call('HSET', KEYS[1], 'st', ARGV[4], 'state', ARGV[5])
         if ARGV[6] == '1' then redis.call('HSET', KEYS[1], 'err', ARGV[7]) end
@@ -231,47 +239,75 @@ internal static class RedisScripts
 
         """;
 
+    /// <summary>
+    /// <c>erase(created, indexed, m, f)</c> deletes the hash-kept message <c>m</c> (outbound, or inbound logged before
+    /// inbound messages were strings), its history, and its entries in the all-messages index <c>created</c>, in the
+    /// hash of index keys <c>indexed</c> and in the index keys <c>f</c> (call, conversation, caller: the hash's
+    /// <c>_call</c>, <c>_conv</c> and <c>_caller</c>, each nil or '' for none).
+    /// </summary>
     private const string Erase = """
-        local function erase(created, m, f)
+        local function erase(created, indexed, m, f)
           redis.call('DEL', ARGV[1] .. m, ARGV[2] .. m)
           redis.call('ZREM', created, m)
-          if f[1] then redis.call('ZREM', f[1], m) end
-          if f[2] then redis.call('ZREM', f[2], m) end
-          if f[3] then redis.call('SREM', f[3], m) end
+          redis.call('HDEL', indexed, m)
+          if f[1] and f[1] ~= '' then redis.call('ZREM', f[1], m) end
+          if f[2] and f[2] ~= '' then redis.call('ZREM', f[2], m) end
+          if f[3] and f[3] ~= '' then redis.call('SREM', f[3], m) end
         end
 
         """;
 
     /// <summary>
-    /// KEYS: the caller set, the all-messages index, the caller's inbound list. ARGV: message and history key prefixes,
-    /// the store's prefix. The count erased.
+    /// <c>index_keys(indexed, m, f)</c>: the index keys of message <c>m</c> as <c>erase</c> takes them: <c>f</c> (read
+    /// from its hash) while the hash is there, else those the hash of index keys <c>indexed</c> kept for it after Redis
+    /// expired the hash (an empty table when it kept none: a message logged before that hash existed).
     /// </summary>
-    public const string ForgetCaller = Erase + EraseInbound + """
+    /// <remarks>
+    /// The hash of index keys (<c>index:out</c>: member to a JSON array of call index, conversation index and caller set,
+    /// '' for none) is what lets the retention job and erasure remove the index entries of an outbound message whose
+    /// TTL ran out first: the message's own hash, which names them too, is gone by then.
+    /// </remarks>
+    private const string IndexKeys = """
+        local function index_keys(indexed, m, f)
+          if f[3] then return f end
+          local kept = redis.call('HGET', indexed, m)
+          if kept then return cjson.decode(kept) end
+          return {}
+        end
+
+        """;
+
+    /// <summary>
+    /// KEYS: the caller set, the all-messages index, the caller's inbound list, the hash of index keys. ARGV: message and
+    /// history key prefixes, the store's prefix. The count erased.
+    /// </summary>
+    public const string ForgetCaller = Erase + IndexKeys + EraseInbound + """
         local n = 0
         for _, m in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do n = n + erase_inbound(m, ARGV[1], ARGV[3], nil, nil) end
         for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
           -- Outbound messages, and inbound ones logged as hashes before inbound messages were strings.
           local f = redis.call('HMGET', ARGV[1] .. m, '_call', '_conv', '_caller')
           if redis.call('EXISTS', ARGV[1] .. m) == 1 then n = n + 1 end
-          erase(KEYS[2], m, f)
+          erase(KEYS[2], KEYS[4], m, index_keys(KEYS[4], m, f))
         end
         redis.call('DEL', KEYS[1], KEYS[3])
         return n
         """;
 
     /// <summary>
-    /// KEYS: the all-messages index. ARGV: message and history key prefixes, the highest score to look at, the cutoff
-    /// (ticks), the batch size. Returns {members looked at, messages deleted}; index entries of expired messages go too.
+    /// KEYS: the all-messages index, the hash of index keys. ARGV: message and history key prefixes, the highest score to
+    /// look at, the cutoff (ticks), the batch size. Returns {members looked at, messages deleted}; the index entries of
+    /// messages Redis already expired go too.
     /// </summary>
-    public const string DeleteOlderThan = Later + Erase + """
+    public const string DeleteOlderThan = Later + Erase + IndexKeys + """
         local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[5]))
         local n = 0
         for _, m in ipairs(members) do
           local f = redis.call('HMGET', ARGV[1] .. m, '_call', '_conv', '_caller', 'at')
           if not f[4] then
-            redis.call('ZREM', KEYS[1], m)
+            erase(KEYS[1], KEYS[2], m, index_keys(KEYS[2], m, f))
           elseif later(ARGV[4], f[4]) then
-            erase(KEYS[1], m, f)
+            erase(KEYS[1], KEYS[2], m, f)
             n = n + 1
           end
         end
