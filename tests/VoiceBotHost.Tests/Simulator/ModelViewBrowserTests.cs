@@ -7,7 +7,8 @@ namespace VoiceBotHost.Tests.Simulator;
 
 /// <summary>
 /// The simulator's "Show what the model sees" view and its "waiting for a text" timer, in headless Debian Chromium
-/// (/usr/bin/chromium), with the offline demo model: a code wait with "hold on" in the middle and the code texted back.
+/// (/usr/bin/chromium), with the offline demo model: a code wait with "hold on" in the middle and the code texted back,
+/// and the transcript's order when the trace (server-sent events) reaches the page after the speech (relay socket).
 /// </summary>
 public sealed partial class ModelViewBrowserTests
 {
@@ -68,6 +69,56 @@ public sealed partial class ModelViewBrowserTests
         await Expect(page.Locator(".model-line").First).ToBeHiddenAsync();
         Assert.Empty(pageErrors);
     }
+
+    [Fact]
+    public async Task A_tool_call_whose_trace_arrives_after_the_speech_it_preceded_is_still_shown_before_it()
+    {
+        await using var host = await VoiceBotTestHost.StartAsync();
+        await using var chromium = await HeadlessChromium.StartAsync();
+        var (page, pageErrors) = await chromium.NewDesktopPageAsync();
+        // Forces the late order: the page's "trace" events (server-sent) are held back until the test lets them go, so
+        // the agent's speech (relay socket) is on the page first.
+        await page.AddInitScriptAsync(HoldTraceEvents);
+
+        await page.GotoAsync(host.BaseUri.AbsoluteUri);
+        await Expect(page.Locator("#call-button")).ToBeEnabledAsync();
+        await page.ClickAsync("#call-button");
+        await Expect(page.Locator("#call-status")).ToHaveTextAsync("Connected");
+        await page.FillAsync("#say-input", "Can you text me a verification code?");
+        await page.PressAsync("#say-input", "Enter");
+        var spoken = page.Locator(".turn.agent.relayed", new PageLocatorOptions { HasText = "I'm texting you a six-digit code now" });
+        await Expect(spoken).ToBeVisibleAsync();
+        Assert.Equal(0, await page.Locator(".model-line").CountAsync());
+
+        Assert.True(await page.EvaluateAsync<int>("window.releaseTrace()") > 0);
+        await Expect(page.Locator(".model-line.tool-call").First).ToContainTextAsync("messaging-send_otp {}");
+        var items = await page.Locator("#transcript > *").AllInnerTextsAsync();
+        var sendCall = items.ToList().FindIndex(item => item.Contains("messaging-send_otp", StringComparison.Ordinal));
+        var speech = items.ToList().FindIndex(item => item.Contains("I'm texting you a six-digit code now", StringComparison.Ordinal));
+        Assert.True(sendCall >= 0 && sendCall < speech, string.Join("\n", items));
+        Assert.Empty(pageErrors);
+    }
+
+    /// <summary>Wraps EventSource so that "trace" listeners get nothing until <c>window.releaseTrace()</c> (which returns how many it held).</summary>
+    private const string HoldTraceEvents = """
+        (() => {
+          const held = [];
+          let holding = true;
+          window.releaseTrace = () => {
+            holding = false;
+            const count = held.length;
+            for (const [listener, event] of held.splice(0)) listener(event);
+            return count;
+          };
+          const Native = window.EventSource;
+          window.EventSource = class extends Native {
+            addEventListener(type, listener, options) {
+              if (type !== "trace") return super.addEventListener(type, listener, options);
+              return super.addEventListener(type, (event) => holding ? held.push([listener, event]) : listener(event), options);
+            }
+          };
+        })();
+        """;
 
     [GeneratedRegex(@"^waiting for a text · 0:\d\d$")]
     private static partial Regex WaitingTimer();
