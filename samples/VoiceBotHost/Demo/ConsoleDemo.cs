@@ -64,18 +64,19 @@ public static partial class ConsoleDemo
 
         // What the model sees, as it happens: tool calls, their JSON results, and reply lines entering the history.
         var trace = app.Services.GetRequiredService<AgentTrace>();
+        var modelLines = new ModelLines(output);
         void OnTraced(object? sender, TraceEntry entry)
         {
             if (entry.CallId == callSid && entry.Kind != TraceKind.AgentSpeaking)
             {
-                Write(output, ModelLine(entry));
+                modelLines.Add(ModelLine(entry));
             }
         }
 
         trace.Traced += OnTraced;
         try
         {
-            await RunScriptAsync(output, twilio, loopback, calls, self, agentNumber, callSid);
+            await RunScriptAsync(output, modelLines, twilio, loopback, calls, self, agentNumber, callSid);
 
             // The after-call run ends with the model's last answer: let it finish before the host stops.
             await app.Services.GetRequiredService<AfterCallRuns>().WhenIdleAsync().WaitAsync(Patience);
@@ -83,10 +84,11 @@ public static partial class ConsoleDemo
         finally
         {
             trace.Traced -= OnTraced;
+            modelLines.Release();
         }
     }
 
-    private static async Task RunScriptAsync(TextWriter output, SignedWebhookClient twilio, LoopbackMessageProvider loopback,
+    private static async Task RunScriptAsync(TextWriter output, ModelLines modelLines, SignedWebhookClient twilio, LoopbackMessageProvider loopback,
         ICallSessionRegistry calls, SelfAddress self, string agentNumber, string callSid)
     {
         // 1. Twilio rings the host: the signed voice webhook answers with <Connect><ConversationRelay>.
@@ -164,6 +166,9 @@ public static partial class ConsoleDemo
             throw new InvalidOperationException("The booking confirmation went out during the call; it is an after-call text.");
         }
 
+        // The after-call run starts as the host ends the session, maybe before this script sees it end: its model lines
+        // wait until the lines that lead to it are printed.
+        modelLines.Hold();
         await client.CloseAsync();
         var ended = await WaitUntilAsync(() => calls.Find(callSid) is { IsActive: false }, Patience);
         Step(output, ended ? "Caller hung up; the call session ended." : "Caller hung up, but the call session is still live.");
@@ -175,6 +180,7 @@ public static partial class ConsoleDemo
         // 9. After the call: the model looks back over the transcript with only the after-call actions on offer, and
         // texts the booking confirmation, since a visit was booked.
         Step(output, "After the call: the model reads the transcript again, with only the after-call actions on offer");
+        modelLines.Release();
         var bookingText = await loopback.WaitForMessageAsync(m => m.Message.CallId == callSid && m.Message.ActionName == "send_booking_confirmation").WaitAsync(Patience);
         Step(output, $"SMS to {bookingText.Message.To} after the call: \"{bookingText.Message.Body}\"");
     }
@@ -197,6 +203,51 @@ public static partial class ConsoleDemo
         TraceKind.HistoryLine => $"         model | history +    {entry.Text}",
         _ => $"         wait  | {entry.Text}",
     };
+
+    /// <summary>
+    /// The call's model lines (from the host's trace), printed as they come, or held back in order while the script prints
+    /// what leads to them. Shares <see cref="Write"/>'s lock, so lines never interleave.
+    /// </summary>
+    private sealed class ModelLines(TextWriter output)
+    {
+        private List<string>? _held;
+
+        public void Add(string line)
+        {
+            lock (output)
+            {
+                if (_held is null)
+                {
+                    output.WriteLine(line);
+                }
+                else
+                {
+                    _held.Add(line);
+                }
+            }
+        }
+
+        public void Hold()
+        {
+            lock (output)
+            {
+                _held ??= [];
+            }
+        }
+
+        public void Release()
+        {
+            lock (output)
+            {
+                foreach (var line in _held ?? [])
+                {
+                    output.WriteLine(line);
+                }
+
+                _held = null;
+            }
+        }
+    }
 
     /// <summary>Lines come from the script and from the host's trace at once: one at a time.</summary>
     private static void Write(TextWriter output, string line)
