@@ -114,9 +114,11 @@ public sealed class TwilioInboundEndpointTests
     public async Task A_slow_after_call_handler_does_not_hold_up_the_answer()
     {
         var handler = new BlockingAfterCallHandler();
+        // Long enough for the handler to start even on a loaded machine (it blocks there), short enough to show the
+        // answer does not wait for it.
         await using var host = await WebhookTestHost.StartAsync(o =>
         {
-            o.MaxDeliveryWait = TimeSpan.FromMilliseconds(200);
+            o.MaxDeliveryWait = TimeSpan.FromSeconds(1);
             o.ConfigureServices = s => s.AddSingleton<IAfterCallReplyHandler>(handler);
         });
         var session = host.StartCall();
