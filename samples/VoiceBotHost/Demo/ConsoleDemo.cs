@@ -88,8 +88,8 @@ public static partial class ConsoleDemo
         }
     }
 
-    private static async Task RunScriptAsync(TextWriter output, ModelLines modelLines, SignedWebhookClient twilio, LoopbackMessageProvider loopback,
-        ICallSessionRegistry calls, SelfAddress self, string agentNumber, string callSid)
+    private static async Task RunScriptAsync(TextWriter output, ModelLines modelLines, SignedWebhookClient twilio,
+        LoopbackMessageProvider loopback, ICallSessionRegistry calls, SelfAddress self, string agentNumber, string callSid)
     {
         // 1. Twilio rings the host: the signed voice webhook answers with <Connect><ConversationRelay>.
         using var incoming = await twilio.PostAsync(VoiceEndpoints.IncomingPath,
