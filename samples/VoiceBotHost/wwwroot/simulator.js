@@ -129,7 +129,7 @@ async function startCall() {
       if (call.welcomeGreeting) addTurn("agent", call.welcomeGreeting);
       $("say-input").focus();
     };
-    socket.onmessage = (event) => onRelayMessage(JSON.parse(event.data));
+    socket.onmessage = (event) => { if (state.socket === socket) onRelayMessage(JSON.parse(event.data)); };
     socket.onclose = () => endCall("Call ended");
     socket.onerror = () => addNote("The relay socket reported an error.");
   } catch (error) {
@@ -288,8 +288,14 @@ async function init() {
   events.onopen = () => { if (!state.socket) $("call-button").disabled = false; };
 
   $("call-button").addEventListener("click", () => {
-    if (state.socket) state.socket.close(1000, "caller hung up");
-    else startCall();
+    if (state.socket) {
+      // Hanging up ends the call for the caller at once: not when the close handshake completes, which can come after
+      // a text the host sends as soon as it sees the close (an after-call confirmation).
+      state.socket.close(1000, "caller hung up");
+      endCall("Call ended");
+    } else {
+      startCall();
+    }
   });
   $("say-form").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -66,6 +66,9 @@ public sealed partial class CallSimulatorBrowserTests(ITestOutputHelper output)
         await using var host = await VoiceBotTestHost.StartAsync();
         await using var chromium = await HeadlessChromium.StartAsync();
         var (page, pageErrors) = await chromium.NewDesktopPageAsync();
+        // The relay socket's close reaches the page a second late (a slow close handshake), so the after-call text the host
+        // sends on seeing the close can come first: the page still shows the hang-up before it.
+        await page.AddInitScriptAsync(SlowSocketClose);
         await page.GotoAsync(host.BaseUri.AbsoluteUri);
         await page.ClickAsync("#call-button");
         await Expect(page.Locator(".turn.agent").First).ToContainTextAsync("Ava from Acme");
@@ -83,6 +86,17 @@ public sealed partial class CallSimulatorBrowserTests(ITestOutputHelper output)
         await Expect(page.Locator("#transcript .note").Last).ToHaveTextAsync("SMS sent by send_booking_confirmation after the call → caller's phone");
         Assert.Empty(pageErrors);
     }
+
+    /// <summary>Wraps WebSocket so that the page's close handler runs a second after the socket closed.</summary>
+    private const string SlowSocketClose = """
+        (() => {
+          const Native = window.WebSocket;
+          window.WebSocket = class extends Native {
+            set onclose(handler) { super.onclose = (event) => setTimeout(() => handler(event), 1000); }
+            get onclose() { return super.onclose; }
+          };
+        })();
+        """;
 
     /// <summary>The controls a caller needs; each must be whole on screen once scrolled to.</summary>
     private static readonly string[] KeyControls =
