@@ -85,7 +85,7 @@ internal static class LoadSuite
             using var external = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{externalPort}/") };
             var run = await new LoadGenerator("127.0.0.1", externalPort, connections, calls, s_engine).RunAsync(warmup, duration);
             run.Mode = mode;
-            run.Server = await external.GetFromJsonAsync<ServerStats>("_stats", StatsJson.Options);
+            run.Server = await external.GetFromJsonAsync<ServerStats>("_stats?logs=true", StatsJson.Options);
             run.Accounting = "external server";
             return run;
         }
@@ -99,7 +99,7 @@ internal static class LoadSuite
             duration,
             async () => atStart = await server.StatsAsync(),
             async () => atEnd = await server.StatsAsync());
-        var final = await server.StatsAsync();
+        var final = await server.StatsAsync(logs: true);
         result.Mode = Label(mode);
         result.Server = final;
         result.ServerCpuSeconds = atEnd!.CpuSeconds - atStart!.CpuSeconds;
@@ -152,7 +152,7 @@ internal static class LoadSuite
             foreach (var server in servers)
             {
                 var merged = Merge(server.Mode, connections, parts[server.Mode]);
-                merged.Server = await server.StatsAsync();
+                merged.Server = await server.StatsAsync(logs: true);
                 Account(merged, merged.Server!);
                 results.Add(merged);
             }
@@ -441,7 +441,8 @@ internal static class LoadSuite
             }
         }
 
-        public Task<ServerStats?> StatsAsync() => _client.GetFromJsonAsync<ServerStats>("_stats", StatsJson.Options);
+        /// <summary>The server's counters; with <paramref name="logs"/>, also its store's inbound messages (a scan of the whole log: not while the load runs).</summary>
+        public Task<ServerStats?> StatsAsync(bool logs = false) => _client.GetFromJsonAsync<ServerStats>(logs ? "_stats?logs=true" : "_stats", StatsJson.Options);
 
         public async ValueTask DisposeAsync()
         {
