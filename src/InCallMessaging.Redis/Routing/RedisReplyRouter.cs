@@ -93,6 +93,11 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
     private ConnectionMultiplexer? _subscribedOn;
     private IHandedOffReplyDelivery? _delivery;
     private volatile bool _paused;
+
+    // Entries this instance read and did not acknowledge are read again only when there may be some: at start, after a
+    // reconnect, after a pass that failed, and after an entry whose delivery failed and is to be retried. Every other
+    // pass (a doorbell, the poll) reads new entries only, one round trip less on each hand-off.
+    private volatile bool _rereadPending = true;
     private int _disposed;
 
     internal RedisReplyRouter(RedisStateStore store, RedisRoutingOptions options, IServiceProvider services, ILogger logger)
@@ -719,7 +724,11 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
 
     private void Ring() => _bell.Writer.TryWrite(true);
 
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => Ring();
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        _rereadPending = true;
+        Ring();
+    }
 
     /// <summary>Reads the inbox when the doorbell rings and every poll interval, surviving Redis outages.</summary>
     private async Task ReadLoopAsync()
@@ -772,10 +781,12 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             {
                 // The stream or its group is gone (a Redis that lost its data): create them again.
                 groupReady = false;
+                _rereadPending = true;
                 _logger.LogWarning("Redis routing: the inbox {Inbox} lost its consumer group; creating it again.", (string?)_inbox);
             }
             catch (Exception e)
             {
+                _rereadPending = true;
                 _logger.LogWarning(e, "Redis routing: reading the inbox {Inbox} on {Store} failed; retrying in {Interval} ms.", (string?)_inbox, _storeName,
                     _options.PollInterval.TotalMilliseconds);
             }
@@ -805,11 +816,29 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
         }
     }
 
-    /// <summary>Delivers what this instance read before and did not acknowledge (once per pass), then everything new.</summary>
+    /// <summary>
+    /// Delivers what this instance read before and did not acknowledge (when there may be some: see
+    /// <see cref="_rereadPending"/>), then everything new.
+    /// </summary>
     private async Task DrainAsync(IDatabase database, CancellationToken cancellationToken)
     {
-        var pending = await database.StreamReadGroupAsync(_inbox, Group, _options.InstanceId, "0", ReadBatch).ConfigureAwait(false);
-        await HandleBatchAsync(database, _own, pending, cancellationToken).ConfigureAwait(false);
+        if (_rereadPending)
+        {
+            // Cleared first: an entry that fails below, or a failure of this pass, sets it again.
+            _rereadPending = false;
+            RedisValue after = "0";
+            while (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
+            {
+                var pending = await database.StreamReadGroupAsync(_inbox, Group, _options.InstanceId, after, ReadBatch).ConfigureAwait(false);
+                await HandleBatchAsync(database, _own, pending, cancellationToken).ConfigureAwait(false);
+                if (pending.Length < ReadBatch)
+                {
+                    break;
+                }
+
+                after = pending[^1].Id;
+            }
+        }
 
         while (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
         {
@@ -905,6 +934,11 @@ public sealed class RedisReplyRouter : IReplyRouter, IHostedService, IAsyncDispo
             }
             else
             {
+                if (inbox == _own)
+                {
+                    _rereadPending = true;
+                }
+
                 _logger.LogWarning(e, "Redis routing: inbox entry {EntryId} ({Kind}) failed (delivery {Deliveries} of {Max}); it stays pending and is retried.",
                     (string?)entry.Id, kind, deliveries, _options.MaxDeliveries);
             }

@@ -5,7 +5,10 @@ using StackExchange.Redis;
 
 namespace InCallMessaging.Redis.Tests.Routing;
 
-/// <summary>The owner's inbox loop on its own: a delivery that throws stays pending and is retried, and one that keeps failing is dead-lettered.</summary>
+/// <summary>
+/// The owner's inbox loop on its own: a delivery that throws stays pending and is retried, one that keeps failing is
+/// dead-lettered, and what an earlier process read and never acknowledged is delivered at start.
+/// </summary>
 public sealed class RedisReplyRouterInboxTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     [Fact]
@@ -44,13 +47,47 @@ public sealed class RedisReplyRouterInboxTests(RedisServerFixture redis) : IClas
         Assert.Contains("SM-dead", (string?)dead["payload"], StringComparison.Ordinal);
     }
 
-    private static RedisReplyRouter Create(RedisStateStore store, IHandedOffReplyDelivery delivery, int maxDeliveries)
+    [Fact]
+    public async Task Every_entry_an_earlier_process_read_and_never_acknowledged_is_delivered_at_start_not_just_the_first_read()
+    {
+        // More entries than one read takes (64), read by a process that then died before acknowledging any of them.
+        const int Count = 150;
+        var delivery = new CountingDelivery(Count);
+        await using var store = redis.CreateStore();
+        var inbox = store.KeyPrefix + "inbox:owner";
+        await using (var crashed = Create(store, delivery, maxDeliveries: 5))
+        {
+            await crashed.StartAsync(CancellationToken.None);
+            await crashed.PauseReadingAsync();
+            for (var i = 0; i < Count; i++)
+            {
+                Assert.Equal(RouteResult.HandedOff, await HandOffAsync(store, crashed, $"SM-pending-{i:D3}"));
+            }
+
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+            var read = await connection.GetDatabase().StreamReadGroupAsync(inbox, "owners", "owner", StreamPosition.NewMessages, Count);
+            Assert.Equal(Count, read.Length);
+            await crashed.HaltAsync();
+        }
+
+        Assert.Equal(0, delivery.Attempts);
+
+        // The same instance id again; its poll is a minute away, so only the pass at start can deliver them.
+        await using var restarted = Create(store, delivery, maxDeliveries: 5, poll: TimeSpan.FromMinutes(1));
+        await restarted.StartAsync(CancellationToken.None);
+
+        await delivery.All.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(Count, delivery.Distinct);
+        await WaitUntilAsync(async database => await database.StreamLengthAsync(inbox) == 0);
+    }
+
+    private static RedisReplyRouter Create(RedisStateStore store, IHandedOffReplyDelivery delivery, int maxDeliveries, TimeSpan? poll = null)
     {
         var services = new ServiceCollection().AddSingleton(delivery).BuildServiceProvider();
         return new RedisReplyRouter(store, new RedisRoutingOptions
         {
             InstanceId = "owner",
-            PollInterval = TimeSpan.FromMilliseconds(50),
+            PollInterval = poll ?? TimeSpan.FromMilliseconds(50),
             MaxDeliveries = maxDeliveries,
         }, services, NullLogger.Instance);
     }
@@ -78,6 +115,32 @@ public sealed class RedisReplyRouterInboxTests(RedisServerFixture redis) : IClas
         {
             await Task.Delay(20, patience.Token);
         }
+    }
+
+    private sealed class CountingDelivery(int expected) : IHandedOffReplyDelivery
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
+        private int _attempts;
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public int Distinct => _seen.Count;
+
+        public TaskCompletionSource All { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask<ReplyDeliveryOutcome> DeliverHandedOffAsync(InboundMessage message, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _attempts);
+            if (_seen.TryAdd(message.MessageId, 0) && _seen.Count == expected)
+            {
+                All.TrySetResult();
+            }
+
+            return ValueTask.FromResult(ReplyDeliveryOutcome.DeliveredToCall);
+        }
+
+        public ValueTask<StatusUpdateOutcome> ApplyHandedOffStatusAsync(DeliveryStatusUpdate update, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(StatusUpdateOutcome.Applied);
     }
 
     private sealed class FlakyDelivery(int failures) : IHandedOffReplyDelivery
